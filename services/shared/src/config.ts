@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's configuration schema. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  /** One entry per offending variable: `NAME: reason`. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment once, at start, against a schema whose keys are the variable names.
+ * Returns a deeply frozen object; on failure throws a {@link ConfigError} naming every bad
+ * variable (never its value, which may be a secret).
+ *
+ * @example
+ * const config = loadConfig(z.object({ PORT: port(8080) }), process.env);
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): Readonly<z.output<S>> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A TCP port variable with a default. */
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** A `postgresql://` URL variable. */
+export const postgresUrl = () =>
+  z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
+
+/** A comma-separated list of `postgresql://` URLs; empty means none. */
+export const postgresUrlList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (list) => list.every((v) => /^postgres(ql)?:\/\//.test(v)),
+      'must be postgresql:// URLs separated by commas',
+    );
+
+/** The pino log level variable. */
+export const logLevel = () =>
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -1,0 +1,104 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Registry } from 'prom-client';
+import type { Lifecycle } from './lifecycle.js';
+import type { Logger } from './logger.js';
+import { startMetricsServer } from './metrics-server.js';
+
+/** Options of {@link runService}. */
+export interface RunServiceOptions {
+  readonly name: string;
+  readonly handler: RequestListener;
+  readonly host: string;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly registry: Registry;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /**
+   * Time between readiness turning false and the listener closing, during which requests are
+   * still served: long enough for load balancers to notice (Kubernetes: endpoint propagation).
+   */
+  readonly drainDelayMs: number;
+  /** Hard limit for in-flight requests to finish once the listener is closed. */
+  readonly shutdownTimeoutMs: number;
+  /** Releases the service's resources (database pools, Redis) after the last request. */
+  readonly onClose?: () => Promise<void>;
+}
+
+/** A started service; `stop()` performs the same drain as SIGTERM. */
+export interface RunningService {
+  readonly server: Server;
+  readonly metricsServer: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * Listens, serves metrics on their own port, and installs SIGTERM/SIGINT handling: readiness goes
+ * false, requests keep being served for `drainDelayMs`, the listener closes, in-flight requests
+ * finish (up to `shutdownTimeoutMs`), resources are released, the process exits 0.
+ */
+export async function runService(options: RunServiceOptions): Promise<RunningService> {
+  const { logger } = options;
+  const server = createServer(options.handler);
+  // Node's defaults close keep-alive sockets after 5 s; a proxy that keeps connections longer
+  // would then race the close. Outlive nginx's default upstream keepalive_timeout (60 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const metricsServer = await startMetricsServer(
+    options.registry,
+    options.metricsPort,
+    options.host,
+  );
+  logger.info(
+    { port: options.port, metricsPort: options.metricsPort },
+    `${options.name} listening`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= drain(server, metricsServer, options);
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutdown requested; draining');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return { server, metricsServer, stop };
+}
+
+async function drain(
+  server: Server,
+  metricsServer: Server,
+  options: RunServiceOptions,
+): Promise<void> {
+  options.lifecycle.beginShutdown();
+  await sleep(options.drainDelayMs);
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timedOut = await Promise.race([
+    closed.then(() => false),
+    sleep(options.shutdownTimeoutMs).then(() => true),
+  ]);
+  if (timedOut) {
+    options.logger.warn(
+      'in-flight requests outlived the shutdown timeout; closing their connections',
+    );
+    server.closeAllConnections();
+  }
+  await options.onClose?.();
+  await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  options.logger.info('stopped');
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Finds the system tools the local stack and the tests need and installs the missing ones:
+# Debian packages with apt-get when run as root (or with passwordless sudo), Helm with `go install`
+# when Go is present. Otherwise it prints the exact command to run and exits 1.
+# Idempotent, and silent when everything is already there.
+set -euo pipefail
+
+# Pinned: charts are rendered and linted with this exact Helm.
+HELM_VERSION="${HELM_VERSION:-v3.19.0}"
+
+missing_packages=()
+
+have_postgres() {
+  [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/initdb" ] && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/pg_basebackup' >/dev/null
+}
+have_nginx_auth_request() {
+  command -v nginx >/dev/null 2>&1 && nginx -V 2>&1 | grep -q -- '--with-http_auth_request_module'
+}
+
+have_postgres || missing_packages+=(postgresql postgresql-contrib)
+command -v redis-server >/dev/null 2>&1 || missing_packages+=(redis-server)
+have_nginx_auth_request || missing_packages+=(nginx)
+command -v prometheus >/dev/null 2>&1 || missing_packages+=(prometheus)
+command -v wrk >/dev/null 2>&1 || missing_packages+=(wrk)
+command -v python3 >/dev/null 2>&1 || missing_packages+=(python3)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+if [ ${#missing_packages[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing_packages[*]}"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: no apt-get here; install these with your package manager: ${missing_packages[*]}" >&2
+    exit 1
+  fi
+  # Debian's packages try to start their default services; the stack runs its own instances.
+  policy_written=""
+  if [ ! -e /usr/sbin/policy-rc.d ] && as_root true 2>/dev/null; then
+    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
+    policy_written=1
+  fi
+  if ! { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing_packages[@]}" >/dev/null; }; then
+    [ -n "$policy_written" ] && as_root rm -f /usr/sbin/policy-rc.d
+    echo "bootstrap: could not install packages. Run as root:" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends ${missing_packages[*]}" >&2
+    exit 1
+  fi
+  [ -n "$policy_written" ] && as_root rm -f /usr/sbin/policy-rc.d
+fi
+
+helm_path() {
+  if command -v helm >/dev/null 2>&1; then command -v helm; return 0; fi
+  if command -v go >/dev/null 2>&1 && [ -x "$(go env GOPATH)/bin/helm" ]; then
+    echo "$(go env GOPATH)/bin/helm"; return 0
+  fi
+  return 1
+}
+
+if ! helm_path >/dev/null; then
+  if command -v go >/dev/null 2>&1; then
+    echo "bootstrap: building Helm ${HELM_VERSION} with go install (a few minutes, once)"
+    (cd "$(mktemp -d)" && GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}")
+  else
+    echo "bootstrap: Helm is missing and Go is not installed. Install Go, then run:" >&2
+    echo "  go install helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" >&2
+    exit 1
+  fi
+fi
+# Put Helm on the PATH of every shell when we may.
+if ! command -v helm >/dev/null 2>&1 && [ -w /usr/local/bin ]; then
+  ln -sf "$(helm_path)" /usr/local/bin/helm
+fi

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StackLayout } from './layout.js';
+import { pgUrl } from './postgres.js';
+import { redisUrl } from './redis.js';
+import type { StackSecrets } from './state.js';
+
+/** The two application services of the stack. */
+export const SERVICES = ['auth', 'api'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The built entry point of a service; it runs from `dist/`, as it does in its image. */
+export function serviceEntry(layout: StackLayout, service: ServiceName): string {
+  return join(layout.repoRoot, 'services', service, 'dist', 'main.js');
+}
+
+/** True when the service has been built (`npm run build`). */
+export function serviceBuilt(layout: StackLayout, service: ServiceName): boolean {
+  return existsSync(serviceEntry(layout, service));
+}
+
+/** The port each service serves HTTP on, and its separate metrics port. */
+export function servicePorts(
+  layout: StackLayout,
+  service: ServiceName,
+): { http: number; metrics: number } {
+  const { ports } = layout;
+  return service === 'auth'
+    ? { http: ports.auth, metrics: ports.authMetrics }
+    : { http: ports.api, metrics: ports.apiMetrics };
+}
+
+/**
+ * The environment a service gets in the local stack: its configuration, documented in
+ * docs/configuration.md. Everything else is the service's default.
+ */
+export function serviceEnv(
+  layout: StackLayout,
+  secrets: StackSecrets,
+  service: ServiceName,
+): NodeJS.ProcessEnv {
+  const { http, metrics } = servicePorts(layout, service);
+  const common = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(http),
+    METRICS_PORT: String(metrics),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    // locally nothing needs time to notice readiness going false; keep restarts quick
+    SHUTDOWN_DRAIN_DELAY_MS: '300',
+    REDIS_URL: redisUrl(layout, secrets),
+  };
+  if (service === 'auth') {
+    return {
+      ...common,
+      DATABASE_URL: pgUrl(layout, secrets, 'auth', 'primary'),
+      DATABASE_REPLICA_URLS: pgUrl(layout, secrets, 'auth', 'replica'),
+      AUTH_KEYS_DIR: join(layout.dir, 'keys'),
+      AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+    };
+  }
+  return {
+    ...common,
+    SHARD_0_PRIMARY_URL: pgUrl(layout, secrets, 'shard0', 'primary'),
+    SHARD_0_REPLICA_URLS: pgUrl(layout, secrets, 'shard0', 'replica'),
+    SHARD_1_PRIMARY_URL: pgUrl(layout, secrets, 'shard1', 'primary'),
+    SHARD_1_REPLICA_URLS: pgUrl(layout, secrets, 'shard1', 'replica'),
+    AUTH_JWKS_URL: `http://127.0.0.1:${layout.ports.auth}/.well-known/jwks.json`,
+    AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+  };
+}

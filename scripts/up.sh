@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run up`: system tools, npm dependencies, build, then the whole stack of real servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+bash scripts/with-deps.sh tsc -b services/shared services/auth services/api
+exec bash scripts/with-deps.sh tsx scripts/stack/cli.ts up "$@"

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../scripts/stack/layout.js';
+
+/** A third stack, apart from the development and test stacks, that this file starts and stops. */
+const env = { ...process.env, STACK_NAME: 'test-lifecycle', STACK_PORT_OFFSET: '200' };
+const cli = (command: string) =>
+  spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/stack/cli.ts', command],
+    {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 180_000,
+    },
+  );
+
+const pidsOf = (statusOutput: string): Record<string, number> =>
+  Object.fromEntries(
+    statusOutput
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols.length >= 4 && /^\d+$/.test(cols[1] ?? ''))
+      .map((cols) => [cols[0], Number(cols[1])]),
+  );
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+describe('npm run up / status / down', () => {
+  it('starts everything, is idempotent, and stops everything by pid', async () => {
+    const first = cli('up');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Gateway: http://127.0.0.1:8280');
+
+    const status = cli('status');
+    expect(status.status, status.stdout).toBe(0);
+    const pids = pidsOf(status.stdout);
+    expect(Object.keys(pids).sort()).toEqual(
+      [
+        'api',
+        'auth',
+        'gateway',
+        'pg-auth-primary',
+        'pg-auth-replica',
+        'pg-shard0-primary',
+        'pg-shard0-replica',
+        'pg-shard1-primary',
+        'pg-shard1-replica',
+        'prometheus',
+        'redis',
+      ].sort(),
+    );
+    expect(status.stdout).toMatch(/pg-shard1-primary\s+\d+\s+5637\s+primary, standby streaming/);
+
+    const second = cli('up');
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain('redis: already running');
+    expect(pidsOf(cli('status').stdout)).toEqual(pids);
+
+    const stopped = cli('down');
+    expect(stopped.status, stopped.stderr).toBe(0);
+    for (const [id, pid] of Object.entries(pids))
+      expect(alive(pid), `${id} (pid ${pid})`).toBe(false);
+    for (const port of [8280, 4201, 4202, 6580, 9290, 5633, 5634, 5635, 5636, 5637, 5638]) {
+      expect(await listening(port), `port ${port}`).toBe(false);
+    }
+    const after = cli('status');
+    expect(after.status).toBe(1);
+    expect(after.stdout).not.toMatch(/healthy|streaming/);
+  }, 240_000);
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { stackLayout, stackOptionsFromEnv } from '../../scripts/stack/layout.js';
+import { renderGatewayConfig } from '../../scripts/stack/nginx.js';
+
+describe('stackLayout', () => {
+  it('shifts every port by the offset and keeps each stack in its own folder', () => {
+    const dev = stackLayout({});
+    const test = stackLayout({ name: 'test', portOffset: 100 });
+    expect(dev.ports.gateway).toBe(8080);
+    expect(test.ports.gateway).toBe(8180);
+    expect(test.ports.pg.shard1.replica).toBe(dev.ports.pg.shard1.replica + 100);
+    expect(test.dir).not.toBe(dev.dir);
+    const all = (l: typeof dev) => [
+      l.ports.gateway,
+      l.ports.auth,
+      l.ports.authMetrics,
+      l.ports.api,
+      l.ports.apiMetrics,
+      l.ports.redis,
+      l.ports.prometheus,
+      ...Object.values(l.ports.pg).flatMap((p) => [p.primary, p.replica]),
+    ];
+    expect(new Set(all(dev)).size).toBe(all(dev).length);
+    expect(all(dev).filter((p) => all(test).includes(p))).toEqual([]);
+  });
+
+  it('reads its settings from the environment and rejects bad ones by name', () => {
+    expect(
+      stackOptionsFromEnv({ STACK_NAME: 'x', STACK_PORT_OFFSET: '7', GATEWAY_PORT: '9000' }),
+    ).toEqual({
+      name: 'x',
+      portOffset: 7,
+      gatewayPort: 9000,
+    });
+    expect(() => stackOptionsFromEnv({ STACK_PORT_OFFSET: 'ten' })).toThrow(/STACK_PORT_OFFSET/);
+    expect(() => stackLayout({ name: '../etc' })).toThrow(/STACK_NAME/);
+  });
+});
+
+describe('renderGatewayConfig', () => {
+  const conf = renderGatewayConfig(stackLayout({ name: 'unit', portOffset: 300 }));
+
+  it('copies exactly the four identity headers from /verify to the API', () => {
+    const copied = [
+      ...conf.matchAll(/auth_request_set \$authHeader\d \$upstream_http_(\w+);/g),
+    ].map((m) => m[1]);
+    expect(copied).toEqual(['x_user_id', 'x_user_email', 'x_user_role', 'x_session_id']);
+    for (const header of ['X-User-Id', 'X-User-Email', 'X-User-Role', 'X-Session-Id']) {
+      expect(conf).toMatch(new RegExp(`proxy_set_header '${header}' \\$authHeader\\d;`));
+    }
+  });
+
+  it('sends /verify a bodiless subrequest with the original URL and method', () => {
+    const auth = conf.slice(
+      conf.indexOf('location = /_external-auth'),
+      conf.indexOf('location /api/'),
+    );
+    expect(auth).toContain('internal;');
+    expect(auth).toContain(`proxy_pass http://127.0.0.1:4301/verify;`);
+    expect(auth).toContain('proxy_pass_request_body off;');
+    expect(auth).toContain('proxy_set_header Content-Length "";');
+    expect(auth).toContain('proxy_set_header X-Original-URL $scheme://$http_host$request_uri;');
+    expect(auth).toContain('proxy_set_header X-Original-Method $request_method;');
+  });
+
+  it('puts /api/ behind auth_request and leaves /auth/ and /.well-known/ public', () => {
+    const block = (start: string) =>
+      conf.slice(conf.indexOf(start), conf.indexOf('}', conf.indexOf(start)));
+    expect(block('location /api/')).toContain('auth_request /_external-auth;');
+    expect(block('location /auth/')).not.toContain('auth_request');
+    expect(block('location /.well-known/')).not.toContain('auth_request');
+  });
+});

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 run() { bash scripts/with-deps.sh "$@"; }
 echo "== lint";      run biome check .
+echo "== build";     run bash scripts/build.sh
 echo "== typecheck"; run tsc -p tsconfig.json --noEmit
-echo "== build";     run tsc -b services/shared services/auth services/api
 echo "== tests";     run vitest run "$@"

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-bash scripts/with-deps.sh tsc -b services/shared services/auth services/api
+bash scripts/with-deps.sh bash scripts/build.sh
 exec bash scripts/with-deps.sh tsx scripts/stack/cli.ts up "$@"

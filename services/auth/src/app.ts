@@ -1,23 +1,48 @@
-import { healthRoutes, type Lifecycle } from '@shardgate/shared';
+import { errorHandler, HttpError, healthRoutes, requestContext } from '@shardgate/shared';
 import Koa from 'koa';
-
-/** What the app needs from outside; grows with the service. */
-export interface AuthAppDeps {
-  readonly lifecycle: Lifecycle;
-}
+import type { AuthDeps } from './deps.js';
+import type { AuthState } from './http/auth-state.js';
+import { gatewayVerify, isGatewayVerifyPath } from './routes/verify.js';
+import { authRouter } from './routes.js';
 
 /**
- * The auth service's Koa app. Until accounts and tokens land (issue 3), `/verify` denies every
- * request, so the gateway already fails closed.
+ * The auth service's Koa app. Middleware, in order: request context (id, log line, metrics),
+ * error rendering, the gateway's `/verify`, health, the route table, then 405/404.
  */
-export function createAuthApp(deps: AuthAppDeps): Koa {
-  const app = new Koa();
-  app.use(healthRoutes(deps.lifecycle));
-  app.use(async function verify(ctx, next) {
-    if (ctx.path !== '/verify' && !ctx.path.startsWith('/verify/')) return next();
-    ctx.status = 401;
-    ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-    ctx.set('Cache-Control', 'no-store');
+export function createAuthApp(deps: AuthDeps): Koa<AuthState> {
+  const app = new Koa<AuthState>();
+  // X-Forwarded-For is trusted for TRUST_PROXY_HOPS hops only, and only rate limiting reads it
+  app.proxy = deps.config.TRUST_PROXY_HOPS > 0;
+  app.maxIpsCount = deps.config.TRUST_PROXY_HOPS;
+  app.silent = true; // errors are logged by errorHandler, with the request id
+
+  const router = authRouter(deps);
+  app.use(
+    requestContext({
+      logger: deps.logger,
+      observe: deps.metrics.observeRequest,
+      quietPaths: (path) => isGatewayVerifyPath(path) || path === '/healthz' || path === '/readyz',
+    }),
+  );
+  app.use(errorHandler(deps.logger));
+  app.use(gatewayVerify(deps));
+  app.use(
+    healthRoutes(deps.lifecycle, [
+      { name: 'database', check: () => deps.db.primaryReachable() },
+      { name: 'redis', check: async () => (await deps.redis.ping()) === 'PONG' },
+    ]),
+  );
+  app.use(router.routes());
+  app.use(async function methodOrNotFound(ctx) {
+    const allowed = router.stack
+      .filter((layer) => layer.match(ctx.path))
+      .flatMap((layer) => layer.methods);
+    if (allowed.length > 0) {
+      throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed here.`, {
+        headers: { Allow: [...new Set(allowed)].join(', ') },
+      });
+    }
+    throw new HttpError(404, 'not_found', 'No such resource.');
   });
   return app;
 }

@@ -1,24 +1,96 @@
-import { loadConfig, logLevel, port } from '@shardgate/shared';
+import { loadConfig, logLevel, port, postgresUrl, postgresUrlList } from '@shardgate/shared';
 import { z } from 'zod';
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+const optionalBool = () =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
 
 /**
  * The auth service's settings, read once from the environment at start.
- * docs/configuration.md documents every variable.
+ * Every variable is documented in docs/configuration.md.
  */
-export const configSchema = z.object({
-  /** Interface to listen on. */
-  HOST: z.string().default('0.0.0.0'),
-  /** HTTP port of the service. */
-  PORT: port(8080),
-  /** Port of `GET /metrics`, kept apart so the ingress never routes it. */
-  METRICS_PORT: port(9464),
-  /** pino level. */
-  LOG_LEVEL: logLevel(),
-  /** Time readiness is false before the listener closes on SIGTERM (match the pod's preStop). */
-  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
-  /** Longest wait for in-flight requests once the listener has closed. */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(25_000),
-});
+export const configSchema = z
+  .object({
+    /** `production` turns off development conveniences (generated signing keys). */
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
+    /** Interface to listen on. */
+    HOST: z.string().default('0.0.0.0'),
+    /** HTTP port of the service. */
+    PORT: port(8080),
+    /** Port of `GET /metrics`, kept apart so the ingress never routes it. */
+    METRICS_PORT: port(9464),
+    /** pino level. */
+    LOG_LEVEL: logLevel(),
+    /** Time readiness is false before the listener closes on SIGTERM (match the pod's preStop). */
+    SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000, 5_000),
+    /** Longest wait for in-flight requests once the listener has closed. */
+    SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 25_000),
+
+    /** The auth database's primary: every write and every read that must see a fresh write. */
+    DATABASE_URL: postgresUrl(),
+    /** Streaming replicas (comma-separated) for reads that may be a little stale. */
+    DATABASE_REPLICA_URLS: postgresUrlList(),
+    /** Connections per database pool. */
+    DATABASE_POOL_SIZE: int(1, 100, 10),
+    /** Redis: user-state cache, revocations, rate limits. */
+    REDIS_URL: z
+      .string()
+      .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
+
+    /** `iss` of access tokens and the issuer in OpenID discovery: the public base URL. */
+    AUTH_ISSUER: z.url().default('http://127.0.0.1:8080'),
+    /** `aud` of access tokens: who may accept them. */
+    AUTH_AUDIENCE: z.string().min(1).default('shardgate-api'),
+    /** Folder of signing keys, one private Ed25519 JWK per `<kid>.jwk.json` file (a mounted Secret). */
+    AUTH_KEYS_DIR: z.string().optional(),
+    /** Alternatively the keys inline, as a JWK Set JSON (`{"keys":[...]}`). */
+    AUTH_SIGNING_KEYS: z.string().optional(),
+    /** The `kid` that signs; default: the last private key in `kid` order. Others only verify. */
+    AUTH_SIGNING_KID: z.string().optional(),
+    /** Create a key in AUTH_KEYS_DIR when there is none. Default: on unless NODE_ENV=production. */
+    AUTH_GENERATE_DEV_KEY: optionalBool(),
+    /** Access token lifetime. */
+    ACCESS_TOKEN_TTL_SECONDS: int(60, 86_400, 900),
+    /** Refresh token lifetime (each rotation issues a new one with a fresh lifetime). */
+    REFRESH_TOKEN_TTL_SECONDS: int(300, 90 * 86_400, 7 * 86_400),
+    /** A spent refresh token reused within this window (a lost answer) gets a new pair instead of revoking. */
+    REFRESH_REUSE_GRACE_SECONDS: int(0, 300, 10),
+
+    /** bcrypt cost for new hashes; hashes of another cost are upgraded at the next login. */
+    BCRYPT_COST: int(4, 15, 12),
+    /** bcrypt operations at once; keeps a core free for the event loop during a login storm. */
+    BCRYPT_CONCURRENCY: int(1, 64, 1),
+    /** Minimum password length in characters (NIST SP 800-63B: at least 8). */
+    PASSWORD_MIN_LENGTH: int(8, 64, 8),
+    /** Minimum zxcvbn score (0-4). */
+    PASSWORD_MIN_SCORE: int(0, 4, 3),
+
+    /** Failed logins per (account, client IP) per 15 minutes before 429. */
+    LOGIN_FAILURES_PER_ACCOUNT_IP: int(1, 10_000, 5),
+    /** Failed logins per account, from any IP, per hour before 429. */
+    LOGIN_FAILURES_PER_ACCOUNT: int(1, 100_000, 20),
+    /** Failed logins per client IP, for any account, per hour before 429. */
+    LOGIN_FAILURES_PER_IP: int(1, 1_000_000, 100),
+    /** Registrations per client IP per hour. */
+    REGISTRATIONS_PER_IP: int(1, 1_000_000, 10),
+    /** Proxies in front of the service whose X-Forwarded-For entry is trusted (the gateway: 1). */
+    TRUST_PROXY_HOPS: int(0, 10, 1),
+
+    /** How long a process reuses a user's or session's revocation state before asking Redis again. Bounds revocation delay. */
+    STATE_CACHE_TTL_MS: int(0, 1_000, 250),
+    /** How long Redis keeps a user's or session's state. */
+    REDIS_STATE_TTL_SECONDS: int(1, 86_400, 300),
+    /** Verified access tokens remembered per process (their signatures are not checked again). */
+    TOKEN_CACHE_SIZE: int(0, 1_000_000, 10_000),
+  })
+  .transform((c) => ({
+    ...c,
+    AUTH_GENERATE_DEV_KEY: c.AUTH_GENERATE_DEV_KEY ?? c.NODE_ENV !== 'production',
+  }));
 
 /** The validated, frozen configuration. */
 export type AuthConfig = Readonly<z.output<typeof configSchema>>;

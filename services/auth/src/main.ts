@@ -1,32 +1,37 @@
-import { ConfigError, createLogger, Lifecycle, runService } from '@shardgate/shared';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ConfigError, createLogger, runService } from '@shardgate/shared';
 import { createAuthApp } from './app.js';
 import { loadAuthConfig } from './config.js';
+import { closeAuthDeps, createAuthDeps } from './create-deps.js';
+import { KeyLoadError } from './domain/signing-keys.js';
 
-/** Entry point: configuration, then the app, then the server with its shutdown handling. */
+/** Entry point: configuration, dependencies, the app, then the server and its shutdown handling. */
 async function main(): Promise<void> {
   const config = loadAuthConfig(process.env);
   const logger = createLogger({ service: 'auth', level: config.LOG_LEVEL });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const lifecycle = new Lifecycle();
-  const app = createAuthApp({ lifecycle });
+  const deps = createAuthDeps(config, logger);
+  logger.info(
+    { kid: deps.keys.signing.kid, publishedKeys: deps.keys.jwks.keys.length },
+    'signing keys loaded',
+  );
+  const app = createAuthApp(deps);
   await runService({
     name: 'auth',
     handler: app.callback(),
     host: config.HOST,
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
-    registry,
-    lifecycle,
+    registry: deps.metrics.registry,
+    lifecycle: deps.lifecycle,
     logger,
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: () => closeAuthDeps(deps),
   });
 }
 
 main().catch((error: unknown) => {
-  // configuration errors name the variable; anything else is unexpected at start
-  console.error(error instanceof ConfigError ? error.message : error);
+  // configuration and key errors name the variable or file; anything else is unexpected at start
+  const known = error instanceof ConfigError || error instanceof KeyLoadError;
+  console.error(known ? `auth: ${(error as Error).message}` : error);
   process.exit(1);
 });

@@ -5,7 +5,23 @@
  */
 export { ConfigError, loadConfig, logLevel, port, postgresUrl, postgresUrlList } from './config.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
+export { type ErrorRenderer, errorHandler, PROBLEM_TYPE_BASE } from './http/error-handler.js';
+export {
+  type FieldError,
+  HttpError,
+  type HttpErrorOptions,
+  problemBody,
+} from './http/http-error.js';
+export { DEFAULT_BODY_LIMIT, readFormBody, readJsonBody } from './http/read-body.js';
+export {
+  type RequestContextOptions,
+  type RequestObserver,
+  type RequestState,
+  requestContext,
+} from './http/request-context.js';
+export { validateBody } from './http/validate.js';
 export { Lifecycle } from './lifecycle.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';
+export { createRedis, type Redis } from './redis.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';

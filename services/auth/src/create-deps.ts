@@ -1,0 +1,83 @@
+import { createRedis, Lifecycle, type Logger } from '@shardgate/shared';
+import type { AuthConfig } from './config.js';
+import type { AuthDeps } from './deps.js';
+import { AccessTokens } from './domain/access-tokens.js';
+import { Accounts } from './domain/accounts.js';
+import { IdentityState } from './domain/identity-state.js';
+import { PasswordHasher } from './domain/password-hasher.js';
+import { PasswordPolicy } from './domain/password-policy.js';
+import { RateLimits } from './domain/rate-limits.js';
+import { Sessions } from './domain/sessions.js';
+import { loadSigningKeys } from './domain/signing-keys.js';
+import { AuthMetrics } from './metrics.js';
+import { AuthDatabase } from './store/auth-database.js';
+import { SessionsStore } from './store/sessions-store.js';
+import { UsersStore } from './store/users-store.js';
+
+/** Builds every dependency of the auth app from its configuration (the composition root). */
+export function createAuthDeps(
+  config: AuthConfig,
+  logger: Logger,
+  lifecycle = new Lifecycle(),
+): AuthDeps {
+  const metrics = new AuthMetrics();
+  const db = new AuthDatabase(
+    config.DATABASE_URL,
+    config.DATABASE_REPLICA_URLS,
+    config.DATABASE_POOL_SIZE,
+    metrics.dbOperation,
+  );
+  const redis = createRedis(config.REDIS_URL, logger);
+  const keys = loadSigningKeys({
+    keysDir: config.AUTH_KEYS_DIR,
+    inlineJwks: config.AUTH_SIGNING_KEYS,
+    signingKid: config.AUTH_SIGNING_KID,
+    generateIfMissing: config.AUTH_GENERATE_DEV_KEY,
+  });
+  const tokens = new AccessTokens(keys, {
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    cacheSize: config.TOKEN_CACHE_SIZE,
+  });
+  const users = new UsersStore(db);
+  const sessionsStore = new SessionsStore(db);
+  const state = new IdentityState(redis, users, sessionsStore, {
+    localTtlMs: config.STATE_CACHE_TTL_MS,
+    redisTtlSeconds: config.REDIS_STATE_TTL_SECONDS,
+    observe: metrics.cacheLookup,
+  });
+  const sessions = new Sessions(sessionsStore, tokens, state, logger, {
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
+  });
+  const accounts = new Accounts({
+    users,
+    hasher: new PasswordHasher(
+      config.BCRYPT_COST,
+      config.BCRYPT_CONCURRENCY,
+      metrics.bcryptOperation,
+    ),
+    policy: new PasswordPolicy({
+      minLength: config.PASSWORD_MIN_LENGTH,
+      minScore: config.PASSWORD_MIN_SCORE,
+    }),
+    limits: new RateLimits(redis, {
+      loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,
+      loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
+      loginFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
+      registrationsPerIp: config.REGISTRATIONS_PER_IP,
+    }),
+    sessions,
+    state,
+    logger,
+    observeLogin: metrics.loginOutcome,
+  });
+  return { config, logger, lifecycle, metrics, db, redis, keys, tokens, state, sessions, accounts };
+}
+
+/** Releases the connections of {@link createAuthDeps}. */
+export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
+  await deps.db.close();
+  deps.redis.disconnect();
+}

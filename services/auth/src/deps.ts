@@ -1,0 +1,24 @@
+import type { Lifecycle, Logger, Redis } from '@shardgate/shared';
+import type { AuthConfig } from './config.js';
+import type { AccessTokens } from './domain/access-tokens.js';
+import type { Accounts } from './domain/accounts.js';
+import type { IdentityState } from './domain/identity-state.js';
+import type { Sessions } from './domain/sessions.js';
+import type { SigningKeys } from './domain/signing-keys.js';
+import type { AuthMetrics } from './metrics.js';
+import type { AuthDatabase } from './store/auth-database.js';
+
+/** Everything the auth app is built from; made by `createAuthDeps`, passed to `createAuthApp`. */
+export interface AuthDeps {
+  readonly config: AuthConfig;
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly metrics: AuthMetrics;
+  readonly db: AuthDatabase;
+  readonly redis: Redis;
+  readonly keys: SigningKeys;
+  readonly tokens: AccessTokens;
+  readonly state: IdentityState;
+  readonly sessions: Sessions;
+  readonly accounts: Accounts;
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose';
+import { ExpiringCache } from './expiring-cache.js';
+import type { SigningKeys } from './signing-keys.js';
+
+/** Roles a user can have; `admin` may manage users. */
+export type Role = 'user' | 'admin';
+
+/** The claims of a verified access token. */
+export interface AccessClaims {
+  /** The user id, decimal. */
+  readonly sub: string;
+  /** The session (refresh-token family) the token belongs to. */
+  readonly sid: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly jti: string;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+/** Why a token was refused; logged and counted, never shown beyond `invalid_token`. */
+export class TokenRejected extends Error {
+  override readonly name = 'TokenRejected';
+}
+
+/** Settings of {@link AccessTokens}. */
+export interface AccessTokenOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly ttlSeconds: number;
+  /** Verified tokens remembered; 0 turns the cache off. */
+  readonly cacheSize: number;
+  readonly now?: () => number;
+}
+
+/** Compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,1024}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Issues and verifies access tokens: JWT `typ: at+jwt`, EdDSA (Ed25519), `kid` in the header.
+ *
+ * A verified token is remembered until it expires (bounded), so a hot `/verify` checks each
+ * token's signature once rather than on every request; a different string (tampered, truncated)
+ * is a different key and is verified in full.
+ */
+export class AccessTokens {
+  readonly #verified: ExpiringCache<AccessClaims>;
+  readonly #now: () => number;
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly options: AccessTokenOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#verified = new ExpiringCache(options.cacheSize, this.#now);
+  }
+
+  /** Signs a token for a user's session; returns it with its lifetime in seconds. */
+  async issue(subject: { userId: number; email: string; role: Role; sessionId: string }): Promise<{
+    token: string;
+    expiresIn: number;
+  }> {
+    const iat = Math.floor(this.#now() / 1000);
+    const token = await new SignJWT({
+      email: subject.email,
+      role: subject.role,
+      sid: subject.sessionId,
+    })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: this.keys.signing.kid })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(String(subject.userId))
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.options.ttlSeconds)
+      .sign(this.keys.signing.privateKey);
+    return { token, expiresIn: this.options.ttlSeconds };
+  }
+
+  /**
+   * Verifies signature (the key named by `kid`, EdDSA only), `typ`, `iss`, `aud`, `exp`, `nbf`
+   * and the claims' shapes.
+   *
+   * @throws {@link TokenRejected} for anything else, whatever the input.
+   */
+  async verify(token: string): Promise<AccessClaims> {
+    const cached = this.#verified.get(token);
+    if (cached) return cached;
+    if (!COMPACT_JWS.test(token)) throw new TokenRejected('not a compact JWS');
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keyFor, {
+        algorithms: ['EdDSA'],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+        currentDate: new Date(this.#now()),
+      }));
+    } catch (error) {
+      throw new TokenRejected((error as Error).message);
+    }
+    const claims = toClaims(payload);
+    this.#verified.set(token, claims, claims.exp * 1000);
+    return claims;
+  }
+
+  readonly #keyFor = (header: JWTHeaderParameters) => {
+    const key = header.kid === undefined ? undefined : this.keys.publicKeys.get(header.kid);
+    if (!key) throw new TokenRejected('unknown kid');
+    return key;
+  };
+}
+
+function toClaims(payload: Record<string, unknown>): AccessClaims {
+  const { sub, sid, email, role, jti, iat, exp } = payload;
+  if (
+    typeof sub !== 'string' ||
+    !/^[1-9]\d{0,15}$/.test(sub) ||
+    typeof sid !== 'string' ||
+    !UUID.test(sid) ||
+    typeof email !== 'string' ||
+    (role !== 'user' && role !== 'admin') ||
+    typeof jti !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
+  ) {
+    throw new TokenRejected('claims of the wrong shape');
+  }
+  return { sub, sid, email, role, jti, iat, exp };
+}

@@ -1,0 +1,50 @@
+import { type AccessClaims, type AccessTokens, type Role, TokenRejected } from './access-tokens.js';
+import type { IdentityState } from './identity-state.js';
+
+/** Who is calling, as established from a verified, unrevoked access token. */
+export interface Identity {
+  readonly userId: number;
+  readonly sessionId: string;
+  /** Current values (not the token's), so a role change or new email takes effect at once. */
+  readonly email: string;
+  readonly role: Role;
+  readonly active: boolean;
+  readonly claims: AccessClaims;
+}
+
+/** The outcome of checking a bearer token; `/verify` counts each kind. */
+export type Resolution =
+  | { readonly outcome: 'allowed'; readonly identity: Identity }
+  | { readonly outcome: 'inactive'; readonly identity: Identity }
+  | { readonly outcome: 'invalid_token' | 'revoked' };
+
+/**
+ * Checks an access token completely: signature and claims (cached per token), then the current
+ * state of its user and session (cached for a fraction of a second). Never throws for bad input.
+ */
+export async function resolveAccessToken(
+  token: string | null,
+  tokens: AccessTokens,
+  state: IdentityState,
+): Promise<Resolution> {
+  if (token === null) return { outcome: 'invalid_token' };
+  let claims: AccessClaims;
+  try {
+    claims = await tokens.verify(token);
+  } catch (error) {
+    if (error instanceof TokenRejected) return { outcome: 'invalid_token' };
+    throw error;
+  }
+  const userId = Number(claims.sub);
+  const { user, sessionRevoked } = await state.lookup(userId, claims.sid);
+  if (user === null || sessionRevoked) return { outcome: 'revoked' };
+  const identity: Identity = {
+    userId,
+    sessionId: claims.sid,
+    email: user.email,
+    role: user.role,
+    active: user.active,
+    claims,
+  };
+  return user.active ? { outcome: 'allowed', identity } : { outcome: 'inactive', identity };
+}

@@ -1,0 +1,104 @@
+import type { Redis } from '@shardgate/shared';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+/** Limits of {@link RateLimits}; see docs/api/auth.md for the policy. */
+export interface RateLimitOptions {
+  readonly loginFailuresPerAccountIp: number;
+  readonly loginFailuresPerAccount: number;
+  readonly loginFailuresPerIp: number;
+  readonly registrationsPerIp: number;
+}
+
+function limiter(
+  redis: Redis,
+  keyPrefix: string,
+  points: number,
+  duration: number,
+): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: `auth:rl:${keyPrefix}`,
+    points,
+    duration,
+    // while Redis is down each process counts on its own, so limits still hold (per process)
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+  });
+}
+
+/**
+ * The auth service's rate limits, counted in Redis:
+ * failed logins per (account, IP) per 15 min, per account per hour and per IP per hour; and
+ * registrations per IP per hour. A blocked caller gets the time to wait.
+ *
+ * Only failures count towards login limits, and a success clears the (account, IP) counter: so
+ * someone else's failures from another IP block an account only when they reach the much larger
+ * per-account limit.
+ */
+export class RateLimits {
+  readonly #accountIp: RateLimiterRedis;
+  readonly #account: RateLimiterRedis;
+  readonly #ip: RateLimiterRedis;
+  readonly #register: RateLimiterRedis;
+
+  constructor(redis: Redis, options: RateLimitOptions) {
+    this.#accountIp = limiter(
+      redis,
+      'login-account-ip',
+      options.loginFailuresPerAccountIp,
+      15 * 60,
+    );
+    this.#account = limiter(redis, 'login-account', options.loginFailuresPerAccount, 60 * 60);
+    this.#ip = limiter(redis, 'login-ip', options.loginFailuresPerIp, 60 * 60);
+    this.#register = limiter(redis, 'register-ip', options.registrationsPerIp, 60 * 60);
+  }
+
+  /** Milliseconds to wait before this login may be attempted; 0 when allowed. */
+  async loginBlockedFor(email: string, ip: string): Promise<number> {
+    const checks = await Promise.all([
+      blockedFor(this.#accountIp, `${email}|${ip}`),
+      blockedFor(this.#account, email),
+      blockedFor(this.#ip, ip),
+    ]);
+    return Math.max(...checks);
+  }
+
+  /** Counts a failed login against every limit. */
+  async recordLoginFailure(email: string, ip: string): Promise<void> {
+    await Promise.all([
+      consume(this.#accountIp, `${email}|${ip}`),
+      consume(this.#account, email),
+      consume(this.#ip, ip),
+    ]);
+  }
+
+  /** Clears the (account, IP) failures after a successful login. */
+  async recordLoginSuccess(email: string, ip: string): Promise<void> {
+    await this.#accountIp.delete(`${email}|${ip}`).catch(() => undefined);
+  }
+
+  /** Counts a registration attempt; returns the milliseconds to wait when over the limit, else 0. */
+  async registrationBlockedFor(ip: string): Promise<number> {
+    try {
+      await this.#register.consume(ip);
+      return 0;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, rejection.msBeforeNext);
+      return 0; // the store failed even with its insurance: do not lock everyone out
+    }
+  }
+}
+
+async function blockedFor(rateLimiter: RateLimiterRedis, key: string): Promise<number> {
+  try {
+    const state = await rateLimiter.get(key);
+    return state !== null && state.consumedPoints >= rateLimiter.points
+      ? Math.max(1, state.msBeforeNext)
+      : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function consume(rateLimiter: RateLimiterRedis, key: string): Promise<void> {
+  await rateLimiter.consume(key).catch(() => undefined); // over the limit is expected here
+}

@@ -1,0 +1,136 @@
+import type { Logger } from '@shardgate/shared';
+import type { SessionsStore } from '../store/sessions-store.js';
+import type { User } from '../store/users-store.js';
+import type { AccessTokens } from './access-tokens.js';
+import { authError } from './errors.js';
+import type { Identity } from './identity.js';
+import type { IdentityState } from './identity-state.js';
+import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from './refresh-token-value.js';
+
+/** The body of every successful token answer (`/auth/token`, `/auth/login`, `/auth/refresh`). */
+export interface TokenPair {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+  readonly refresh_token: string;
+  readonly user_id: string;
+}
+
+/** Settings of {@link Sessions}. */
+export interface SessionOptions {
+  readonly refreshTtlSeconds: number;
+  readonly reuseGraceSeconds: number;
+  readonly now?: () => number;
+}
+
+const invalidRefresh = () =>
+  authError(
+    401,
+    'invalid_refresh_token',
+    'The refresh token is invalid, expired, spent or revoked.',
+  );
+
+/**
+ * Logins as sessions: each is a family of refresh tokens, rotated on every use. Reusing a spent
+ * token revokes the family (a stolen token was used, or the client is broken), except within a
+ * short grace window: there it means the client lost the answer to a concurrent refresh, and it
+ * gets a fresh pair in the same family instead of being logged out.
+ */
+export class Sessions {
+  readonly #now: () => number;
+
+  constructor(
+    private readonly store: SessionsStore,
+    private readonly tokens: AccessTokens,
+    private readonly state: IdentityState,
+    private readonly logger: Logger,
+    private readonly options: SessionOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Opens a session for an authenticated user. */
+  async start(user: User): Promise<TokenPair> {
+    const refreshToken = newRefreshToken();
+    const sessionId = await this.store.create(
+      user.id,
+      hashRefreshToken(refreshToken),
+      this.#refreshExpiry(),
+    );
+    return this.#pair(user, sessionId, refreshToken);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair; the old token is spent.
+   * @throws 401 `invalid_refresh_token` for anything but a live token of an active user.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    if (!isRefreshTokenShaped(refreshToken)) throw invalidRefresh();
+    const row = await this.store.findToken(hashRefreshToken(refreshToken));
+    const now = new Date(this.#now());
+    if (
+      !row ||
+      row.session.revokedAt !== null ||
+      !row.session.user.active ||
+      row.expiresAt <= now
+    ) {
+      throw invalidRefresh();
+    }
+    const won = row.spentAt === null && (await this.store.spend(row.id, now));
+    if (!won) {
+      const spentAt = row.spentAt ?? (await this.store.spentAt(row.id));
+      const withinGrace =
+        spentAt !== null &&
+        now.getTime() - spentAt.getTime() <= this.options.reuseGraceSeconds * 1000;
+      if (!withinGrace) {
+        await this.store.revoke(row.sessionId, 'refresh_token_reuse', now);
+        await this.state.publishRevokedSessions([row.sessionId]);
+        this.logger.warn(
+          { sessionId: row.sessionId, userId: row.session.userId },
+          'spent refresh token reused; session revoked',
+        );
+        throw invalidRefresh();
+      }
+    }
+    const next = newRefreshToken();
+    await this.store.addToken(row.sessionId, hashRefreshToken(next), this.#refreshExpiry());
+    return this.#pair(row.session.user, row.sessionId, next);
+  }
+
+  /** Revokes the caller's session: its access tokens stop passing `/verify` within a second. */
+  async logout(identity: Identity): Promise<void> {
+    await this.store.revoke(identity.sessionId, 'logout', new Date(this.#now()));
+    await this.state.publishRevokedSessions([identity.sessionId]);
+  }
+
+  /** Revokes every session of a user, or all but `keepSessionId`. */
+  async revokeAll(userId: number, reason: string, keepSessionId?: string): Promise<void> {
+    const revoked = await this.store.revokeAllOfUser(
+      userId,
+      reason,
+      new Date(this.#now()),
+      keepSessionId,
+    );
+    await this.state.publishRevokedSessions(revoked);
+  }
+
+  async #pair(user: User, sessionId: string, refreshToken: string): Promise<TokenPair> {
+    const access = await this.tokens.issue({
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      sessionId,
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+      user_id: String(user.id),
+    };
+  }
+
+  #refreshExpiry(): Date {
+    return new Date(this.#now() + this.options.refreshTtlSeconds * 1000);
+  }
+}

@@ -1,0 +1,79 @@
+import { readJsonBody, validateBody } from '@shardgate/shared';
+import type { Context } from 'koa';
+import type { AuthDeps } from '../deps.js';
+import { authError } from '../domain/errors.js';
+import type { AuthState } from '../http/auth-state.js';
+import { clientIp } from '../http/client-ip.js';
+import { identityOf } from '../http/require-identity.js';
+import {
+  administerBody,
+  changePasswordBody,
+  registerBody,
+  updateMeBody,
+  userIdParam,
+} from '../http/schemas.js';
+import { userView } from '../http/user-view.js';
+
+type Ctx = Context & { state: AuthState; params: Record<string, string> };
+
+/** Accounts: `/auth/register`, `/auth/me`, `/auth/password`, `/auth/users/:id`. */
+export function accountRoutes(deps: Pick<AuthDeps, 'accounts'>) {
+  return {
+    /** Creates an account; 201 with the user. */
+    async register(ctx: Ctx) {
+      const body = validateBody(registerBody, await readJsonBody(ctx));
+      const user = await deps.accounts.register(
+        { email: body.email, password: body.password, name: body.name ?? null },
+        clientIp(ctx),
+      );
+      ctx.status = 201;
+      ctx.set('Location', `/auth/users/${user.id}`);
+      ctx.body = userView(user);
+    },
+
+    async showMe(ctx: Ctx) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = userView(await deps.accounts.me(identityOf(ctx.state)));
+    },
+
+    async updateMe(ctx: Ctx) {
+      const body = validateBody(updateMeBody, await readJsonBody(ctx));
+      ctx.body = userView(
+        await deps.accounts.updateProfile(identityOf(ctx.state), { name: body.name }),
+      );
+    },
+
+    /** 204; other sessions are revoked. */
+    async changePassword(ctx: Ctx) {
+      const body = validateBody(changePasswordBody, await readJsonBody(ctx));
+      await deps.accounts.changePassword(
+        identityOf(ctx.state),
+        body.current_password,
+        body.new_password,
+        clientIp(ctx),
+      );
+      ctx.status = 204;
+    },
+
+    async showUser(ctx: Ctx) {
+      ctx.body = userView(await deps.accounts.find(parseUserId(ctx.params.id)));
+    },
+
+    async administerUser(ctx: Ctx) {
+      const id = parseUserId(ctx.params.id);
+      const body = validateBody(administerBody, await readJsonBody(ctx));
+      ctx.body = userView(
+        await deps.accounts.administer(id, {
+          ...(body.active !== undefined ? { active: body.active } : {}),
+          ...(body.role !== undefined ? { role: body.role } : {}),
+        }),
+      );
+    },
+  };
+}
+
+function parseUserId(raw: string | undefined): number {
+  const id = userIdParam.safeParse(raw);
+  if (!id.success || !/^\d+$/.test(raw ?? '')) throw authError(404, 'not_found', 'No such user.');
+  return id.data;
+}

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+
+interface Operation {
+  readonly operationId?: string;
+  readonly responses: Record<string, unknown>;
+}
+type PathItem = Record<string, unknown>;
+interface OpenApiDocument {
+  readonly openapi: string;
+  readonly info: { readonly version: string };
+  readonly servers: readonly { readonly url: string; readonly description?: string }[];
+  readonly paths: Record<string, PathItem>;
+  readonly components: { readonly schemas: Record<string, { readonly enum?: unknown[] }> };
+}
+
+const raw = readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8');
+const doc = JSON.parse(raw) as OpenApiDocument;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+/** The auth service's HTTP contract: path → methods (design §3 and the decisions of issue 3). */
+const CONTRACT: Record<string, readonly string[]> = {
+  '/auth/register': ['post'],
+  '/auth/token': ['post'],
+  '/auth/login': ['post'],
+  '/auth/refresh': ['post'],
+  '/auth/logout': ['post'],
+  '/auth/logout-all': ['post'],
+  '/auth/me': ['get', 'patch'],
+  '/auth/password': ['post'],
+  '/auth/users/{id}': ['get', 'patch'],
+  '/auth/verify': ['post'],
+  '/verify': EVERY_METHOD,
+  '/verify/{path}': EVERY_METHOD,
+  '/.well-known/jwks.json': ['get'],
+  '/.well-known/openid-configuration': ['get'],
+  '/auth/openapi.json': ['get'],
+  '/healthz': ['get'],
+  '/readyz': ['get'],
+};
+
+/** Every stable problem+json `code` and its HTTP status. */
+const PROBLEM_CODES: Record<string, number> = {
+  invalid_json: 400,
+  validation_failed: 422,
+  weak_password: 422,
+  email_taken: 409,
+  invalid_credentials: 401,
+  invalid_refresh_token: 401,
+  invalid_token: 401,
+  wrong_password: 403,
+  forbidden: 403,
+  user_inactive: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  rate_limited: 429,
+  not_ready: 503,
+};
+
+/** The RFC 6749 §5.2 `error` values of `/auth/token`. */
+const OAUTH_ERRORS = ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'rate_limited'];
+
+/** The `errors[].code` reasons of `weak_password`. */
+const WEAK_PASSWORD_REASONS = ['too_short', 'too_long_bytes', 'too_common', 'too_weak'];
+
+function methodsOf(item: PathItem): string[] {
+  return Object.keys(item).filter((key) => HTTP_METHODS.includes(key));
+}
+
+function operations(): [string, string, Operation][] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    methodsOf(item).map((method): [string, string, Operation] => [
+      path,
+      method,
+      item[method] as Operation,
+    ]),
+  );
+}
+
+/** Every object nested anywhere in `value`, depth first. */
+function* objects(value: unknown): Generator<Record<string, unknown>> {
+  if (value === null || typeof value !== 'object') return;
+  if (!Array.isArray(value)) yield value as Record<string, unknown>;
+  for (const child of Object.values(value)) yield* objects(child);
+}
+
+/** Every string value anywhere in the document (enum members, consts, examples, ...). */
+function strings(value: unknown): Set<string> {
+  const found = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') found.add(v);
+    else if (v !== null && typeof v === 'object')
+      for (const child of Object.values(v)) visit(child);
+  };
+  visit(value);
+  return found;
+}
+
+function resolvePointer(pointer: string): unknown {
+  return pointer
+    .replace(/^#\//, '')
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>(
+      (node, key) =>
+        node !== null && typeof node === 'object'
+          ? (node as Record<string, unknown>)[key]
+          : undefined,
+      doc,
+    );
+}
+
+describe('services/auth/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const res = await validator.validate(
+      structuredClone(doc) as unknown as Record<string, unknown>,
+    );
+    expect(res.valid, JSON.stringify(res.errors)).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('0.1.0');
+    expect(doc.servers).toEqual([
+      { url: 'http://127.0.0.1:8080', description: 'local gateway (npm run up)' },
+    ]);
+  });
+
+  it('is formatted JSON with a two-space indent', () => {
+    expect(raw.split('\n')[1]).toMatch(/^ {2}"openapi"/);
+  });
+
+  it('documents every path of the contract with exactly its methods', () => {
+    for (const [path, methods] of Object.entries(CONTRACT)) {
+      const item = doc.paths[path];
+      expect(item, path).toBeDefined();
+      expect(methodsOf(item ?? {}).sort(), path).toEqual([...methods].sort());
+    }
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(CONTRACT).sort());
+  });
+
+  it('gives every operation a unique operationId', () => {
+    const ids = operations().map(([, , op]) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lists every stable error code', () => {
+    const all = strings(doc);
+    for (const code of [...Object.keys(PROBLEM_CODES), ...OAUTH_ERRORS, ...WEAK_PASSWORD_REASONS]) {
+      expect(all.has(code), code).toBe(true);
+    }
+    expect(doc.components.schemas.ProblemCode?.enum?.slice().sort()).toEqual(
+      Object.keys(PROBLEM_CODES).sort(),
+    );
+    expect(doc.components.schemas.WeakPasswordReason?.enum).toEqual(WEAK_PASSWORD_REASONS);
+  });
+
+  it('keeps every problem example consistent: type URL and status follow the code', () => {
+    let seen = 0;
+    for (const node of objects(doc)) {
+      if (typeof node.code !== 'string' || typeof node.type !== 'string') continue;
+      seen += 1;
+      expect(node.type).toBe(`https://shardgate.dev/problems/${node.code}`);
+      expect(node.status, node.code).toBe(PROBLEM_CODES[node.code]);
+      expect(node.title, node.code).toEqual(expect.any(String));
+      expect(node.detail, node.code).toEqual(expect.any(String));
+    }
+    expect(seen).toBeGreaterThanOrEqual(Object.keys(PROBLEM_CODES).length);
+  });
+
+  it('answers /verify only with 200, 401 or 403', () => {
+    for (const [path, method, op] of operations()) {
+      if (path !== '/verify' && path !== '/verify/{path}') continue;
+      expect(Object.keys(op.responses).sort(), `${method} ${path}`).toEqual(['200', '401', '403']);
+    }
+  });
+
+  it('resolves every internal $ref', () => {
+    for (const node of objects(doc)) {
+      if (typeof node.$ref !== 'string') continue;
+      expect(node.$ref.startsWith('#/'), node.$ref).toBe(true);
+      expect(resolvePointer(node.$ref), node.$ref).toBeDefined();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+import { HttpError, problemBody } from './http-error.js';
+
+/** Renders an error in a route-specific shape (e.g. OAuth 2.0 errors), replacing problem+json. */
+export type ErrorRenderer = (error: HttpError) => { status: number; body: unknown } | undefined;
+
+/** Base of every problem's `type` URI; the code is appended. */
+export const PROBLEM_TYPE_BASE = 'https://shardgate.dev/problems/';
+
+/**
+ * Renders a thrown error once, for every route. An {@link HttpError} becomes its problem+json
+ * (or whatever `ctx.state.renderError` chooses, e.g. the OAuth shape of `/auth/token`); an error
+ * Koa itself raised with a 4xx status keeps that status; anything else is logged with its cause
+ * and answered 500 `internal_error` without details.
+ */
+export function errorHandler(logger: Logger): Middleware<{ renderError?: ErrorRenderer }> {
+  return async function renderErrors(ctx, next) {
+    try {
+      await next();
+    } catch (thrown) {
+      const error = toHttpError(thrown);
+      if (error.status >= 500) {
+        logger.error({ err: thrown, method: ctx.method, path: ctx.path }, 'request failed');
+      }
+      ctx.status = error.status;
+      for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+      const custom = ctx.state.renderError?.(error);
+      if (custom !== undefined) {
+        ctx.status = custom.status;
+        ctx.body = custom.body;
+        ctx.type = 'application/json';
+      } else {
+        ctx.body = problemBody(error, PROBLEM_TYPE_BASE);
+        ctx.type = 'application/problem+json';
+      }
+    }
+  };
+}
+
+function toHttpError(thrown: unknown): HttpError {
+  if (thrown instanceof HttpError) return thrown;
+  const status = (thrown as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(
+      status,
+      status === 413 ? 'payload_too_large' : 'bad_request',
+      'The request was rejected.',
+    );
+  }
+  return new HttpError(500, 'internal_error', 'An unexpected error occurred.', { cause: thrown });
+}

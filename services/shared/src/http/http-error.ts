@@ -1,0 +1,63 @@
+import { STATUS_CODES } from 'node:http';
+
+/** One invalid field of a request, in a problem's `errors[]`. */
+export interface FieldError {
+  /** Dotted path of the field, e.g. `items.0.quantity`. */
+  readonly field: string;
+  /** Stable reason, e.g. `too_short`, `required`, `invalid_type`. */
+  readonly code: string;
+  /** Human explanation. */
+  readonly message: string;
+}
+
+/** Options of {@link HttpError}. */
+export interface HttpErrorOptions {
+  readonly errors?: readonly FieldError[];
+  /** Response headers to send with the error (`Retry-After`, `WWW-Authenticate`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The underlying error, logged but never shown. */
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error type route code throws. `status` and `code` are public API; `detail` is shown to
+ * the client, so it must never contain secrets. One middleware renders it (see `errorHandler`).
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly errors: readonly FieldError[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  /**
+   * @param status - HTTP status, 4xx or 5xx
+   * @param code - stable machine-readable reason
+   * @param detail - human explanation of this occurrence
+   */
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    options: HttpErrorOptions = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  /** The status's standard phrase, used as the problem's `title`. */
+  get title(): string {
+    return STATUS_CODES[this.status] ?? 'Error';
+  }
+}
+
+/** The RFC 9457 body of an {@link HttpError}. */
+export function problemBody(error: HttpError, typeBase: string): Record<string, unknown> {
+  return {
+    type: `${typeBase}${error.code}`,
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}

@@ -1,0 +1,76 @@
+import type { Context } from 'koa';
+import { HttpError } from './http-error.js';
+
+/** Largest request body accepted by default. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+async function readRaw(ctx: Context, limit: number): Promise<Buffer> {
+  const declared = Number(ctx.get('Content-Length') || Number.NaN);
+  const tooLarge = () => {
+    // the rest of the body is not read: make the client open a new connection
+    ctx.set('Connection', 'close');
+    return new HttpError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`);
+  };
+  if (declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decodeUtf8(bytes: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads a JSON body: `Content-Type` must be `application/json` (415 otherwise), the body at most
+ * `limit` bytes (413), valid UTF-8 and valid JSON (400 `invalid_json`). Returns the parsed value
+ * unvalidated: callers validate its shape.
+ */
+export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
+  if (!ctx.is('application/json', '+json')) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
+  const text = decodeUtf8(await readRaw(ctx, limit));
+  if (text === null) throw new HttpError(400, 'invalid_json', 'The body is not valid UTF-8.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+}
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body into a map. A parameter sent twice is
+ * refused, as OAuth 2.0 requires (RFC 6749 §3.1). Errors carry `code` `invalid_request`,
+ * `unsupported_media_type` or `payload_too_large`.
+ */
+export async function readFormBody(
+  ctx: Context,
+  limit = DEFAULT_BODY_LIMIT,
+): Promise<Map<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'Send the body as application/x-www-form-urlencoded.',
+    );
+  }
+  const text = decodeUtf8(await readRaw(ctx, limit));
+  if (text === null) throw new HttpError(400, 'invalid_request', 'The body is not valid UTF-8.');
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (params.has(key))
+      throw new HttpError(400, 'invalid_request', `Parameter ${key} is repeated.`);
+    params.set(key, value);
+  }
+  return params;
+}

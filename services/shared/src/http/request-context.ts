@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.js';
+
+/** What {@link requestContext} puts on `ctx.state`. */
+export interface RequestState {
+  /** The gateway's X-Request-ID when it is well-formed, else a new one. */
+  requestId: string;
+  /** The service logger bound to this request's id. */
+  log: Logger;
+}
+
+/** Receives one observation per finished request; the service's metrics implement it. */
+export type RequestObserver = (
+  labels: { method: string; route: string; status: number },
+  seconds: number,
+) => void;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Options of {@link requestContext}. */
+export interface RequestContextOptions {
+  readonly logger: Logger;
+  readonly observe: RequestObserver;
+  /** Paths logged at debug instead of info (health checks, the hot `/verify`). */
+  readonly quietPaths?: (path: string) => boolean;
+}
+
+/**
+ * First middleware of a service: adopts or creates the request id (echoed as `X-Request-ID`),
+ * binds a logger to it, and after the response logs one line and feeds the request metrics.
+ * Headers, bodies and query strings are never logged.
+ */
+export function requestContext(options: RequestContextOptions): Middleware<RequestState> {
+  return async function trackRequest(ctx, next) {
+    const started = process.hrtime.bigint();
+    const incoming = ctx.get('X-Request-ID');
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = options.logger.child({ reqId: requestId });
+    ctx.set('X-Request-ID', requestId);
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? routeFallback(ctx.path);
+      options.observe({ method: ctx.method, route, status: ctx.status }, seconds);
+      const line = {
+        method: ctx.method,
+        route,
+        status: ctx.status,
+        ms: Math.round(seconds * 1e4) / 10,
+      };
+      if (options.quietPaths?.(ctx.path)) ctx.state.log.debug(line, 'request');
+      else ctx.state.log.info(line, 'request');
+    }
+  };
+}
+
+/** Keeps the `route` label's cardinality bounded for requests no router matched. */
+function routeFallback(path: string): string {
+  if (path === '/verify' || path.startsWith('/verify/')) return '/verify';
+  return 'unmatched';
+}

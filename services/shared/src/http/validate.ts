@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+import { type FieldError, HttpError } from './http-error.js';
+
+/**
+ * Validates a parsed body against a schema; on failure throws 422 `validation_failed` with one
+ * `errors[]` entry per problem. Messages are the schema's, never the submitted value.
+ */
+export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors: FieldError[] = result.error.issues.map((issue) => ({
+    field: issue.path.join('.') || '(body)',
+    code: issue.code === 'unrecognized_keys' ? 'unknown_field' : issue.code,
+    message: issue.message,
+  }));
+  throw new HttpError(422, 'validation_failed', 'The request body is invalid.', { errors });
+}

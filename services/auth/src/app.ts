@@ -26,11 +26,10 @@ export function createAuthApp(deps: AuthDeps): Koa<AuthState> {
   );
   app.use(errorHandler(deps.logger));
   app.use(gatewayVerify(deps));
+  // Redis is deliberately not a readiness check: without it every endpoint still answers from
+  // Postgres, and failing readiness would take every auth pod out of rotation at once.
   app.use(
-    healthRoutes(deps.lifecycle, [
-      { name: 'database', check: () => deps.db.primaryReachable() },
-      { name: 'redis', check: async () => (await deps.redis.ping()) === 'PONG' },
-    ]),
+    healthRoutes(deps.lifecycle, [{ name: 'database', check: () => deps.db.primaryReachable() }]),
   );
   app.use(router.routes());
   app.use(async function methodOrNotFound(ctx) {

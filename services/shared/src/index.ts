@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { ConfigError, loadConfig, logLevel, port, postgresUrl, postgresUrlList } from './config.js';
+export { DependencyUnavailableError } from './dependency-unavailable.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
 export { type ErrorRenderer, errorHandler, PROBLEM_TYPE_BASE } from './http/error-handler.js';
 export {

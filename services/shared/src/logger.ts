@@ -22,12 +22,20 @@ export const REDACTED_PATHS = [
   '*.redisUrl',
 ];
 
-/** Creates the JSON logger of a service (one line per event, `service` on every line). */
-export function createLogger(options: { service: string; level: string }): Logger {
-  return pino({
+/**
+ * Creates the JSON logger of a service (one line per event, `service` on every line), writing to
+ * stdout or, in tests, to `destination`.
+ */
+export function createLogger(options: {
+  service: string;
+  level: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const settings = {
     level: options.level,
     base: { service: options.service },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

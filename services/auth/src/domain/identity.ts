@@ -37,7 +37,7 @@ export async function resolveAccessToken(
   }
   const userId = Number(claims.sub);
   const { user, sessionRevoked } = await state.lookup(userId, claims.sid);
-  if (user === null || sessionRevoked) return { outcome: 'revoked' };
+  if (user === null) return { outcome: 'revoked' };
   const identity: Identity = {
     userId,
     sessionId: claims.sid,
@@ -46,5 +46,7 @@ export async function resolveAccessToken(
     active: user.active,
     claims,
   };
-  return user.active ? { outcome: 'allowed', identity } : { outcome: 'inactive', identity };
+  // a deactivated user's sessions are revoked too; they are told why (403), not just refused
+  if (!user.active) return { outcome: 'inactive', identity };
+  return sessionRevoked ? { outcome: 'revoked' } : { outcome: 'allowed', identity };
 }

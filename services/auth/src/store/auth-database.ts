@@ -1,5 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { DependencyUnavailableError } from '@shardgate/shared';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 
@@ -67,6 +69,10 @@ export class AuthDatabase {
     const started = process.hrtime.bigint();
     try {
       return await fn();
+    } catch (error) {
+      if (isDatabaseUnavailable(error))
+        throw new DependencyUnavailableError(`auth database ${role}`, 5, { cause: error });
+      throw error;
     } finally {
       this.observe(role, operation, Number(process.hrtime.bigint() - started) / 1e9);
     }

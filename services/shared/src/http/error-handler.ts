@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { DependencyUnavailableError } from '../dependency-unavailable.js';
 import type { Logger } from '../logger.js';
 import { HttpError, problemBody } from './http-error.js';
 
@@ -20,7 +21,12 @@ export function errorHandler(logger: Logger): Middleware<{ renderError?: ErrorRe
       await next();
     } catch (thrown) {
       const error = toHttpError(thrown);
-      if (error.status >= 500) {
+      if (error.status === 503) {
+        logger.warn(
+          { dependency: (thrown as DependencyUnavailableError).dependency, path: ctx.path },
+          'dependency unavailable',
+        );
+      } else if (error.status >= 500) {
         logger.error({ err: thrown, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = error.status;
@@ -40,6 +46,17 @@ export function errorHandler(logger: Logger): Middleware<{ renderError?: ErrorRe
 
 function toHttpError(thrown: unknown): HttpError {
   if (thrown instanceof HttpError) return thrown;
+  if (thrown instanceof DependencyUnavailableError) {
+    return new HttpError(
+      503,
+      'not_ready',
+      'The service cannot serve this request right now; retry later.',
+      {
+        headers: { 'Retry-After': String(thrown.retryAfterSeconds) },
+        cause: thrown,
+      },
+    );
+  }
   const status = (thrown as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpError(

@@ -2,12 +2,16 @@
  * The local stack's command line: `up`, `down`, `status`, `env`.
  * Settings come from STACK_NAME, STACK_PORT_OFFSET and GATEWAY_PORT (see docs/local-stack.md).
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { stackLayout, stackOptionsFromEnv } from './layout.js';
+import { serviceEnv } from './services.js';
 import { down, status, up } from './stack.js';
 import { stackInfo } from './stack-info.js';
 import { stackSecrets } from './state.js';
 
-const USAGE = 'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env';
+const USAGE =
+  'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env | set-role <email> <user|admin>';
 
 async function main(argv: string[]): Promise<number> {
   const layout = stackLayout(stackOptionsFromEnv());
@@ -40,6 +44,18 @@ async function main(argv: string[]): Promise<number> {
       };
       for (const [key, value] of Object.entries(lines)) console.log(`export ${key}='${value}'`);
       return 0;
+    }
+    case 'set-role': {
+      // runs the auth service's own command with the stack's auth environment
+      const result = spawnSync(
+        process.execPath,
+        [join(layout.repoRoot, 'services/auth/dist/cli/set-role.js'), ...argv.slice(1)],
+        {
+          env: serviceEnv(layout, stackSecrets(layout), 'auth'),
+          stdio: 'inherit',
+        },
+      );
+      return result.status ?? 1;
     }
     default:
       console.error(USAGE);

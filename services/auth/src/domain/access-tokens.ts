@@ -36,6 +36,8 @@ export interface AccessTokenOptions {
 
 /** Compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,1024}$/;
+/** User ids are Postgres `integer`s: a larger `sub` cannot name a user, whoever signed it. */
+const MAX_USER_ID = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -118,7 +120,8 @@ function toClaims(payload: Record<string, unknown>): AccessClaims {
   const { sub, sid, email, role, jti, iat, exp } = payload;
   if (
     typeof sub !== 'string' ||
-    !/^[1-9]\d{0,15}$/.test(sub) ||
+    !/^[1-9]\d{0,9}$/.test(sub) ||
+    Number(sub) > MAX_USER_ID ||
     typeof sid !== 'string' ||
     !UUID.test(sid) ||
     typeof email !== 'string' ||

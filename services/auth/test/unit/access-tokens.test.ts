@@ -1,0 +1,97 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { AccessTokens, TokenRejected } from '../../src/domain/access-tokens.js';
+import {
+  generateSigningJwk,
+  loadSigningKeys,
+  type SigningKeys,
+} from '../../src/domain/signing-keys.js';
+
+function keys(): SigningKeys {
+  const jwk = generateSigningJwk();
+  return loadSigningKeys({ inlineJwks: JSON.stringify({ keys: [jwk] }), generateIfMissing: false });
+}
+const subject = {
+  userId: 42,
+  email: 'a@example.com',
+  role: 'user' as const,
+  sessionId: '0b6c3c1e-8a41-4d4e-9b0a-2b1f3c4d5e6f',
+};
+
+describe('AccessTokens', () => {
+  it('issues EdDSA at+jwt tokens that verify into their claims', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const tokens = new AccessTokens(keys(), {
+      issuer: 'https://iss',
+      audience: 'api',
+      ttlSeconds: 900,
+      cacheSize: 10,
+      now: () => now,
+    });
+    const { token, expiresIn } = await tokens.issue(subject);
+    expect(expiresIn).toBe(900);
+    const claims = await tokens.verify(token);
+    expect(claims).toMatchObject({
+      sub: '42',
+      sid: subject.sessionId,
+      email: 'a@example.com',
+      role: 'user',
+    });
+    expect(claims.exp - claims.iat).toBe(900);
+    now += 901_000;
+    await expect(tokens.verify(token)).rejects.toBeInstanceOf(TokenRejected);
+  });
+
+  it("does not verify the same token's signature twice, and forgets it when it expires", async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const signing = keys();
+    const publicKeys = new Map(signing.publicKeys);
+    const tokens = new AccessTokens(
+      { ...signing, publicKeys },
+      { issuer: 'i', audience: 'a', ttlSeconds: 60, cacheSize: 10, now: () => now },
+    );
+    const { token } = await tokens.issue(subject);
+    await tokens.verify(token);
+    publicKeys.clear(); // any further signature check would now fail
+    expect((await tokens.verify(token)).sub).toBe('42');
+    await expect(tokens.verify(`${token.slice(0, -2)}AA`)).rejects.toBeInstanceOf(TokenRejected);
+    now += 61_000;
+    await expect(tokens.verify(token)).rejects.toBeInstanceOf(TokenRejected);
+  });
+
+  it('refuses a token with the right kid signed by another key, and HS256 with the public key as secret', async () => {
+    const signing = keys();
+    const tokens = new AccessTokens(signing, {
+      issuer: 'i',
+      audience: 'a',
+      ttlSeconds: 60,
+      cacheSize: 0,
+    });
+    const payload = {
+      sub: '1',
+      sid: subject.sessionId,
+      email: 'x@example.com',
+      role: 'admin',
+      jti: 'j',
+    };
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const forged = await new SignJWT(payload)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
+      .setIssuer('i')
+      .setAudience('a')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    await expect(tokens.verify(forged)).rejects.toBeInstanceOf(TokenRejected);
+    const publicBytes = new TextEncoder().encode(JSON.stringify(signing.jwks.keys[0]));
+    const confused = await new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: signing.signing.kid })
+      .setIssuer('i')
+      .setAudience('a')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(publicBytes);
+    await expect(tokens.verify(confused)).rejects.toBeInstanceOf(TokenRejected);
+  });
+});

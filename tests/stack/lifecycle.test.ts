@@ -4,8 +4,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/stack/layout.js';
 
-/** A third stack, apart from the development and test stacks, that this file starts and stops. */
-const env = { ...process.env, STACK_NAME: 'test-lifecycle', STACK_PORT_OFFSET: '200' };
+/**
+ * A third stack, apart from the development and test stacks, that this file starts and stops:
+ * named after the test stack and 100 ports above it, so concurrent runs never share it.
+ */
+const OFFSET = Number(process.env.TEST_STACK_PORT_OFFSET ?? 100) + 100;
+const env = {
+  ...process.env,
+  STACK_NAME: `${process.env.TEST_STACK_NAME || 'test'}-lifecycle`,
+  STACK_PORT_OFFSET: String(OFFSET),
+};
 const cli = (command: string) =>
   spawnSync(
     process.execPath,
@@ -50,7 +58,7 @@ describe('npm run up / status / down', () => {
   it('starts everything, is idempotent, and stops everything by pid', async () => {
     const first = cli('up');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toContain('Gateway: http://127.0.0.1:8280');
+    expect(first.stdout).toContain(`Gateway: http://127.0.0.1:${8080 + OFFSET}`);
 
     const status = cli('status');
     expect(status.status, status.stdout).toBe(0);
@@ -70,7 +78,9 @@ describe('npm run up / status / down', () => {
         'redis',
       ].sort(),
     );
-    expect(status.stdout).toMatch(/pg-shard1-primary\s+\d+\s+5637\s+primary, standby streaming/);
+    expect(status.stdout).toMatch(
+      new RegExp(`pg-shard1-primary\\s+\\d+\\s+${5437 + OFFSET}\\s+primary, standby streaming`),
+    );
 
     const second = cli('up');
     expect(second.status, second.stderr).toBe(0);
@@ -81,7 +91,8 @@ describe('npm run up / status / down', () => {
     expect(stopped.status, stopped.stderr).toBe(0);
     for (const [id, pid] of Object.entries(pids))
       expect(alive(pid), `${id} (pid ${pid})`).toBe(false);
-    for (const port of [8280, 4201, 4202, 6580, 9290, 5633, 5634, 5635, 5636, 5637, 5638]) {
+    for (const base of [8080, 4001, 4002, 6380, 9090, 5433, 5434, 5435, 5436, 5437, 5438]) {
+      const port = base + OFFSET;
       expect(await listening(port), `port ${port}`).toBe(false);
     }
     const after = cli('status');

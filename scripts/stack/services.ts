@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackLayout } from './layout.js';
 import { pgUrl } from './postgres.js';
@@ -12,6 +12,11 @@ export type ServiceName = (typeof SERVICES)[number];
 /** The built entry point of a service; it runs from `dist/`, as it does in its image. */
 export function serviceEntry(layout: StackLayout, service: ServiceName): string {
   return join(layout.repoRoot, 'services', service, 'dist', 'main.js');
+}
+
+/** The time of the service's last build: a running process from an older build is restarted by `up`. */
+export function serviceBuildVersion(layout: StackLayout, service: ServiceName): string {
+  return String(statSync(serviceEntry(layout, service)).mtimeMs);
 }
 
 /** True when the service has been built (`npm run build`). */

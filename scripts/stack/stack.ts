@@ -28,6 +28,7 @@ import { redisCommand, redisPing } from './redis.js';
 import {
   SERVICES,
   type ServiceName,
+  serviceBuildVersion,
   serviceBuilt,
   serviceEntry,
   serviceEnv,
@@ -49,6 +50,8 @@ interface ProcessComponent {
   readonly env: NodeJS.ProcessEnv;
   readonly healthy: () => Promise<boolean>;
   readonly stopSignal: NodeJS.Signals;
+  /** Identifies what would be started now; a running process of another version is restarted. */
+  readonly version?: () => string;
 }
 
 function processComponents(layout: StackLayout, secrets: StackSecrets): ProcessComponent[] {
@@ -72,6 +75,7 @@ function processComponents(layout: StackLayout, secrets: StackSecrets): ProcessC
       healthy: async () =>
         (await httpStatus(`http://127.0.0.1:${servicePorts(layout, service).http}/readyz`)) === 200,
       stopSignal: 'SIGTERM',
+      version: () => serviceBuildVersion(layout, service),
     }),
   );
   const gateway: ProcessComponent = {
@@ -202,10 +206,13 @@ async function ensureProcess(
   report: Reporter,
 ): Promise<void> {
   const record = readState(layout)[component.id];
-  if (record && isOurProcess(record.pid, record.marker) && (await component.healthy())) {
+  const version = component.version?.();
+  const current = record?.version === version;
+  if (record && isOurProcess(record.pid, record.marker) && current && (await component.healthy())) {
     report(`${component.id}: already running (pid ${record.pid})`);
     return;
   }
+  if (record && !current) report(`${component.id}: rebuilt since it started; restarting`);
   if (record && isOurProcess(record.pid, record.marker))
     await stopProcess(record.pid, component.stopSignal);
   const [command, args] = await component.command();

@@ -10,6 +10,8 @@ export interface ComponentRecord {
   /** A string found in the process's command line; see `isOurProcess`. */
   readonly marker: string;
   readonly logFile: string;
+  /** What was started (for services, their build's time); a different value means restart. */
+  readonly version?: string;
 }
 
 /** The stack's record of what it started, keyed by component id. */

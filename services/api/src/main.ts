@@ -1,32 +1,36 @@
-import { ConfigError, createLogger, Lifecycle, runService } from '@shardgate/shared';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ConfigError, createLogger, runService } from '@shardgate/shared';
 import { createApiApp } from './app.js';
 import { loadApiConfig } from './config.js';
+import { closeApiDeps, createApiDeps } from './create-deps.js';
 
-/** Entry point: configuration, then the app, then the server with its shutdown handling. */
+/** Entry point: configuration, dependencies, the app, then the server and its shutdown handling. */
 async function main(): Promise<void> {
   const config = loadApiConfig(process.env);
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const lifecycle = new Lifecycle();
-  const app = createApiApp({ lifecycle });
+  const deps = createApiDeps(config, logger);
+  logger.info(
+    {
+      shardMapVersion: config.shardMap.spec.version,
+      shards: config.shards.map((s) => ({ name: s.name, replicas: s.replicaUrls.length })),
+    },
+    'shards configured',
+  );
   await runService({
     name: 'api',
-    handler: app.callback(),
+    handler: createApiApp(deps).callback(),
     host: config.HOST,
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
-    registry,
-    lifecycle,
+    registry: deps.metrics.registry,
+    lifecycle: deps.lifecycle,
     logger,
     drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onClose: () => closeApiDeps(deps),
   });
 }
 
 main().catch((error: unknown) => {
-  // configuration errors name the variable; anything else is unexpected at start
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError ? `api: ${error.message}` : error);
   process.exit(1);
 });

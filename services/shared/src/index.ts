@@ -26,3 +26,5 @@ export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';
 export { createRedis, type Redis } from './redis.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';
+export { ExpiringCache } from './expiring-cache.js';
+export { JwksTokenVerifier, type JwksTokenVerifierOptions, type VerifiedAccessToken } from './jwt/jwks-token-verifier.js';

@@ -2,7 +2,7 @@ import type { Redis } from '@shardgate/shared';
 import type { SessionsStore } from '../store/sessions-store.js';
 import type { User, UsersStore } from '../store/users-store.js';
 import type { Role } from './access-tokens.js';
-import { ExpiringCache } from './expiring-cache.js';
+import { ExpiringCache } from '@shardgate/shared';
 
 /** What `/verify` needs to know of a user right now. */
 export interface UserState {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../src/domain/email.js';
-import { ExpiringCache } from '../../src/domain/expiring-cache.js';
+import { ExpiringCache } from '@shardgate/shared';
 import {
   hashRefreshToken,
   isRefreshTokenShaped,

@@ -1,0 +1,40 @@
+import { HttpError } from '@shardgate/shared';
+
+/** A position in a user's order list, newest first: the last order shown. */
+export interface OrderCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Opaque to clients: base64url of `{t, i}`. */
+export function encodeCursor(cursor: OrderCursor): string {
+  return Buffer.from(JSON.stringify({ t: cursor.createdAt.toISOString(), i: cursor.id })).toString(
+    'base64url',
+  );
+}
+
+/** @throws 400 `invalid_cursor` for anything {@link encodeCursor} did not make. */
+export function decodeCursor(value: string): OrderCursor {
+  const invalid = () =>
+    new HttpError(400, 'invalid_cursor', 'The cursor is not one this API issued.');
+  if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) throw invalid();
+  try {
+    const { t, i } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      i?: unknown;
+    };
+    const createdAt = new Date(String(t));
+    if (
+      typeof t !== 'string' ||
+      Number.isNaN(createdAt.getTime()) ||
+      typeof i !== 'string' ||
+      !UUID.test(i)
+    )
+      throw invalid();
+    return { createdAt, id: i };
+  } catch {
+    throw invalid();
+  }
+}

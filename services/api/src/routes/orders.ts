@@ -1,0 +1,72 @@
+import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
+import type { Context } from 'koa';
+import type { ApiDeps } from '../deps.js';
+import type { ApiState } from '../http/api-state.js';
+import { callerOf } from '../http/identify.js';
+import {
+  IDEMPOTENCY_KEY,
+  listQuery,
+  ORDER_ID,
+  orderBody,
+  orderPatchBody,
+} from '../http/schemas.js';
+
+type Ctx = Context & { state: ApiState; params: Record<string, string> };
+
+function orderId(ctx: Ctx): string {
+  const id = ctx.params.id ?? '';
+  if (!ORDER_ID.test(id)) throw new HttpError(404, 'not_found', 'No such order.');
+  return id;
+}
+
+/** `/api/orders` and `/api/orders/:id`. */
+export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
+  return {
+    /** Places an order; honours `Idempotency-Key`. */
+    async placeOrder(ctx: Ctx) {
+      const key = ctx.get('Idempotency-Key');
+      if (key !== '' && !IDEMPOTENCY_KEY.test(key)) {
+        throw new HttpError(422, 'validation_failed', 'The request is invalid.', {
+          errors: [
+            {
+              field: 'Idempotency-Key',
+              code: 'invalid_string',
+              message: 'must be 1-255 printable ASCII characters',
+            },
+          ],
+        });
+      }
+      const body = validateBody(orderBody, await readJsonBody(ctx));
+      const { order, replayed } = await deps.orders.place(
+        callerOf(ctx.state),
+        body,
+        key === '' ? null : key,
+      );
+      ctx.status = 201;
+      ctx.set('Location', `/api/orders/${order.id}`);
+      if (replayed) ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = order;
+    },
+
+    /** The caller's orders, newest first, by cursor. */
+    async listOrders(ctx: Ctx) {
+      const query = validateBody(listQuery, { ...ctx.query });
+      ctx.body = await deps.orders.list(
+        callerOf(ctx.state),
+        query.limit ?? 20,
+        query.cursor ?? null,
+      );
+    },
+
+    async showOrder(ctx: Ctx) {
+      ctx.body = await deps.orders.get(callerOf(ctx.state), orderId(ctx));
+    },
+
+    /** `{status: "cancelled"}`: 409 when the order can no longer be cancelled. */
+    async updateOrder(ctx: Ctx) {
+      const id = orderId(ctx);
+      const body = validateBody(orderPatchBody, await readJsonBody(ctx));
+      ctx.body = await deps.orders.changeStatus(callerOf(ctx.state), id, body.status);
+    },
+  };
+}

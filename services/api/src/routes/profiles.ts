@@ -1,0 +1,30 @@
+import { readJsonBody, validateBody } from '@shardgate/shared';
+import type { Context } from 'koa';
+import type { ApiDeps } from '../deps.js';
+import type { ApiState } from '../http/api-state.js';
+import { callerOf } from '../http/identify.js';
+import { profileBody } from '../http/schemas.js';
+
+type Ctx = Context & { state: ApiState };
+
+/** `GET /api/me` and `POST /api/users`. */
+export function profileRoutes(deps: Pick<ApiDeps, 'profiles'>) {
+  return {
+    /** The caller's profile, created on first use. */
+    async showMe(ctx: Ctx) {
+      ctx.body = await deps.profiles.mine(callerOf(ctx.state));
+    },
+
+    /** Creates (201) or updates (200) the caller's profile. An empty body is allowed. */
+    async saveProfile(ctx: Ctx) {
+      const hasBody = ctx.request.length > 0 || ctx.get('Transfer-Encoding') !== '';
+      const body = hasBody ? validateBody(profileBody, await readJsonBody(ctx)) : {};
+      const { profile, created } = await deps.profiles.save(
+        callerOf(ctx.state),
+        body.name !== undefined ? { name: body.name } : {},
+      );
+      ctx.status = created ? 201 : 200;
+      ctx.body = profile;
+    },
+  };
+}

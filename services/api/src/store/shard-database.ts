@@ -1,0 +1,170 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { DependencyUnavailableError } from '@shardgate/shared';
+import type { ShardUrls } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
+import { parseLsn } from './wal-position.js';
+
+export type { PrismaClient } from '../generated/prisma/client.js';
+
+/** Receives the duration of each database operation; the service's metrics implement it. */
+export type ShardDbObserver = (
+  shard: string,
+  role: 'primary' | 'replica',
+  operation: string,
+  seconds: number,
+) => void;
+
+/** Settings of {@link ShardDatabase}. */
+export interface ShardDatabaseOptions {
+  readonly poolSize: number;
+  /** How long a replica that failed is skipped. */
+  readonly replicaRetryMs: number;
+  readonly observe?: ShardDbObserver;
+  readonly now?: () => number;
+}
+
+interface Replica {
+  readonly client: PrismaClient;
+  readonly label: string;
+  downUntil: number;
+  /** Last replay position read, and when; reused for a few milliseconds. */
+  replayed: { lsn: bigint; at: number } | null;
+}
+
+/** How long a replica's replay position is reused before it is asked again. */
+const REPLAY_POSITION_TTL_MS = 20;
+
+/**
+ * One shard: a Prisma client on its primary and one per streaming replica.
+ *
+ * Writes go to the primary and return the primary's WAL position after the commit. Reads go to a
+ * replica (round robin), skipping replicas that failed recently; a read that must see a write at
+ * WAL position `minLsn` goes to a replica only if it has replayed that far, otherwise to the
+ * primary. When the primary is needed and down, {@link DependencyUnavailableError} (503).
+ */
+export class ShardDatabase {
+  readonly name: string;
+  readonly primary: PrismaClient;
+  readonly #replicas: Replica[];
+  readonly #options: ShardDatabaseOptions;
+  readonly #now: () => number;
+  #next = 0;
+
+  constructor(urls: ShardUrls, options: ShardDatabaseOptions) {
+    this.name = urls.name;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    const client = (connectionString: string) =>
+      new PrismaClient({
+        adapter: new PrismaPg({
+          connectionString,
+          max: options.poolSize,
+          connectionTimeoutMillis: 2_000,
+        }),
+      });
+    this.primary = client(urls.primaryUrl);
+    this.#replicas = urls.replicaUrls.map((url, i) => ({
+      client: client(url),
+      label: `${urls.name}-replica-${i}`,
+      downUntil: 0,
+      replayed: null,
+    }));
+  }
+
+  /** Runs a write on the primary; returns its result and the WAL position that includes it. */
+  async write<T>(
+    operation: string,
+    fn: (db: PrismaClient) => Promise<T>,
+  ): Promise<{ result: T; lsn: bigint }> {
+    return this.#onPrimary(operation, async (db) => {
+      const result = await fn(db);
+      const [row] = await db.$queryRaw<
+        Array<{ lsn: string }>
+      >`SELECT pg_current_wal_lsn()::text AS lsn`;
+      return { result, lsn: parseLsn(row?.lsn ?? '0/0') };
+    });
+  }
+
+  /**
+   * Runs a read on a replica that is up and, when `minLsn` is given, has replayed at least that
+   * far; otherwise on the primary. `minLsn === 'primary'` forces the primary.
+   */
+  async read<T>(
+    operation: string,
+    minLsn: bigint | null | 'primary',
+    fn: (db: PrismaClient) => Promise<T>,
+  ): Promise<T> {
+    if (minLsn !== 'primary') {
+      for (let tried = 0; tried < this.#replicas.length; tried++) {
+        const replica = this.#replicas[this.#next++ % this.#replicas.length] as Replica;
+        if (replica.downUntil > this.#now()) continue;
+        try {
+          if (minLsn !== null && (await this.#replayPosition(replica)) < minLsn) continue;
+          return await this.#timed('replica', operation, () => fn(replica.client));
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) throw error;
+          replica.downUntil = this.#now() + this.#options.replicaRetryMs;
+        }
+      }
+    }
+    return this.#onPrimary(operation, fn);
+  }
+
+  /** True when the primary answers. */
+  async primaryReachable(): Promise<boolean> {
+    await this.primary.$queryRaw`SELECT 1`;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [this.primary, ...this.#replicas.map((r) => r.client)].map((c) => c.$disconnect()),
+    );
+  }
+
+  async #replayPosition(replica: Replica): Promise<bigint> {
+    const now = this.#now();
+    if (replica.replayed && now - replica.replayed.at < REPLAY_POSITION_TTL_MS)
+      return replica.replayed.lsn;
+    const [row] = await this.#timed(
+      'replica',
+      'replayPosition',
+      () =>
+        replica.client.$queryRaw<
+          Array<{ lsn: string | null }>
+        >`SELECT pg_last_wal_replay_lsn()::text AS lsn`,
+    );
+    const lsn = row?.lsn ? parseLsn(row.lsn) : 0n;
+    replica.replayed = { lsn, at: now };
+    return lsn;
+  }
+
+  async #onPrimary<T>(operation: string, fn: (db: PrismaClient) => Promise<T>): Promise<T> {
+    try {
+      return await this.#timed('primary', operation, () => fn(this.primary));
+    } catch (error) {
+      if (isDatabaseUnavailable(error))
+        throw new DependencyUnavailableError(`${this.name} primary`, 5, { cause: error });
+      throw error;
+    }
+  }
+
+  async #timed<T>(
+    role: 'primary' | 'replica',
+    operation: string,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await fn();
+    } finally {
+      this.#options.observe?.(
+        this.name,
+        role,
+        operation,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    }
+  }
+}

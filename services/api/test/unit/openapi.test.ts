@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { describe, expect, it } from 'vitest';
+
+interface Header {
+  readonly required?: boolean;
+  readonly schema?: { readonly const?: unknown; readonly $ref?: string };
+}
+interface Response {
+  readonly description: string;
+  readonly headers?: Record<string, Header>;
+  readonly content?: Record<string, unknown>;
+}
+interface Parameter {
+  readonly name: string;
+  readonly in: string;
+  readonly required?: boolean;
+}
+interface Operation {
+  readonly operationId?: string;
+  readonly security?: readonly Record<string, readonly string[]>[];
+  readonly parameters?: readonly unknown[];
+  readonly responses: Record<string, unknown>;
+}
+type PathItem = Record<string, unknown>;
+interface OpenApiDocument {
+  readonly openapi: string;
+  readonly info: { readonly version: string };
+  readonly servers: readonly { readonly url: string; readonly description?: string }[];
+  readonly paths: Record<string, PathItem>;
+  readonly components: {
+    readonly schemas: Record<string, { readonly enum?: unknown[] }>;
+    readonly securitySchemes: Record<string, Record<string, unknown>>;
+  };
+}
+
+const raw = readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8');
+const doc = JSON.parse(raw) as OpenApiDocument;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** The API service's HTTP contract: path → methods (design §3 and the decisions of issue 4). */
+const CONTRACT: Record<string, readonly string[]> = {
+  '/api/me': ['get'],
+  '/api/users': ['post'],
+  '/api/orders': ['get', 'post'],
+  '/api/orders/{id}': ['get', 'patch'],
+  '/api/openapi.json': ['get'],
+  '/healthz': ['get'],
+  '/readyz': ['get'],
+};
+
+/** Every stable problem+json `code` and its HTTP status. */
+const PROBLEM_CODES: Record<string, number> = {
+  invalid_token: 401,
+  invalid_json: 400,
+  invalid_cursor: 400,
+  validation_failed: 422,
+  idempotency_key_reused: 422,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  not_found: 404,
+  method_not_allowed: 405,
+  illegal_transition: 409,
+  not_ready: 503,
+};
+
+/** The statuses each operation documents. */
+const STATUSES: Record<string, readonly string[]> = {
+  'get /api/me': ['200', '401', '503'],
+  'post /api/users': ['200', '201', '400', '401', '413', '415', '422', '503'],
+  'get /api/orders': ['200', '400', '401', '422', '503'],
+  'post /api/orders': ['201', '400', '401', '413', '415', '422', '503'],
+  'get /api/orders/{id}': ['200', '401', '404', '503'],
+  'patch /api/orders/{id}': ['200', '400', '401', '404', '409', '413', '415', '422', '503'],
+  'get /api/openapi.json': ['200', '401'],
+  'get /healthz': ['200'],
+  'get /readyz': ['200', '503'],
+};
+
+const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
+
+function methodsOf(item: PathItem): string[] {
+  return Object.keys(item).filter((key) => HTTP_METHODS.includes(key));
+}
+
+function operations(): [string, string, Operation][] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    methodsOf(item).map((method): [string, string, Operation] => [
+      path,
+      method,
+      item[method] as Operation,
+    ]),
+  );
+}
+
+/** Every object nested anywhere in `value`, depth first. */
+function* objects(value: unknown): Generator<Record<string, unknown>> {
+  if (value === null || typeof value !== 'object') return;
+  if (!Array.isArray(value)) yield value as Record<string, unknown>;
+  for (const child of Object.values(value)) yield* objects(child);
+}
+
+/** Every string value anywhere in the document (enum members, consts, examples, ...). */
+function strings(value: unknown): Set<string> {
+  const found = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') found.add(v);
+    else if (v !== null && typeof v === 'object')
+      for (const child of Object.values(v)) visit(child);
+  };
+  visit(value);
+  return found;
+}
+
+function resolvePointer(pointer: string): unknown {
+  return pointer
+    .replace(/^#\//, '')
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>(
+      (node, key) =>
+        node !== null && typeof node === 'object'
+          ? (node as Record<string, unknown>)[key]
+          : undefined,
+      doc,
+    );
+}
+
+/** Follows a `$ref` (one level is all this document uses for these objects). */
+function deref<T>(value: unknown): T {
+  const ref = (value as { $ref?: unknown } | undefined)?.$ref;
+  return (typeof ref === 'string' ? resolvePointer(ref) : value) as T;
+}
+
+function operation(method: string, path: string): Operation {
+  const op = doc.paths[path]?.[method] as Operation | undefined;
+  if (op === undefined) throw new Error(`${method} ${path} is not documented`);
+  return op;
+}
+
+function response(method: string, path: string, status: string): Response {
+  return deref<Response>(operation(method, path).responses[status]);
+}
+
+describe('services/api/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const res = await validator.validate(
+      structuredClone(doc) as unknown as Record<string, unknown>,
+    );
+    expect(res.valid, JSON.stringify(res.errors)).toBe(true);
+    expect(validator.version).toBe('3.1');
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('0.1.0');
+    expect(doc.servers).toEqual([
+      { url: 'http://127.0.0.1:8080', description: 'local gateway (npm run up)' },
+    ]);
+  });
+
+  it('is formatted JSON with a two-space indent', () => {
+    expect(raw.split('\n')[1]).toMatch(/^ {2}"openapi"/);
+  });
+
+  it('documents every path of the contract with exactly its methods', () => {
+    for (const [path, methods] of Object.entries(CONTRACT)) {
+      const item = doc.paths[path];
+      expect(item, path).toBeDefined();
+      expect(methodsOf(item ?? {}).sort(), path).toEqual([...methods].sort());
+    }
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(CONTRACT).sort());
+  });
+
+  it('documents exactly the agreed statuses of every operation', () => {
+    const seen = operations().map(([path, method, op]) => [
+      `${method} ${path}`,
+      Object.keys(op.responses).sort(),
+    ]);
+    expect(Object.fromEntries(seen)).toEqual(
+      Object.fromEntries(
+        Object.entries(STATUSES).map(([key, statuses]) => [key, [...statuses].sort()]),
+      ),
+    );
+  });
+
+  it('gives every operation a unique operationId', () => {
+    const ids = operations().map(([, , op]) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lists every stable error code', () => {
+    const all = strings(doc);
+    for (const code of Object.keys(PROBLEM_CODES)) expect(all.has(code), code).toBe(true);
+    expect(doc.components.schemas.ProblemCode?.enum?.slice().sort()).toEqual(
+      Object.keys(PROBLEM_CODES).sort(),
+    );
+  });
+
+  it('keeps every problem example consistent: type URL and status follow the code', () => {
+    const codes = new Set<string>();
+    for (const node of objects(doc)) {
+      if (typeof node.code !== 'string' || typeof node.type !== 'string') continue;
+      codes.add(node.code);
+      expect(node.type).toBe(`https://shardgate.dev/problems/${node.code}`);
+      expect(node.status, node.code).toBe(PROBLEM_CODES[node.code]);
+      expect(node.title, node.code).toEqual(expect.any(String));
+      expect(node.detail, node.code).toEqual(expect.any(String));
+    }
+    // every code has at least one example
+    expect([...codes].sort()).toEqual(Object.keys(PROBLEM_CODES).sort());
+  });
+
+  it('documents X-Shard on every /api response, `none` on 401', () => {
+    let checked = 0;
+    for (const [path, method, op] of operations()) {
+      if (!path.startsWith('/api/')) continue;
+      for (const status of Object.keys(op.responses)) {
+        const header = deref<Header | undefined>(
+          response(method, path, status).headers?.['X-Shard'],
+        );
+        expect(header, `${method} ${path} ${status}`).toBeDefined();
+        expect(header?.required, `${method} ${path} ${status}`).toBe(true);
+        if (status === '401') expect(header?.schema?.const).toBe('none');
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    // the component responses too, including 405 (documented once, not per operation)
+    const components = (doc.components as unknown as { responses: Record<string, Response> })
+      .responses;
+    for (const [name, res] of Object.entries(components)) {
+      expect(res.headers?.['X-Shard'], name).toBeDefined();
+    }
+    expect(components.MethodNotAllowed?.headers?.Allow).toBeDefined();
+  });
+
+  it('keeps the probes off the gateway and /api behind the bearer token', () => {
+    for (const [path, method, op] of operations()) {
+      if (path.startsWith('/api/')) {
+        expect(op.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }]);
+      } else {
+        expect(op.security, `${method} ${path}`).toBeUndefined();
+        expect(doc.paths[path]?.servers).toEqual([
+          expect.objectContaining({ url: 'http://127.0.0.1:4002' }),
+        ]);
+      }
+    }
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
+    expect(response('get', '/api/me', '401').headers?.['WWW-Authenticate']).toBeDefined();
+  });
+
+  it('sends Retry-After with every 503 not_ready', () => {
+    for (const [path, method, op] of operations()) {
+      if (!path.startsWith('/api/') || op.responses['503'] === undefined) continue;
+      expect(response(method, path, '503').headers?.['Retry-After'], `${method} ${path}`).toEqual({
+        $ref: '#/components/headers/Retry-After',
+      });
+    }
+  });
+
+  it('documents idempotent order creation: Idempotency-Key, Location, Idempotent-Replayed', () => {
+    const params = (operation('post', '/api/orders').parameters ?? []).map((p) =>
+      deref<Parameter>(p),
+    );
+    expect(params).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+    const created = response('post', '/api/orders', '201');
+    expect(Object.keys(created.headers ?? {}).sort()).toEqual(
+      ['Idempotent-Replayed', 'Location', 'X-Shard'].sort(),
+    );
+    const reused = response('post', '/api/orders', '422');
+    expect(strings(reused).has('idempotency_key_reused')).toBe(true);
+    expect(strings(reused).has('validation_failed')).toBe(true);
+  });
+
+  it('documents cursor pagination and the order status machine', () => {
+    const params = (operation('get', '/api/orders').parameters ?? []).map((p) =>
+      deref<Parameter & { schema: unknown }>(p),
+    );
+    expect(params.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:cursor', 'query:limit']);
+    expect(params.find((p) => p.name === 'limit')?.schema).toEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      default: 20,
+    });
+    expect(doc.components.schemas.OrderStatus?.enum).toEqual(ORDER_STATUSES);
+    expect(doc.components.schemas.CancelOrder).toMatchObject({
+      additionalProperties: false,
+      properties: { status: { const: 'cancelled' } },
+    });
+    expect(doc.components.schemas.CreateOrder).toMatchObject({ additionalProperties: false });
+    expect(doc.components.schemas.CreateOrderItem).toMatchObject({ additionalProperties: false });
+  });
+
+  it('resolves every internal $ref', () => {
+    for (const node of objects(doc)) {
+      if (typeof node.$ref !== 'string') continue;
+      expect(node.$ref.startsWith('#/'), node.$ref).toBe(true);
+      expect(resolvePointer(node.$ref), node.$ref).toBeDefined();
+    }
+  });
+});

@@ -5,6 +5,7 @@
  */
 export { ConfigError, loadConfig, logLevel, port, postgresUrl, postgresUrlList } from './config.js';
 export { DependencyUnavailableError } from './dependency-unavailable.js';
+export { ExpiringCache } from './expiring-cache.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
 export { type ErrorRenderer, errorHandler, PROBLEM_TYPE_BASE } from './http/error-handler.js';
 export {
@@ -21,10 +22,13 @@ export {
   requestContext,
 } from './http/request-context.js';
 export { validateBody } from './http/validate.js';
+export {
+  JwksTokenVerifier,
+  type JwksTokenVerifierOptions,
+  type VerifiedAccessToken,
+} from './jwt/jwks-token-verifier.js';
 export { Lifecycle } from './lifecycle.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';
 export { createRedis, type Redis } from './redis.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';
-export { ExpiringCache } from './expiring-cache.js';
-export { JwksTokenVerifier, type JwksTokenVerifierOptions, type VerifiedAccessToken } from './jwt/jwks-token-verifier.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose';
 import { ExpiringCache } from '@shardgate/shared';
+import { type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from './signing-keys.js';
 
 /** Roles a user can have; `admin` may manage users. */

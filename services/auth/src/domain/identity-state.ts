@@ -1,8 +1,8 @@
 import type { Redis } from '@shardgate/shared';
+import { ExpiringCache } from '@shardgate/shared';
 import type { SessionsStore } from '../store/sessions-store.js';
 import type { User, UsersStore } from '../store/users-store.js';
 import type { Role } from './access-tokens.js';
-import { ExpiringCache } from '@shardgate/shared';
 
 /** What `/verify` needs to know of a user right now. */
 export interface UserState {

@@ -1,6 +1,6 @@
+import { ExpiringCache } from '@shardgate/shared';
 import { describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../src/domain/email.js';
-import { ExpiringCache } from '@shardgate/shared';
 import {
   hashRefreshToken,
   isRefreshTokenShaped,

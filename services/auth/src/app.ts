@@ -1,13 +1,22 @@
+import type { RequestListener } from 'node:http';
 import { errorHandler, HttpError, healthRoutes, requestContext } from '@shardgate/shared';
 import Koa from 'koa';
 import type { AuthDeps } from './deps.js';
 import type { AuthState } from './http/auth-state.js';
-import { gatewayVerify, isGatewayVerifyPath } from './routes/verify.js';
+import { withGatewayVerify } from './routes/verify.js';
 import { authRouter } from './routes.js';
 
 /**
+ * The auth service's request handler: `/verify` (the gateway's hot path) served directly, and
+ * everything else by the Koa app.
+ */
+export function createAuthHandler(deps: AuthDeps): RequestListener {
+  return withGatewayVerify(deps, createAuthApp(deps).callback());
+}
+
+/**
  * The auth service's Koa app. Middleware, in order: request context (id, log line, metrics),
- * error rendering, the gateway's `/verify`, health, the route table, then 405/404.
+ * error rendering, health, the route table, then 405/404.
  */
 export function createAuthApp(deps: AuthDeps): Koa<AuthState> {
   const app = new Koa<AuthState>();
@@ -21,11 +30,10 @@ export function createAuthApp(deps: AuthDeps): Koa<AuthState> {
     requestContext({
       logger: deps.logger,
       observe: deps.metrics.observeRequest,
-      quietPaths: (path) => isGatewayVerifyPath(path) || path === '/healthz' || path === '/readyz',
+      quietPaths: (path) => path === '/healthz' || path === '/readyz',
     }),
   );
   app.use(errorHandler(deps.logger));
-  app.use(gatewayVerify(deps));
   // Redis is deliberately not a readiness check: without it every endpoint still answers from
   // Postgres, and failing readiness would take every auth pod out of rotation at once.
   app.use(

@@ -1,5 +1,5 @@
 import { ConfigError, createLogger, runService } from '@shardgate/shared';
-import { createAuthApp } from './app.js';
+import { createAuthHandler } from './app.js';
 import { loadAuthConfig } from './config.js';
 import { closeAuthDeps, createAuthDeps } from './create-deps.js';
 import { KeyLoadError } from './domain/signing-keys.js';
@@ -13,10 +13,9 @@ async function main(): Promise<void> {
     { kid: deps.keys.signing.kid, publishedKeys: deps.keys.jwks.keys.length },
     'signing keys loaded',
   );
-  const app = createAuthApp(deps);
   await runService({
     name: 'auth',
-    handler: app.callback(),
+    handler: createAuthHandler(deps),
     host: config.HOST,
     port: config.PORT,
     metricsPort: config.METRICS_PORT,

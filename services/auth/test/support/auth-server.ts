@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLogger } from '@shardgate/shared';
 import { inject } from 'vitest';
-import { createAuthApp } from '../../src/app.js';
+import { createAuthHandler } from '../../src/app.js';
 import { loadAuthConfig } from '../../src/config.js';
 import { closeAuthDeps, createAuthDeps } from '../../src/create-deps.js';
 import type { AuthDeps } from '../../src/deps.js';
@@ -50,8 +50,7 @@ export async function startAuthServer(
     destination: { write: (line: string) => void logs.push(line) },
   });
   const deps = createAuthDeps(config, logger);
-  const app = createAuthApp(deps);
-  const server: Server = createServer(app.callback());
+  const server: Server = createServer(createAuthHandler(deps));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -37,7 +37,15 @@ export function requestContext(options: RequestContextOptions): Middleware<Reque
     const incoming = ctx.get('X-Request-ID');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = options.logger.child({ reqId: requestId });
+    // the child logger is made on first use: most requests log one line, some none
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => {
+        log ??= options.logger.child({ reqId: requestId });
+        return log;
+      },
+      configurable: true,
+    });
     ctx.set('X-Request-ID', requestId);
     try {
       await next();
@@ -51,8 +59,9 @@ export function requestContext(options: RequestContextOptions): Middleware<Reque
         status: ctx.status,
         ms: Math.round(seconds * 1e4) / 10,
       };
-      if (options.quietPaths?.(ctx.path)) ctx.state.log.debug(line, 'request');
-      else ctx.state.log.info(line, 'request');
+      const quiet = options.quietPaths?.(ctx.path) ?? false;
+      if (!quiet) ctx.state.log.info(line, 'request');
+      else if (options.logger.isLevelEnabled('debug')) ctx.state.log.debug(line, 'request');
     }
   };
 }

@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureUnprivilegedDir, type StackLayout } from '../../scripts/stack/layout.js';
+import { renderGatewayConfig } from '../../scripts/stack/nginx.js';
+import { isRoot, run } from '../../scripts/stack/run.js';
+
+/** Ports of the benchmark's own nginx and of what it forwards to. */
+export interface BenchNginxPorts {
+  /** Side A: `auth_request` to the real auth service's `/verify`. */
+  readonly sideA: number;
+  /** Side B: `auth_request` to the trivial 200 handler. */
+  readonly sideB: number;
+  /** The real auth service. */
+  readonly auth: number;
+  /** The trivial `/verify` (200 with the four identity headers). */
+  readonly trivialVerify: number;
+  /** The trivial backend both sides proxy to. */
+  readonly backend: number;
+}
+
+/** The text of the `{ ... }` block that starts at `opener` in `config`. */
+function block(config: string, opener: string): string {
+  const start = config.indexOf(opener);
+  if (start < 0) throw new Error(`the gateway configuration has no "${opener}" block`);
+  let depth = 0;
+  for (let i = config.indexOf('{', start); i < config.length; i++) {
+    if (config[i] === '{') depth++;
+    else if (config[i] === '}' && --depth === 0) return config.slice(start, i + 1);
+  }
+  throw new Error(`unbalanced braces after "${opener}" in the gateway configuration`);
+}
+
+/** Replaces exactly one match of `pattern`; throws when there is none or several. */
+function replaceOnce(text: string, pattern: RegExp, replacement: string, what: string): string {
+  const matches = text.match(new RegExp(pattern.source, 'g')) ?? [];
+  if (matches.length !== 1)
+    throw new Error(`expected one ${what} in the gateway configuration, found ${matches.length}`);
+  return text.replace(pattern, replacement);
+}
+
+/**
+ * The gateway's own `/_external-auth` and `/api/` locations and its `$req_id` map, taken from
+ * `renderGatewayConfig` (scripts/stack/nginx.ts) so that the benchmark measures exactly the
+ * gateway's subrequest headers and `auth_request_set` / `proxy_set_header` lines. Only the two
+ * targets change: the auth subrequest goes to `verifyPort`, `/api/` to the benchmark backend.
+ */
+export function gatewayBlocks(
+  layout: StackLayout,
+  verifyPort: number,
+): { map: string; auth: string; api: string } {
+  const gateway = renderGatewayConfig(layout);
+  const auth = replaceOnce(
+    block(gateway, 'location = /_external-auth {'),
+    /proxy_pass\s+http:\/\/127\.0\.0\.1:\d+\/verify;/,
+    `proxy_pass http://127.0.0.1:${verifyPort}/verify;`,
+    'auth subrequest target',
+  );
+  const api = replaceOnce(
+    block(gateway, 'location /api/ {'),
+    /proxy_pass\s+http:\/\/api_service;/,
+    'proxy_pass http://bench_backend;',
+    '/api/ upstream',
+  );
+  if (!api.includes('auth_request /_external-auth;'))
+    throw new Error('the gateway /api/ location no longer uses auth_request /_external-auth');
+  return { map: block(gateway, 'map $http_x_request_id $req_id {'), auth, api };
+}
+
+/** Re-indents an extracted block: its closing brace's indentation becomes `spaces`. */
+function indent(text: string, spaces: number): string {
+  const lines = text.split('\n');
+  const base = /^ */.exec(lines[lines.length - 1] ?? '')?.[0].length ?? 0;
+  const pad = ' '.repeat(spaces);
+  return lines
+    .map((line, i) => {
+      if (line.trim() === '') return '';
+      return i === 0
+        ? `${pad}${line.trimStart()}`
+        : `${pad}${line.slice(Math.min(base, /^ */.exec(line)?.[0].length ?? 0))}`;
+    })
+    .join('\n');
+}
+
+/**
+ * An nginx with two servers identical but for the auth target: side A asks the real auth
+ * service, side B the trivial handler; both proxy `/api/` to the same trivial backend. No access
+ * log (it would cost both sides the same and blur the comparison).
+ */
+export function renderBenchNginxConfig(layout: StackLayout, dir: string, ports: BenchNginxPorts) {
+  const tmp = join(layout.unprivilegedDir, 'bench-nginx-tmp');
+  const server = (port: number, verifyPort: number, label: string) => {
+    const { auth, api } = gatewayBlocks(layout, verifyPort);
+    return `  # ${label}
+  server {
+    listen 127.0.0.1:${port};
+${indent(auth, 4)}
+${indent(api, 4)}
+    location / {
+      return 404;
+    }
+  }`;
+  };
+  return `# Written by bench/lib/bench-nginx.ts for the verify-through-gateway benchmark.
+${isRoot() ? 'user nobody nogroup;' : ''}
+worker_processes 2;
+daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log ${join(dir, 'error.log')} warn;
+
+events {
+  worker_connections 4096;
+}
+
+http {
+  server_tokens off;
+  access_log off;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+
+${indent(gatewayBlocks(layout, ports.auth).map, 2)}
+
+  upstream bench_backend {
+    server 127.0.0.1:${ports.backend};
+    keepalive 32;
+  }
+
+${server(ports.sideA, ports.auth, `side A: auth_request to the real auth service (port ${ports.auth})`)}
+
+${server(ports.sideB, ports.trivialVerify, `side B: auth_request to the trivial 200 handler (port ${ports.trivialVerify})`)}
+}
+`;
+}
+
+/**
+ * Writes the configuration under `dir` (`.stack/bench/bench-nginx/`), checks it with `nginx -t`,
+ * and returns the command that runs it in the foreground.
+ */
+export async function benchNginxCommand(
+  layout: StackLayout,
+  dir: string,
+  ports: BenchNginxPorts,
+): Promise<[string, string[]]> {
+  mkdirSync(dir, { recursive: true });
+  ensureUnprivilegedDir(layout);
+  const tmp = join(layout.unprivilegedDir, 'bench-nginx-tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  if (isRoot()) {
+    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+    chownSync(tmp, uid, -1);
+  }
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, renderBenchNginxConfig(layout, dir, ports));
+  const args = ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf];
+  await run('nginx', ['-t', '-q', ...args]);
+  return ['nginx', args];
+}

@@ -1,0 +1,188 @@
+/**
+ * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
+ * benchmarks, writes their results to bench/results/, and stops everything it started.
+ *
+ *   npx tsx bench/run.ts [verify|login-storm|all] [--duration 15] [--rounds 3] [--quick]
+ *
+ * See bench/README.md for what each benchmark measures and how to read the results.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stackLayout } from '../scripts/stack/layout.js';
+import { serviceBuilt, serviceEntry, serviceEnv } from '../scripts/stack/services.js';
+import { down, up } from '../scripts/stack/stack.js';
+import { stackSecrets } from '../scripts/stack/state.js';
+import { type BenchContext, type BenchOptions, benchPorts } from './lib/context.js';
+import { machineInfo } from './lib/machine.js';
+import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/procs.js';
+import { fmt } from './lib/stats.js';
+import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
+import { runLoginStorm } from './login-storm.js';
+import { runVerifyThroughGateway } from './verify-through-gateway.js';
+
+const USAGE =
+  'usage: npx tsx bench/run.ts [verify|login-storm|all] [--duration <s>] [--rounds <n>] [--quick]';
+/** Users whose access tokens the load rotates over. */
+const TOKEN_USERS = 200;
+
+type Which = 'verify' | 'login-storm' | 'all';
+
+function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
+  let which: Which = 'all';
+  let quick = false;
+  let duration: number | undefined;
+  let rounds: number | undefined;
+  const positive = (flag: string, value: string | undefined) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${flag} needs a positive integer\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === 'verify' || arg === 'login-storm' || arg === 'all') which = arg;
+    else if (arg === '--quick') quick = true;
+    else if (arg === '--duration') duration = positive(arg, argv[++i]);
+    else if (arg === '--rounds') rounds = positive(arg, argv[++i]);
+    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+  }
+  return {
+    which,
+    options: {
+      durationSeconds: duration ?? (quick ? 3 : 15),
+      rounds: rounds ?? (quick ? 1 : 3),
+      warmupSeconds: quick ? 1 : 3,
+      quick,
+    },
+  };
+}
+
+/**
+ * Registers and logs in the users whose tokens the benchmarks send. They are seeded through a
+ * second, temporary auth process on the same database, Redis and signing keys, with bcrypt
+ * cost 4 and the per-IP registration limit lifted: at cost 12 with one bcrypt at a time, 200
+ * registrations plus 200 logins would take over 100 s, and `/verify` never touches a password
+ * hash. The tokens are ordinary access tokens that the measured auth service verifies like any
+ * other (same issuer, audience and key, sessions in the same Postgres and Redis).
+ */
+async function seedTokens(
+  layout: ReturnType<typeof stackLayout>,
+  secrets: ReturnType<typeof stackSecrets>,
+  cleanup: Cleanup,
+  ports: ReturnType<typeof benchPorts>,
+): Promise<string[]> {
+  const seeder = new Cleanup();
+  cleanup.add('seeding auth process', () => seeder.runAll());
+  try {
+    const env = {
+      ...serviceEnv(layout, secrets, 'auth'),
+      PORT: String(ports.seeder),
+      METRICS_PORT: String(ports.seederMetrics),
+      LOG_LEVEL: 'warn',
+      BCRYPT_COST: '4',
+      REGISTRATIONS_PER_IP: '1000000',
+    };
+    const url = `http://127.0.0.1:${ports.seeder}`;
+    await startProcess(
+      seeder,
+      'seeding auth process',
+      process.execPath,
+      [serviceEntry(layout, 'auth')],
+      {
+        env,
+        logFile: join(layout.logDir, 'bench-seeder.log'),
+        cwd: layout.repoRoot,
+        ready: () => answers(`${url}/readyz`),
+      },
+    );
+    const users = await registerAndLogin(url, newUsers(TOKEN_USERS, 'verify', addressPlan()), 8);
+    return users.map((u) => u.accessToken as string);
+  } finally {
+    await seeder.runAll();
+  }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { which, options } = parseArgs(argv);
+  const command = `npx tsx bench/run.ts ${argv.join(' ')}`.trim();
+  const layout = stackLayout({ name: 'bench', portOffset: 300 });
+  if (!serviceBuilt(layout, 'auth'))
+    throw new Error('services/auth/dist/main.js is missing: run `bash scripts/build.sh` first');
+  const machine = machineInfo(layout.repoRoot);
+  const ports = benchPorts(layout);
+  const cleanup = new Cleanup();
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => {
+    cleaning ??= cleanup.runAll();
+    return cleaning;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping everything the benchmark started`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    await requireFreePorts({
+      'gateway bench side A': ports.sideA,
+      'gateway bench side B': ports.sideB,
+      'trivial verify': ports.trivialVerify,
+      'trivial backend': ports.backend,
+      'seeding auth': ports.seeder,
+      'seeding auth metrics': ports.seederMetrics,
+    });
+    log(`starting the bench stack (.stack/${layout.name}, ports +300)`);
+    cleanup.add('bench stack', () => down(layout, (line) => log(`stack: ${line}`)));
+    await up(layout, { report: (line) => log(`stack: ${line}`) });
+    const secrets = stackSecrets(layout);
+
+    const workDir = join(layout.dir, 'bench-work');
+    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    log(`seeding ${TOKEN_USERS} users and their access tokens`);
+    const tokens = await seedTokens(layout, secrets, cleanup, ports);
+    const tokensFile = join(workDir, 'tokens.json');
+    writeFileSync(tokensFile, JSON.stringify(tokens), { mode: 0o600 });
+    cleanup.add('token file', () => rmSync(tokensFile, { force: true }));
+
+    const ctx: BenchContext = {
+      layout,
+      secrets,
+      machine,
+      options,
+      command,
+      cleanup,
+      workDir,
+      tokens,
+      tokensFile,
+      ports,
+    };
+    const summary: string[] = [];
+    if (which === 'verify' || which === 'all') {
+      const { result, files } = await runVerifyThroughGateway(ctx);
+      summary.push(
+        `verify through gateway: A/B throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetRatio}) → ${result.targetMet ? 'met' : 'NOT met'}; p99 A ${fmt(result.sides.A.medianP99Ms)} ms, B ${fmt(result.sides.B.medianP99Ms)} ms; ${fmt(result.sides.A.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.B.medianRequestsPerSecond, 0)} req/s`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'login-storm' || which === 'all') {
+      const { result, files } = await runLoginStorm(ctx);
+      summary.push(
+        `login storm: /verify p99 storm/idle ${fmt(result.p99Ratio)} (target ≤ ${result.targetRatio}) → ${result.targetMet ? 'met' : 'NOT met'}; p99 idle ${fmt(result.idle.medianP99Ms)} ms, storm ${fmt(result.storm.medianP99Ms)} ms; lag p99 ${fmt(result.idle.medianLagP99Ms)} → ${fmt(result.storm.medianLagP99Ms)} ms; ${fmt(result.storm.medianLoginsPerSecond)} logins/s`,
+        `  ${files.markdown}`,
+      );
+    }
+    log('results:');
+    for (const line of summary) console.log(line);
+  } finally {
+    await cleanUp();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`[bench] ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

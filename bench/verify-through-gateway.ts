@@ -1,0 +1,288 @@
+/**
+ * Benchmark 1: the gateway path `/api/*` → nginx `auth_request` → auth `/verify` → backend,
+ * against the same nginx path with a trivial 200 handler in place of `/verify`, in the same run.
+ *
+ * One nginx (its own, `.stack/bench/bench-nginx/`) serves two ports that differ only in the
+ * auth target: side A asks the real auth service of the bench stack, side B a trivial Koa
+ * handler answering 200 with the four identity headers. Both proxy to one trivial node:http
+ * backend. wrk drives each side alternately (A B, B A, A B, ...) with the access tokens of
+ * distinct users in rotation; the result is the ratio of median throughputs (target ≥ 0.80)
+ * and both median p99 latencies. Run it through bench/run.ts.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { portInUse } from '../scripts/stack/processes.js';
+import { readState } from '../scripts/stack/state.js';
+import { benchNginxCommand } from './lib/bench-nginx.js';
+import { type BenchContext, writeResults } from './lib/context.js';
+import { call } from './lib/http.js';
+import { cpuSnapshot, cpuUsage, machineMarkdown } from './lib/machine.js';
+import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
+import { fmt, median, pct } from './lib/stats.js';
+import { runWrk, type WrkOptions, type WrkResult, writeTokenScript, wrkArgs } from './lib/wrk.js';
+
+export const NAME = 'verify-through-gateway';
+/** Throughput of side A must be at least this fraction of side B's. */
+export const TARGET_RATIO = 0.8;
+const THREADS = 2;
+const CONNECTIONS = 32;
+const PATH = '/api/bench';
+
+type Side = 'A' | 'B';
+
+/** One measured wrk run. */
+export interface GatewayRun {
+  readonly round: number;
+  readonly side: Side;
+  readonly wrk: WrkResult;
+  /** CPU of the process answering the auth subrequest (1 = one core). */
+  readonly verifierCpu: number;
+  /** Busy fraction of the whole machine (all cores) during the run. */
+  readonly machineBusy: number;
+  /** Busy fraction of the machine in the idle second before the run: other people's work. */
+  readonly backgroundBusy: number;
+}
+
+export interface SideSummary {
+  readonly medianRequestsPerSecond: number;
+  readonly medianP50Ms: number;
+  readonly medianP99Ms: number;
+  readonly medianVerifierCpu: number;
+}
+
+export interface VerifyBenchResult {
+  readonly name: typeof NAME;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly command: string;
+  readonly machine: BenchContext['machine'];
+  readonly settings: {
+    readonly wrk: string;
+    readonly durationSeconds: number;
+    readonly rounds: number;
+    readonly warmupSeconds: number;
+    readonly tokens: number;
+    readonly nginxWorkers: number;
+    readonly authLogLevel: string;
+  };
+  readonly checks: Readonly<Record<string, number>>;
+  readonly runs: readonly GatewayRun[];
+  readonly sides: Readonly<Record<Side, SideSummary>>;
+  readonly throughputRatio: number;
+  readonly p99Ratio: number;
+  readonly nginxErrorLines: number;
+  readonly valid: boolean;
+  readonly targetRatio: number;
+  readonly targetMet: boolean;
+}
+
+/** Lines at level error or worse in nginx's error log. */
+function nginxErrorLines(file: string): number {
+  if (!existsSync(file)) return 0;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => /\[(error|crit|alert|emerg)\]/.test(line)).length;
+}
+
+export async function runVerifyThroughGateway(
+  ctx: BenchContext,
+): Promise<{ result: VerifyBenchResult; files: { markdown: string; json: string } }> {
+  const startedAt = new Date();
+  const { layout, ports, options } = ctx;
+  const nginxDir = join(layout.dir, 'bench-nginx');
+  mkdirSync(nginxDir, { recursive: true });
+  const local = new Cleanup();
+  ctx.cleanup.add('gateway benchmark processes', () => local.runAll());
+  try {
+    log('gateway benchmark: starting the trivial backend, the trivial /verify and nginx');
+    await startBenchScript(
+      local,
+      layout,
+      'trivial backend',
+      'trivial-server.ts',
+      ['backend', String(ports.backend)],
+      ports.backend,
+      join(layout.logDir, 'bench-trivial-backend.log'),
+    );
+    const trivialPid = await startBenchScript(
+      local,
+      layout,
+      'trivial verify',
+      'trivial-server.ts',
+      ['verify', String(ports.trivialVerify)],
+      ports.trivialVerify,
+      join(layout.logDir, 'bench-trivial-verify.log'),
+    );
+    const [nginx, nginxArgs] = await benchNginxCommand(layout, nginxDir, {
+      sideA: ports.sideA,
+      sideB: ports.sideB,
+      auth: layout.ports.auth,
+      trivialVerify: ports.trivialVerify,
+      backend: ports.backend,
+    });
+    await startProcess(local, 'bench nginx', nginx, nginxArgs, {
+      logFile: join(layout.logDir, 'bench-nginx.log'),
+      cwd: layout.repoRoot,
+      ready: async () => (await portInUse(ports.sideA)) && portInUse(ports.sideB),
+    });
+    const authPid = readState(layout).auth?.pid;
+    if (authPid === undefined) throw new Error('the bench stack has no auth process recorded');
+    const errorLog = join(nginxDir, 'error.log');
+    const errorLinesBefore = nginxErrorLines(errorLog);
+
+    // both sides must really pass a valid token through to the backend, and A must refuse junk
+    const url = (side: Side) =>
+      `http://127.0.0.1:${side === 'A' ? ports.sideA : ports.sideB}${PATH}`;
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const token = ctx.tokens[0] as string;
+    const checks = {
+      'A with a valid token': (await call(url('A'), { headers: bearer(token) })).status,
+      'A with a forged token': (await call(url('A'), { headers: bearer(`${token}x`) })).status,
+      'A without a token': (await call(url('A'))).status,
+      'B with a valid token': (await call(url('B'), { headers: bearer(token) })).status,
+    };
+    const expected = [200, 401, 401, 200];
+    if (Object.values(checks).some((status, i) => status !== expected[i]))
+      throw new Error(`gateway sanity checks failed: ${JSON.stringify(checks)}`);
+
+    const script = join(ctx.workDir, 'tokens.lua');
+    writeTokenScript(script, ctx.tokens, PATH);
+    local.add('token script', () => rmSync(script, { force: true }));
+    const wrkOptions = (side: Side, durationSeconds: number): WrkOptions => ({
+      url: url(side),
+      script,
+      threads: THREADS,
+      connections: CONNECTIONS,
+      durationSeconds,
+    });
+
+    log(`gateway benchmark: warm-up ${options.warmupSeconds} s per side`);
+    for (const side of ['A', 'B'] as const) await runWrk(wrkOptions(side, options.warmupSeconds));
+
+    const runs: GatewayRun[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      // alternate the order (A B, B A, ...) so that drift over the run hits both sides alike
+      const order: Side[] = round % 2 === 1 ? ['A', 'B'] : ['B', 'A'];
+      for (const side of order) {
+        const quiet = cpuSnapshot([]);
+        await sleep(1_000);
+        const backgroundBusy = cpuUsage(quiet, cpuSnapshot([])).machineBusy;
+        const verifierPid = side === 'A' ? authPid : trivialPid;
+        const before = cpuSnapshot([verifierPid]);
+        const wrk = await runWrk(wrkOptions(side, options.durationSeconds));
+        const usage = cpuUsage(before, cpuSnapshot([verifierPid]));
+        runs.push({
+          round,
+          side,
+          wrk,
+          verifierCpu: usage.processes[verifierPid] ?? Number.NaN,
+          machineBusy: usage.machineBusy,
+          backgroundBusy,
+        });
+        log(
+          `  round ${round} side ${side}: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, non-2xx ${wrk.non2xx}`,
+        );
+      }
+    }
+
+    const summarise = (side: Side): SideSummary => {
+      const mine = runs.filter((r) => r.side === side);
+      return {
+        medianRequestsPerSecond: median(mine.map((r) => r.wrk.requestsPerSecond)),
+        medianP50Ms: median(mine.map((r) => r.wrk.latencyMs.p50)),
+        medianP99Ms: median(mine.map((r) => r.wrk.latencyMs.p99)),
+        medianVerifierCpu: median(mine.map((r) => r.verifierCpu)),
+      };
+    };
+    const sides = { A: summarise('A'), B: summarise('B') };
+    const throughputRatio = sides.A.medianRequestsPerSecond / sides.B.medianRequestsPerSecond;
+    const errors = (r: GatewayRun) =>
+      r.wrk.non2xx + Object.values(r.wrk.socketErrors).reduce((a, b) => a + b, 0);
+    const valid = runs.every((r) => errors(r) === 0);
+    const result: VerifyBenchResult = {
+      name: NAME,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: ctx.command,
+      machine: ctx.machine,
+      settings: {
+        wrk: wrkArgs(wrkOptions('A', options.durationSeconds))
+          .slice(0, 4)
+          .concat(['-s', '<tokens.lua>', '<url>'])
+          .join(' '),
+        durationSeconds: options.durationSeconds,
+        rounds: options.rounds,
+        warmupSeconds: options.warmupSeconds,
+        tokens: ctx.tokens.length,
+        nginxWorkers: 2,
+        authLogLevel: process.env.LOG_LEVEL ?? 'info',
+      },
+      checks,
+      runs,
+      sides,
+      throughputRatio,
+      p99Ratio: sides.A.medianP99Ms / sides.B.medianP99Ms,
+      nginxErrorLines: nginxErrorLines(errorLog) - errorLinesBefore,
+      valid,
+      targetRatio: TARGET_RATIO,
+      targetMet: valid && throughputRatio >= TARGET_RATIO,
+    };
+    const files = writeResults(ctx, NAME, startedAt, renderMarkdown(result), result);
+    return { result, files };
+  } finally {
+    await local.runAll();
+  }
+}
+
+function renderMarkdown(r: VerifyBenchResult): string {
+  const { A, B } = r.sides;
+  const s = r.settings;
+  const verdict = r.targetMet
+    ? `**met**: side A reaches ${pct(r.throughputRatio, 1)} of side B's throughput (target ≥ ${pct(r.targetRatio)}).`
+    : r.valid
+      ? `**not met**: side A reaches ${pct(r.throughputRatio, 1)} of side B's throughput, ${fmt((r.targetRatio - r.throughputRatio) * 100, 1)} points short of the ${pct(r.targetRatio)} target.`
+      : '**not valid**: some requests failed (non-2xx or socket errors, see the table); the ratio is not meaningful.';
+  const row = (run: GatewayRun) =>
+    `| ${run.round} | ${run.side} | ${fmt(run.wrk.requestsPerSecond, 0)} | ${fmt(run.wrk.latencyMs.p50)} | ${fmt(run.wrk.latencyMs.p75)} | ${fmt(run.wrk.latencyMs.p90)} | ${fmt(run.wrk.latencyMs.p99)} | ${fmt(run.wrk.latencyMs.max)} | ${run.wrk.non2xx + Object.values(run.wrk.socketErrors).reduce((a, b) => a + b, 0)} | ${pct(run.verifierCpu)} | ${pct(run.machineBusy)} | ${pct(run.backgroundBusy)} |`;
+  return `# /verify through nginx \`auth_request\` vs a trivial 200 handler
+
+Run ${r.startedAt} → ${r.finishedAt} (UTC), \`${r.command}\`.
+
+## Result
+
+${verdict}
+
+| | A: real auth \`/verify\` | B: trivial 200 handler | A / B |
+|---|---:|---:|---:|
+| median throughput (req/s) | ${fmt(A.medianRequestsPerSecond, 0)} | ${fmt(B.medianRequestsPerSecond, 0)} | **${fmt(r.throughputRatio, 3)}** |
+| median p50 latency (ms) | ${fmt(A.medianP50Ms)} | ${fmt(B.medianP50Ms)} | ${fmt(A.medianP50Ms / B.medianP50Ms)} |
+| median p99 latency (ms) | ${fmt(A.medianP99Ms)} | ${fmt(B.medianP99Ms)} | ${fmt(r.p99Ratio)} |
+| median CPU of the \`/verify\` process (100 % = 1 core) | ${pct(A.medianVerifierCpu)} | ${pct(B.medianVerifierCpu)} | |
+
+Medians over ${s.rounds} run(s) per side. Failed requests in all runs: ${r.valid ? 'none' : 'some (see below)'}; nginx error-log lines during the runs: ${r.nginxErrorLines}.
+
+## Machine
+
+${machineMarkdown(r.machine)}
+
+## Settings
+
+- One nginx (${s.nginxWorkers} workers, access log off), two ports identical but for the \`auth_request\` target. The \`/_external-auth\` and \`/api/\` locations are taken verbatim from the stack gateway's configuration (\`renderGatewayConfig\`): GET subrequest, a new connection per subrequest, the ingress-nginx headers, four \`auth_request_set\` + \`proxy_set_header\` X-User-* lines. Only the two \`proxy_pass\` targets differ.
+- **A**: \`auth_request\` → the bench stack's auth service (\`services/auth/dist/main.js\`, one process, real Postgres and Redis, LOG_LEVEL=${s.authLogLevel}).
+- **B**: \`auth_request\` → a trivial Koa app (own process) answering 200 with the same four headers.
+- Both proxy \`/api/\` to one trivial node:http backend (own process, keep-alive upstream) that answers 200 only when \`X-User-Id\` arrived.
+- Load: \`${s.wrk}\`, ${s.durationSeconds} s per run, ${s.rounds} round(s) alternating A B / B A, ${s.warmupSeconds} s unmeasured warm-up per side. The Lua script rotates over ${s.tokens} access tokens of ${s.tokens} distinct users (EdDSA JWTs issued by the real auth service, one login each).
+- Sanity checks before the runs (HTTP status): ${Object.entries(r.checks)
+    .map(([k, v]) => `${k} → ${v}`)
+    .join('; ')}.
+
+## Runs
+
+| round | side | req/s | p50 ms | p75 ms | p90 ms | p99 ms | max ms | failed | /verify CPU | machine busy | busy before |
+|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${r.runs.map(row).join('\n')}
+
+Latencies are wrk's (client → nginx → auth subrequest → backend → client). "failed" counts non-2xx answers and socket errors. Machine busy is the share of all ${r.machine.cores} cores in use during the run, wrk included: the benchmark, the services and nginx share the same machine. "busy before" is the same share in the idle second before the run, i.e. work that is not the benchmark's (other processes on the machine); when it is high, absolute figures drop and only the A/B ratio of the same run is meaningful.
+`;
+}

@@ -4,14 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { applyMigrationsEverywhere } from '../../services/shared/src/migrate/index.js';
 import { stackLayout, stackOptionsFromEnv } from './layout.js';
 import { serviceEnv } from './services.js';
-import { down, status, up } from './stack.js';
+import { down, migrationTargets, status, up } from './stack.js';
 import { stackInfo } from './stack-info.js';
 import { stackSecrets } from './state.js';
 
 const USAGE =
-  'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env | set-role <email> <user|admin>';
+  'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env | migrate | set-role <email> <user|admin>';
 
 async function main(argv: string[]): Promise<number> {
   const layout = stackLayout(stackOptionsFromEnv());
@@ -43,6 +44,20 @@ async function main(argv: string[]): Promise<number> {
         PROMETHEUS_URL: info.prometheusUrl,
       };
       for (const [key, value] of Object.entries(lines)) console.log(`export ${key}='${value}'`);
+      return 0;
+    }
+    case 'migrate': {
+      // the same migrations `up` applies: auth's to the auth primary, the API's to every shard primary
+      const reports = await applyMigrationsEverywhere(
+        migrationTargets(layout, stackSecrets(layout)),
+        {
+          onApplied: (name, database) => say(`applied ${name} on ${database}`),
+        },
+      );
+      for (const r of reports)
+        say(
+          `${r.database}: ${r.applied.length} applied, ${r.alreadyApplied.length} already applied`,
+        );
       return 0;
     }
     case 'set-role': {

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { ConfigError, loadConfig, logLevel, port, postgresUrl, postgresUrlList } from './config.js';
+export { isDatabaseUnavailable } from './database-unavailable.js';
 export { DependencyUnavailableError } from './dependency-unavailable.js';
 export { ExpiringCache } from './expiring-cache.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';

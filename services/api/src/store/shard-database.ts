@@ -1,8 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { DependencyUnavailableError } from '@shardgate/shared';
+import { DependencyUnavailableError, isDatabaseUnavailable } from '@shardgate/shared';
 import type { ShardUrls } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { isDatabaseUnavailable } from './database-unavailable.js';
+
 import { parseLsn } from './wal-position.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, freePort } from '../../../auth/test/support/processes.js';
+import { PrivateRedis } from '../../../../tests/support/redis-server.js';
+import { eventually } from '../../../../tests/support/wait.js';
 import {
   call,
   freshUserId,
@@ -12,48 +11,15 @@ import {
 } from '../support/api-server.js';
 
 // A Redis of this file's own, so that killing it disturbs no other suite.
-let port: number;
-let redisProcess: ChildProcess | undefined;
-let probe: Redis;
+let redis: PrivateRedis;
 let api: TestApiServer;
-
-async function startRedis(): Promise<void> {
-  redisProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await eventually(async () => (await probe.ping()) === 'PONG', 10_000, 'redis to start');
-}
-async function killRedis(): Promise<void> {
-  const child = redisProcess;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 100,
-  });
-  probe.on('error', () => {});
-  await probe.connect().catch(() => undefined);
-  await startRedis();
-  api = await startApiServer(testApiEnv(undefined, { REDIS_URL: `redis://127.0.0.1:${port}` }));
+  redis = await PrivateRedis.start();
+  api = await startApiServer(testApiEnv(undefined, { REDIS_URL: redis.url }));
 });
 afterAll(async () => {
   await api?.close();
-  probe?.disconnect();
-  await killRedis();
+  await redis?.stop();
 });
 
 const order = { items: [{ sku: 'R-1', quantity: 1, unitPriceCents: 100 }], currency: 'EUR' };
@@ -64,12 +30,12 @@ describe('the API when Redis goes down and comes back', () => {
     const token = await tokenFor(userId);
     expect((await call(api.url, 'GET', '/api/me', { token })).status).toBe(200);
     await eventually(
-      async () => (await probe.exists(`api:profile:${userId}`)) === 1,
+      async () => (await redis.probe.exists(`api:profile:${userId}`)) === 1,
       2_000,
       'the profile in Redis',
     );
 
-    await killRedis();
+    await redis.kill();
     const placed = await call(api.url, 'POST', '/api/orders', {
       token,
       json: order,
@@ -91,13 +57,13 @@ describe('the API when Redis goes down and comes back', () => {
     });
     expect(replay.body.id).toBe(placed.body.id);
 
-    await startRedis();
+    await redis.restart();
     const other = freshUserId();
     const otherToken = await tokenFor(other);
     await eventually(
       async () => {
         await call(api.url, 'GET', '/api/me', { token: otherToken });
-        return (await probe.exists(`api:profile:${other}`)) === 1;
+        return (await redis.probe.exists(`api:profile:${other}`)) === 1;
       },
       10_000,
       'profile caching to resume',

@@ -10,6 +10,7 @@ import {
 import { down, up } from '../../../../scripts/stack/stack.js';
 import type { StackInfo } from '../../../../scripts/stack/stack-info.js';
 import { stackSecrets } from '../../../../scripts/stack/state.js';
+import { eventually } from '../../../../tests/support/wait.js';
 import {
   call,
   freshUserId,
@@ -64,19 +65,6 @@ async function queries(
     }
   }
   return counts;
-}
-
-async function eventually(
-  probe: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('read-your-writes while a replica lags', () => {

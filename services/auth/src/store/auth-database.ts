@@ -1,7 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { DependencyUnavailableError } from '@shardgate/shared';
+import { DependencyUnavailableError, isDatabaseUnavailable } from '@shardgate/shared';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { isDatabaseUnavailable } from './database-unavailable.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 

@@ -1,54 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrivateRedis } from '../../../../tests/support/redis-server.js';
 import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
-import { eventually, freePort } from '../support/processes.js';
+import { eventually } from '../support/processes.js';
 
 // This file runs its own Redis, so that stopping it cannot disturb the suites sharing the stack's.
-let port: number;
-let redisProcess: ChildProcess | undefined;
+let redis: PrivateRedis;
 let server: TestAuthServer;
-let probe: Redis;
-
-async function startRedis(): Promise<void> {
-  redisProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await eventually(async () => (await probe.ping()) === 'PONG', 10_000, 'redis to start');
-}
-
-async function killRedis(): Promise<void> {
-  const child = redisProcess;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => 100,
-  });
-  probe.on('error', () => {});
-  await probe.connect().catch(() => undefined);
-  await startRedis();
-  server = await startAuthServer({ REDIS_URL: `redis://127.0.0.1:${port}` });
+  redis = await PrivateRedis.start();
+  server = await startAuthServer({ REDIS_URL: redis.url });
 });
 afterAll(async () => {
   await server?.close();
-  probe?.disconnect();
-  await killRedis();
+  await redis?.stop();
 });
 
 const verify = (token: string) => call(server.url, 'GET', '/verify', { token });
@@ -58,12 +23,12 @@ describe('when Redis goes down and comes back', () => {
     const before = await newUser(server.url);
     expect((await verify(before.accessToken)).status).toBe(200);
     await eventually(
-      async () => (await probe.exists(`auth:user:${before.id}`)) === 1,
+      async () => (await redis.probe.exists(`auth:user:${before.id}`)) === 1,
       2_000,
       'the user state in Redis',
     );
 
-    await killRedis();
+    await redis.kill();
 
     // register, login, refresh, /verify, logout: all still right
     const during = await newUser(server.url);
@@ -98,13 +63,13 @@ describe('when Redis goes down and comes back', () => {
     expect((await verify(login.body.access_token)).status).toBe(200);
     expect((await call(server.url, 'GET', '/readyz')).status).toBe(200);
 
-    await startRedis();
+    await redis.restart();
     // no restart of the service: its client reconnects, and lookups fill Redis again
     const after = await newUser(server.url);
     await eventually(
       async () => {
         await verify(after.accessToken);
-        return (await probe.exists(`auth:user:${after.id}`)) === 1;
+        return (await redis.probe.exists(`auth:user:${after.id}`)) === 1;
       },
       10_000,
       'caching to resume',

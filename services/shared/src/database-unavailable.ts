@@ -8,7 +8,11 @@ const UNAVAILABLE_KINDS = new Set([
   'TooManyConnections',
 ]);
 
-/** True when a Prisma error says the database is down, unreachable, or shutting down. */
+/**
+ * True when a Prisma error (with `@prisma/adapter-pg`) says the database is down, unreachable, or
+ * shutting down, rather than that the query is wrong: storage layers turn it into a
+ * {@link DependencyUnavailableError} (503).
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as {
     code?: unknown;

@@ -1,4 +1,11 @@
-import { loadConfig, logLevel, port, postgresUrl, postgresUrlList } from '@shardgate/shared';
+import {
+  ConfigError,
+  loadConfig,
+  logLevel,
+  port,
+  postgresUrl,
+  postgresUrlList,
+} from '@shardgate/shared';
 import { z } from 'zod';
 import {
   DEFAULT_SHARD_MAP,
@@ -21,124 +28,80 @@ export interface ShardUrls {
  * The API service's settings, read once from the environment at start.
  * Every variable is documented in docs/configuration.md.
  */
-export const configSchema = z
-  .object({
-    /** Interface to listen on. */
-    HOST: z.string().default('0.0.0.0'),
-    /** HTTP port of the service. */
-    PORT: port(8080),
-    /** Port of `GET /metrics`. */
-    METRICS_PORT: port(9464),
-    /** pino level. */
-    LOG_LEVEL: logLevel(),
-    /** Time readiness is false before the listener closes on SIGTERM. */
-    SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000, 5_000),
-    /** Longest wait for in-flight requests once the listener has closed. */
-    SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 25_000),
+export const configSchema = z.object({
+  /** Interface to listen on. */
+  HOST: z.string().default('0.0.0.0'),
+  /** HTTP port of the service. */
+  PORT: port(8080),
+  /** Port of `GET /metrics`. */
+  METRICS_PORT: port(9464),
+  /** pino level. */
+  LOG_LEVEL: logLevel(),
+  /** Time readiness is false before the listener closes on SIGTERM. */
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000, 5_000),
+  /** Longest wait for in-flight requests once the listener has closed. */
+  SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 25_000),
 
-    /** The shard map as JSON (see docs/sharding.md); default: two shards by id parity. */
-    SHARD_MAP: z.string().optional(),
-    /** Connections per database pool (each shard primary and replica). */
-    DATABASE_POOL_SIZE: int(1, 100, 10),
-    /** How long after a user's write their reads wait for a replica to catch up (else go to the primary). */
-    READ_YOUR_WRITES_WINDOW_SECONDS: int(1, 3_600, 30),
-    /** How long a replica that failed is skipped before it is tried again. */
-    REPLICA_RETRY_MS: int(100, 600_000, 5_000),
-    /** Redis: profile cache and read-your-writes positions. */
-    REDIS_URL: z
-      .string()
-      .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
-    /** How long a profile stays in Redis. */
-    PROFILE_CACHE_TTL_SECONDS: int(1, 86_400, 300),
+  /** The shard map as JSON (see docs/sharding.md); default: two shards by id parity. */
+  SHARD_MAP: z.string().optional(),
+  /** Connections per database pool (each shard primary and replica). */
+  DATABASE_POOL_SIZE: int(1, 100, 10),
+  /** How long after a user's write their reads wait for a replica to catch up (else go to the primary). */
+  READ_YOUR_WRITES_WINDOW_SECONDS: int(1, 3_600, 30),
+  /** How long a replica that failed is skipped before it is tried again. */
+  REPLICA_RETRY_MS: int(100, 600_000, 5_000),
+  /** Redis: profile cache and read-your-writes positions. */
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
+  /** How long a profile stays in Redis. */
+  PROFILE_CACHE_TTL_SECONDS: int(1, 86_400, 300),
 
-    /** The auth service's JWKS. */
-    AUTH_JWKS_URL: z.url(),
-    /** Expected `iss` of access tokens. */
-    AUTH_ISSUER: z.string().min(1).default('http://127.0.0.1:8080'),
-    /** Expected `aud` of access tokens. */
-    AUTH_AUDIENCE: z.string().min(1).default('shardgate-api'),
-    /** Verified access tokens remembered per process. */
-    TOKEN_CACHE_SIZE: int(0, 1_000_000, 10_000),
-  })
-  .passthrough()
-  .transform((raw, ctx) => {
-    let shardMap: ShardMap;
-    try {
-      shardMap = new ShardMap(
-        raw.SHARD_MAP ? (JSON.parse(raw.SHARD_MAP) as ShardMapSpec) : DEFAULT_SHARD_MAP,
-      );
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SHARD_MAP'],
-        message: error instanceof ShardMapError ? error.message : 'must be valid JSON',
-      });
-      return z.NEVER;
-    }
-    const shards: ShardUrls[] = [];
-    for (const name of shardMap.shardNames) {
-      const n = name.slice('shard'.length);
-      const primaryVar = `SHARD_${n}_PRIMARY_URL`;
-      const replicaVar = `SHARD_${n}_REPLICA_URLS`;
-      const primary = postgresUrl().safeParse(raw[primaryVar]);
-      const replicas = postgresUrlList().safeParse(raw[replicaVar] ?? '');
-      if (!primary.success)
-        ctx.addIssue({
-          code: 'custom',
-          path: [primaryVar],
-          message: `required for ${name}: a postgresql:// URL`,
-        });
-      if (!replicas.success)
-        ctx.addIssue({
-          code: 'custom',
-          path: [replicaVar],
-          message: 'must be postgresql:// URLs separated by commas',
-        });
-      if (primary.success && replicas.success)
-        shards.push({ name, primaryUrl: primary.data, replicaUrls: replicas.data });
-    }
-    const {
-      HOST,
-      PORT,
-      METRICS_PORT,
-      LOG_LEVEL,
-      SHUTDOWN_DRAIN_DELAY_MS,
-      SHUTDOWN_TIMEOUT_MS,
-      DATABASE_POOL_SIZE,
-      READ_YOUR_WRITES_WINDOW_SECONDS,
-      REPLICA_RETRY_MS,
-      REDIS_URL,
-      PROFILE_CACHE_TTL_SECONDS,
-      AUTH_JWKS_URL,
-      AUTH_ISSUER,
-      AUTH_AUDIENCE,
-      TOKEN_CACHE_SIZE,
-    } = raw;
-    return {
-      HOST,
-      PORT,
-      METRICS_PORT,
-      LOG_LEVEL,
-      SHUTDOWN_DRAIN_DELAY_MS,
-      SHUTDOWN_TIMEOUT_MS,
-      DATABASE_POOL_SIZE,
-      READ_YOUR_WRITES_WINDOW_SECONDS,
-      REPLICA_RETRY_MS,
-      REDIS_URL,
-      PROFILE_CACHE_TTL_SECONDS,
-      AUTH_JWKS_URL,
-      AUTH_ISSUER,
-      AUTH_AUDIENCE,
-      TOKEN_CACHE_SIZE,
-      shardMap,
-      shards,
-    };
-  });
+  /** The auth service's JWKS. */
+  AUTH_JWKS_URL: z.url(),
+  /** Expected `iss` of access tokens. */
+  AUTH_ISSUER: z.string().min(1).default('http://127.0.0.1:8080'),
+  /** Expected `aud` of access tokens. */
+  AUTH_AUDIENCE: z.string().min(1).default('shardgate-api'),
+  /** Verified access tokens remembered per process. */
+  TOKEN_CACHE_SIZE: int(0, 1_000_000, 10_000),
+});
 
 /** The validated configuration: settings, the shard map and each shard's URLs. */
-export type ApiConfig = Readonly<z.output<typeof configSchema>>;
+export type ApiConfig = Readonly<
+  z.output<typeof configSchema> & { shardMap: ShardMap; shards: readonly ShardUrls[] }
+>;
 
-/** Parses the environment; throws a ConfigError naming each bad variable. */
+/**
+ * Parses the environment: the settings, then the shard map and, for each shard it names,
+ * `SHARD_<N>_PRIMARY_URL` and `SHARD_<N>_REPLICA_URLS`.
+ * @throws ConfigError naming each bad variable.
+ */
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
-  return loadConfig(configSchema, env);
+  const settings = loadConfig(configSchema, env);
+  let shardMap: ShardMap;
+  try {
+    shardMap = new ShardMap(
+      settings.SHARD_MAP ? (JSON.parse(settings.SHARD_MAP) as ShardMapSpec) : DEFAULT_SHARD_MAP,
+    );
+  } catch (error) {
+    throw new ConfigError([
+      `SHARD_MAP: ${error instanceof ShardMapError ? error.message : 'must be valid JSON'}`,
+    ]);
+  }
+  const problems: string[] = [];
+  const shards: ShardUrls[] = [];
+  for (const name of shardMap.shardNames) {
+    const n = name.slice('shard'.length);
+    const primary = postgresUrl().safeParse(env[`SHARD_${n}_PRIMARY_URL`]);
+    const replicas = postgresUrlList().safeParse(env[`SHARD_${n}_REPLICA_URLS`] ?? '');
+    if (!primary.success)
+      problems.push(`SHARD_${n}_PRIMARY_URL: required for ${name}: a postgresql:// URL`);
+    if (!replicas.success)
+      problems.push(`SHARD_${n}_REPLICA_URLS: must be postgresql:// URLs separated by commas`);
+    if (primary.success && replicas.success)
+      shards.push({ name, primaryUrl: primary.data, replicaUrls: replicas.data });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ ...settings, shardMap, shards: Object.freeze(shards) });
 }

@@ -6,6 +6,9 @@ export interface OrderCursor {
   readonly id: string;
 }
 
+/** Orders are never older than the epoch nor newer than Postgres and ISO 8601 years allow. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Opaque to clients: base64url of `{t, i}`. */
@@ -26,12 +29,9 @@ export function decodeCursor(value: string): OrderCursor {
       i?: unknown;
     };
     const createdAt = new Date(String(t));
-    if (
-      typeof t !== 'string' ||
-      Number.isNaN(createdAt.getTime()) ||
-      typeof i !== 'string' ||
-      !UUID.test(i)
-    )
+    const time = createdAt.getTime();
+    const inRange = time >= EARLIEST && time <= LATEST; // false for NaN too
+    if (typeof t !== 'string' || !inRange || typeof i !== 'string' || !UUID.test(i))
       throw invalid();
     return { createdAt, id: i };
   } catch {

@@ -74,6 +74,14 @@ describe('small parts of the API', () => {
     };
     expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
     expect(() => decodeCursor('x')).toThrow(/cursor/);
+    for (const t of [
+      '0000-12-31T23:59:59.999Z',
+      '-271821-04-20T00:00:00.000Z',
+      '+275760-09-13T00:00:00.000Z',
+    ]) {
+      const forged = Buffer.from(JSON.stringify({ t, i: cursor.id })).toString('base64url');
+      expect(() => decodeCursor(forged), t).toThrow(/cursor/);
+    }
     expect(() =>
       decodeCursor(Buffer.from('{"t":"2026-01-01","i":"1 OR 1=1"}').toString('base64url')),
     ).toThrow(/cursor/);

@@ -2,7 +2,7 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|all] [--duration 15] [--rounds 3] [--quick]
  *
  * See bench/README.md for what each benchmark measures and how to read the results.
  */
@@ -12,20 +12,21 @@ import { stackLayout } from '../scripts/stack/layout.js';
 import { serviceBuilt, serviceEntry, serviceEnv } from '../scripts/stack/services.js';
 import { down, up } from '../scripts/stack/stack.js';
 import { stackSecrets } from '../scripts/stack/state.js';
+import { runApiReadMix } from './api-read-mix.js';
 import { type BenchContext, type BenchOptions, benchPorts } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/procs.js';
-import { fmt } from './lib/stats.js';
+import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
 import { runLoginStorm } from './login-storm.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|all] [--duration <s>] [--rounds <n>] [--quick]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|all] [--duration <s>] [--rounds <n>] [--quick]';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
-type Which = 'verify' | 'login-storm' | 'all';
+type Which = 'verify' | 'login-storm' | 'api' | 'all';
 
 function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
   let which: Which = 'all';
@@ -40,7 +41,7 @@ function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptio
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === 'verify' || arg === 'login-storm' || arg === 'all') which = arg;
+    if (arg === 'verify' || arg === 'login-storm' || arg === 'api' || arg === 'all') which = arg;
     else if (arg === '--quick') quick = true;
     else if (arg === '--duration') duration = positive(arg, argv[++i]);
     else if (arg === '--rounds') rounds = positive(arg, argv[++i]);
@@ -169,6 +170,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runLoginStorm(ctx);
       summary.push(
         `login storm: /verify p99 storm/idle ${fmt(result.p99Ratio)} (target ≤ ${result.targetRatio}) → ${result.targetMet ? 'met' : 'NOT met'}; p99 idle ${fmt(result.idle.medianP99Ms)} ms, storm ${fmt(result.storm.medianP99Ms)} ms; lag p99 ${fmt(result.idle.medianLagP99Ms)} → ${fmt(result.storm.medianLagP99Ms)} ms; ${fmt(result.storm.medianLoginsPerSecond)} logins/s`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'api' || which === 'all') {
+      const { result, files } = await runApiReadMix(ctx);
+      summary.push(
+        `api read mix: replica share of reads ${pct(result.replicaShare, 1)} (target ≥ ${pct(result.targetReplicaShare)}) → ${result.targetMet ? 'met' : 'NOT met'}; mix/baseline throughput ${fmt(result.throughputRatio, 3)} (${fmt(result.sides.mix.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.baseline.medianRequestsPerSecond, 0)} req/s); p99 mix ${fmt(result.sides.mix.medianP99Ms)} ms, baseline ${fmt(result.sides.baseline.medianP99Ms)} ms`,
         `  ${files.markdown}`,
       );
     }

@@ -100,11 +100,12 @@ export class ShardDatabase {
         const replica = this.#replicas[this.#next++ % this.#replicas.length] as Replica;
         if (replica.downUntil > this.#now()) continue;
         try {
-          if (minLsn !== null && (await this.#replayPosition(replica)) < minLsn) continue;
+          if (minLsn !== null && !(await this.#hasReplayed(replica, minLsn))) continue;
           return await this.#timed('replica', operation, () => fn(replica.client));
         } catch (error) {
           if (!isDatabaseUnavailable(error)) throw error;
           replica.downUntil = this.#now() + this.#options.replicaRetryMs;
+          replica.replayed = null; // it may come back as another server
         }
       }
     }
@@ -121,6 +122,16 @@ export class ShardDatabase {
     await Promise.all(
       [this.primary, ...this.#replicas.map((r) => r.client)].map((c) => c.$disconnect()),
     );
+  }
+
+  /**
+   * True when the replica has replayed up to `lsn`. Replay positions only grow, so a remembered
+   * position at or past `lsn` settles it without a query; otherwise the replica is asked (at most
+   * every REPLAY_POSITION_TTL_MS).
+   */
+  async #hasReplayed(replica: Replica, lsn: bigint): Promise<boolean> {
+    if (replica.replayed && replica.replayed.lsn >= lsn) return true;
+    return (await this.#replayPosition(replica)) >= lsn;
   }
 
   async #replayPosition(replica: Replica): Promise<bigint> {

@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * CPU time of groups of process trees (a process and all its descendants), from /proc: where the
+ * two cores went during a run, e.g. the gateway's nginx workers or all Postgres backends.
+ */
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+interface ProcEntry {
+  readonly ppid: number;
+  readonly ticks: number;
+}
+
+function readProcs(): Map<number, ProcEntry> {
+  const procs = new Map<number, ProcEntry>();
+  let names: string[] = [];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return procs; // not Linux
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // fields after the command name (which may contain spaces) start after the last ')'
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(name), {
+        ppid: Number(fields[1]),
+        // utime + stime, plus cutime + cstime: children that exited and were reaped meanwhile
+        // (a wrk run of the driver, a Postgres worker) still count, with their parent
+        ticks: [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0),
+      });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return procs;
+}
+
+/** Ticks per pid of every process in each group's trees. */
+export interface TreeSnapshot {
+  readonly at: number;
+  readonly groups: ReadonlyMap<string, ReadonlyMap<number, number>>;
+}
+
+/**
+ * Snapshots the trees rooted at each group's pids. A process belongs to the first group (in
+ * object order) whose tree holds it: list the specific groups first and a catch-all (such as
+ * the driver itself, whose children everything here is) last.
+ */
+export function treeSnapshot(roots: Readonly<Record<string, readonly number[]>>): TreeSnapshot {
+  const procs = readProcs();
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) {
+    const list = children.get(p.ppid) ?? [];
+    list.push(pid);
+    children.set(p.ppid, list);
+  }
+  const groups = new Map<string, Map<number, number>>();
+  const claimed = new Set<number>();
+  for (const [group, pids] of Object.entries(roots)) {
+    const ticks = new Map<number, number>();
+    const stack = pids.filter((pid) => procs.has(pid));
+    for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
+      if (claimed.has(pid)) continue;
+      claimed.add(pid);
+      ticks.set(pid, procs.get(pid)?.ticks ?? 0);
+      stack.push(...(children.get(pid) ?? []));
+    }
+    groups.set(group, ticks);
+  }
+  return { at: performance.now(), groups };
+}
+
+/**
+ * CPU of each group between two snapshots (1 = one core). A process that appeared in between
+ * counts with all its ticks; one that exited in between is lost.
+ */
+export function treeUsage(before: TreeSnapshot, after: TreeSnapshot): Record<string, number> {
+  const seconds = (after.at - before.at) / 1000;
+  const usage: Record<string, number> = {};
+  for (const [group, ticks] of after.groups) {
+    const start = before.groups.get(group);
+    let used = 0;
+    for (const [pid, t] of ticks) used += t - (start?.get(pid) ?? 0);
+    usage[group] = seconds > 0 ? used / TICKS_PER_SECOND / seconds : Number.NaN;
+  }
+  return usage;
+}

@@ -33,3 +33,4 @@ export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';
 export { createRedis, type Redis } from './redis.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';
+export { type DbOperationObserver, registerServiceMetrics } from './service-metrics.js';

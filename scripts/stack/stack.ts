@@ -208,7 +208,13 @@ async function ensureProcess(
   const record = readState(layout)[component.id];
   const version = component.version?.();
   const current = record?.version === version;
-  if (record && isOurProcess(record.pid, record.marker) && current && (await component.healthy())) {
+  if (record && isOurProcess(record.pid, record.marker) && current) {
+    // ours and up to date: a slow health answer (a loaded machine) is waited for, never a restart
+    await waitUntil(
+      component.healthy,
+      60_000,
+      `${component.id} (pid ${record.pid}) to answer its health check`,
+    );
     report(`${component.id}: already running (pid ${record.pid})`);
     return;
   }

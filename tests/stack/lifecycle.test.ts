@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../scripts/stack/layout.js';
 
 /**
@@ -55,6 +55,11 @@ const listening = (port: number) =>
   });
 
 describe('npm run up / status / down', () => {
+  // a failed assertion must not leave this stack running for the next run to trip over
+  afterAll(() => {
+    cli('down');
+  });
+
   it('starts everything, is idempotent, and stops everything by pid', async () => {
     const first = cli('up');
     expect(first.status, first.stderr).toBe(0);

@@ -229,6 +229,7 @@ async function ensureProcess(
     port: component.port,
     marker: component.marker,
     logFile,
+    ...(version !== undefined ? { version } : {}),
   });
   await waitUntil(
     async () => {

@@ -56,6 +56,7 @@ export function serviceEnv(
     SHUTDOWN_DRAIN_DELAY_MS: '300',
     REDIS_URL: redisUrl(layout, secrets),
   };
+  const overrides = serviceOverrides(service);
   if (service === 'auth') {
     return {
       ...common,
@@ -63,6 +64,7 @@ export function serviceEnv(
       DATABASE_REPLICA_URLS: pgUrl(layout, secrets, 'auth', 'replica'),
       AUTH_KEYS_DIR: join(layout.dir, 'keys'),
       AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+      ...overrides,
     };
   }
   return {
@@ -73,5 +75,24 @@ export function serviceEnv(
     SHARD_1_REPLICA_URLS: pgUrl(layout, secrets, 'shard1', 'replica'),
     AUTH_JWKS_URL: `http://127.0.0.1:${layout.ports.auth}/.well-known/jwks.json`,
     AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+    ...overrides,
   };
+}
+
+/**
+ * Settings a developer passes to one service of the stack: `STACK_AUTH_BCRYPT_COST=4` gives the
+ * auth service `BCRYPT_COST=4`, `STACK_API_LOG_LEVEL=debug` the API `LOG_LEVEL=debug`.
+ */
+export function serviceOverrides(
+  service: ServiceName,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const prefix = `STACK_${service.toUpperCase()}_`;
+  return Object.fromEntries(
+    Object.entries(env)
+      .filter(
+        (entry): entry is [string, string] => entry[0].startsWith(prefix) && entry[1] !== undefined,
+      )
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
 }

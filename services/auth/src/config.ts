@@ -80,8 +80,12 @@ export const configSchema = z
     /** Proxies in front of the service whose X-Forwarded-For entry is trusted (the gateway: 1). */
     TRUST_PROXY_HOPS: int(0, 10, 1),
 
-    /** How long a process reuses a user's or session's revocation state before asking Redis again. Bounds revocation delay. */
-    STATE_CACHE_TTL_MS: int(0, 1_000, 250),
+    /** How long a process keeps a user's or session's state while it follows Redis's change counter. */
+    STATE_CACHE_TTL_MS: int(0, 300_000, 30_000),
+    /** How long it keeps one while Redis cannot be read: then the bound on revocation delay. */
+    STATE_CACHE_FALLBACK_TTL_MS: int(0, 1_000, 250),
+    /** How often each process reads the change counter: with a round trip, the bound on revocation delay. */
+    STATE_SYNC_INTERVAL_MS: int(50, 500, 200),
     /** How long Redis keeps a user's or session's state. */
     REDIS_STATE_TTL_SECONDS: int(1, 86_400, 300),
     /** Verified access tokens remembered per process (their signatures are not checked again). */

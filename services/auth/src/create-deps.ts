@@ -44,6 +44,8 @@ export function createAuthDeps(
   const sessionsStore = new SessionsStore(db);
   const state = new IdentityState(redis, users, sessionsStore, {
     localTtlMs: config.STATE_CACHE_TTL_MS,
+    fallbackTtlMs: config.STATE_CACHE_FALLBACK_TTL_MS,
+    syncIntervalMs: config.STATE_SYNC_INTERVAL_MS,
     redisTtlSeconds: config.REDIS_STATE_TTL_SECONDS,
     observe: metrics.cacheLookup,
   });
@@ -78,6 +80,7 @@ export function createAuthDeps(
 
 /** Releases the connections of {@link createAuthDeps}. */
 export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
+  deps.state.close();
   await deps.db.close();
   deps.redis.disconnect();
 }

@@ -37,6 +37,11 @@ export class ExpiringCache<V> {
     this.#entries.delete(key);
   }
 
+  /** Forgets every entry. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -26,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
     const users = new UsersStore(db);
     const state = new IdentityState(redis, users, new SessionsStore(db), {
       localTtlMs: 0,
+      fallbackTtlMs: 0,
+      syncIntervalMs: 500,
       redisTtlSeconds: config.REDIS_STATE_TTL_SECONDS,
     });
     const user = await users.findByEmail(normalizeEmail(email));
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const updated = await users.update(user.id, { role });
     if (updated) await state.publishUser(user.id, updated);
+    state.close();
     console.log(`user ${user.id} (${user.email}) now has role ${role}`);
     return 0;
   } finally {

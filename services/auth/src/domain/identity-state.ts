@@ -27,33 +27,50 @@ export type StateCacheObserver = (
 
 /** Settings of {@link IdentityState}. */
 export interface IdentityStateOptions {
-  /** How long this process reuses an answer without asking Redis: the bound on revocation delay. */
+  /** How long this process keeps an answer while it follows Redis's change counter. */
   readonly localTtlMs: number;
+  /** How long it keeps one while it cannot (Redis unreachable): the bound on revocation delay then. */
+  readonly fallbackTtlMs: number;
+  /** How often the change counter is read: with a Redis round trip, the bound on revocation delay. */
+  readonly syncIntervalMs: number;
   readonly redisTtlSeconds: number;
   readonly now?: () => number;
   readonly observe?: StateCacheObserver;
 }
 
 const userKey = (id: number) => `auth:user:${id}`;
+/** Incremented by every writer after it publishes a change; every process polls it. */
+const EPOCH_KEY = 'auth:state:epoch';
 const sessionKey = (sid: string) => `auth:session:${sid}`;
 
 /**
- * The revocation state of users and sessions, read on every `/verify`: from this process's memory
- * (for `localTtlMs`), else from Redis, else from the primary (then written back to Redis).
+ * The revocation state of users and sessions, read on every `/verify`: from this process's memory,
+ * else from Redis, else from the primary (then written back to Redis).
  *
  * Writers (logout, deactivation, role change) call {@link IdentityState.publishUser} /
- * {@link IdentityState.publishRevokedSessions} after committing: they overwrite the Redis entry,
- * while readers only fill absent entries (`SET NX`), so a reader that read Postgres before the
- * commit can never put the old state back. Every process sees the change within `localTtlMs`.
- * When Redis is down, answers come from Postgres; writes that could not reach Redis are retried
+ * {@link IdentityState.publishRevokedSessions} after committing: they overwrite the Redis entries
+ * and increment one change counter. Every process reads that counter every `syncIntervalMs`
+ * (200 ms) and forgets everything it remembered when it moved, so remembered answers can live long
+ * (`localTtlMs`) and a hot `/verify` rarely leaves the process, yet a revocation reaches every
+ * process within one interval and a round trip. When the counter cannot be read (Redis down or
+ * hanging), the process forgets everything and remembers answers only for `fallbackTtlMs`
+ * (250 ms), reading Postgres meanwhile. Readers fill Redis only where it is empty (`SET NX`), so a
+ * reader that read Postgres before a commit cannot put the old state back; a lookup that was in
+ * flight when the counter moved is not remembered. Writes that could not reach Redis are replayed
  * when it returns.
  */
 export class IdentityState {
   readonly #local: ExpiringCache<UserState | boolean | null>;
   readonly #now: () => number;
   readonly #observe: StateCacheObserver;
-  /** Redis writes that failed, replayed on reconnect: key → value (null = delete). */
+  /** Redis writes that failed, replayed on reconnect: key → value. */
   readonly #pending = new Map<string, string>();
+  /** The change counter last read; `undefined` while it cannot be read. */
+  #epoch: string | null | undefined = undefined;
+  /** Bumped whenever everything is forgotten; a lookup begun before is not remembered. */
+  #generation = 0;
+  #polling = false;
+  readonly #timer: NodeJS.Timeout;
 
   constructor(
     private readonly redis: Redis,
@@ -65,6 +82,14 @@ export class IdentityState {
     this.#observe = options.observe ?? (() => {});
     this.#local = new ExpiringCache(100_000, this.#now);
     redis.on('ready', () => void this.#flushPending());
+    this.#timer = setInterval(() => void this.#sync(), options.syncIntervalMs);
+    this.#timer.unref();
+    void this.#sync();
+  }
+
+  /** Stops following the change counter. */
+  close(): void {
+    clearInterval(this.#timer);
   }
 
   /** The current state of a user and one of their sessions. */
@@ -78,6 +103,7 @@ export class IdentityState {
       return { user, sessionRevoked: revoked };
     }
     this.#observe('local', 'miss');
+    const generation = this.#generation;
 
     const fromRedis = await this.#readRedis(uKey, sKey);
     user ??= fromRedis.user;
@@ -93,9 +119,12 @@ export class IdentityState {
       fills.push([sKey, revoked ? '1' : '0']);
     }
     if (fills.length > 0) void this.#fillRedis(fills);
-    const until = this.#now() + this.options.localTtlMs;
-    this.#local.set(uKey, user, until);
-    this.#local.set(sKey, revoked, until);
+    if (generation === this.#generation) {
+      const ttl = this.#epoch === undefined ? this.options.fallbackTtlMs : this.options.localTtlMs;
+      const until = this.#now() + ttl;
+      this.#local.set(uKey, user, until);
+      this.#local.set(sKey, revoked, until);
+    }
     return { user, sessionRevoked: revoked };
   }
 
@@ -144,12 +173,35 @@ export class IdentityState {
       const pipeline = this.redis.pipeline();
       for (const [key, value] of entries)
         pipeline.set(key, value, 'EX', this.options.redisTtlSeconds);
+      // after the new values, so a process that sees the counter move reads them
+      pipeline.incr(EPOCH_KEY);
       const results = await pipeline.exec();
       if (results?.some(([error]) => error)) throw new Error('redis write failed');
       for (const [key] of entries) this.#pending.delete(key);
     } catch {
       for (const [key, value] of entries) this.#pending.set(key, value);
     }
+  }
+
+  /** Reads the change counter; forgets everything when it moved or cannot be read. */
+  async #sync(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      const epoch = await this.redis.get(EPOCH_KEY);
+      if (epoch !== this.#epoch) this.#forgetAll();
+      this.#epoch = epoch;
+    } catch {
+      if (this.#epoch !== undefined) this.#forgetAll();
+      this.#epoch = undefined;
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #forgetAll(): void {
+    this.#local.clear();
+    this.#generation++;
   }
 
   async #flushPending(): Promise<void> {

@@ -1,10 +1,9 @@
 import {
   ConfigError,
   loadConfig,
-  logLevel,
-  port,
   postgresUrl,
   postgresUrlList,
+  serviceSettings,
 } from '@shardgate/shared';
 import { z } from 'zod';
 import {
@@ -29,18 +28,7 @@ export interface ShardUrls {
  * Every variable is documented in docs/configuration.md.
  */
 export const configSchema = z.object({
-  /** Interface to listen on. */
-  HOST: z.string().default('0.0.0.0'),
-  /** HTTP port of the service. */
-  PORT: port(8080),
-  /** Port of `GET /metrics`. */
-  METRICS_PORT: port(9464),
-  /** pino level. */
-  LOG_LEVEL: logLevel(),
-  /** Time readiness is false before the listener closes on SIGTERM. */
-  SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000, 5_000),
-  /** Longest wait for in-flight requests once the listener has closed. */
-  SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 25_000),
+  ...serviceSettings,
 
   /** The shard map as JSON (see docs/sharding.md); default: two shards by id parity. */
   SHARD_MAP: z.string().optional(),

@@ -18,14 +18,10 @@ async function main(): Promise<void> {
   await runService({
     name: 'api',
     handler: createApiApp(deps).callback(),
-    host: config.HOST,
-    port: config.PORT,
-    metricsPort: config.METRICS_PORT,
+    settings: config,
     registry: deps.metrics.registry,
     lifecycle: deps.lifecycle,
     logger,
-    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onClose: () => closeApiDeps(deps),
   });
 }

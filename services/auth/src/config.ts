@@ -1,4 +1,4 @@
-import { loadConfig, logLevel, port, postgresUrl, postgresUrlList } from '@shardgate/shared';
+import { loadConfig, postgresUrl, postgresUrlList, serviceSettings } from '@shardgate/shared';
 import { z } from 'zod';
 
 const int = (min: number, max: number, fallback: number) =>
@@ -17,18 +17,7 @@ export const configSchema = z
   .object({
     /** `production` turns off development conveniences (generated signing keys). */
     NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
-    /** Interface to listen on. */
-    HOST: z.string().default('0.0.0.0'),
-    /** HTTP port of the service. */
-    PORT: port(8080),
-    /** Port of `GET /metrics`, kept apart so the ingress never routes it. */
-    METRICS_PORT: port(9464),
-    /** pino level. */
-    LOG_LEVEL: logLevel(),
-    /** Time readiness is false before the listener closes on SIGTERM (match the pod's preStop). */
-    SHUTDOWN_DRAIN_DELAY_MS: int(0, 120_000, 5_000),
-    /** Longest wait for in-flight requests once the listener has closed. */
-    SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 25_000),
+    ...serviceSettings,
 
     /** The auth database's primary: every write and every read that must see a fresh write. */
     DATABASE_URL: postgresUrl(),

@@ -68,3 +68,25 @@ export const postgresUrlList = () =>
 /** The pino log level variable. */
 export const logLevel = () =>
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/**
+ * The settings every shardgate service has, with their defaults; each service spreads this
+ * shape into its own schema, and `runService` takes the parsed result.
+ */
+export const serviceSettings = {
+  /** Interface to listen on. */
+  HOST: z.string().default('0.0.0.0'),
+  /** HTTP port of the service. */
+  PORT: port(8080),
+  /** Port of `GET /metrics`, kept apart so the ingress never routes it. */
+  METRICS_PORT: port(9464),
+  /** pino level. */
+  LOG_LEVEL: logLevel(),
+  /** Time readiness is false before the listener closes on SIGTERM (match the pod's preStop). */
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  /** Longest wait for in-flight requests once the listener has closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(25_000),
+};
+
+/** The parsed {@link serviceSettings}. */
+export type ServiceSettings = z.output<z.ZodObject<typeof serviceSettings>>;

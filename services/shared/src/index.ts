@@ -3,7 +3,16 @@
  * process lifecycle. Migrations are a separate entry point: `@shardgate/shared/migrate`.
  * @packageDocumentation
  */
-export { ConfigError, loadConfig, logLevel, port, postgresUrl, postgresUrlList } from './config.js';
+export {
+  ConfigError,
+  loadConfig,
+  logLevel,
+  port,
+  postgresUrl,
+  postgresUrlList,
+  type ServiceSettings,
+  serviceSettings,
+} from './config.js';
 export { isDatabaseUnavailable } from './database-unavailable.js';
 export { DependencyUnavailableError } from './dependency-unavailable.js';
 export { ExpiringCache } from './expiring-cache.js';

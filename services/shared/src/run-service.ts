@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
+import type { ServiceSettings } from './config.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -9,19 +10,11 @@ import { startMetricsServer } from './metrics-server.js';
 export interface RunServiceOptions {
   readonly name: string;
   readonly handler: RequestListener;
-  readonly host: string;
-  readonly port: number;
-  readonly metricsPort: number;
+  /** HOST, PORT, METRICS_PORT and the shutdown timings, as parsed by each service's config. */
+  readonly settings: ServiceSettings;
   readonly registry: Registry;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
-  /**
-   * Time between readiness turning false and the listener closing, during which requests are
-   * still served: long enough for load balancers to notice (Kubernetes: endpoint propagation).
-   */
-  readonly drainDelayMs: number;
-  /** Hard limit for in-flight requests to finish once the listener is closed. */
-  readonly shutdownTimeoutMs: number;
   /** Releases the service's resources (database pools, Redis) after the last request. */
   readonly onClose?: () => Promise<void>;
 }
@@ -35,8 +28,8 @@ export interface RunningService {
 
 /**
  * Listens, serves metrics on their own port, and installs SIGTERM/SIGINT handling: readiness goes
- * false, requests keep being served for `drainDelayMs`, the listener closes, in-flight requests
- * finish (up to `shutdownTimeoutMs`), resources are released, the process exits 0.
+ * false, requests keep being served for SHUTDOWN_DRAIN_DELAY_MS, the listener closes, in-flight requests
+ * finish (up to SHUTDOWN_TIMEOUT_MS), resources are released, the process exits 0.
  */
 export async function runService(options: RunServiceOptions): Promise<RunningService> {
   const { logger } = options;
@@ -47,15 +40,15 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.settings.PORT, options.settings.HOST, () => resolve());
   });
   const metricsServer = await startMetricsServer(
     options.registry,
-    options.metricsPort,
-    options.host,
+    options.settings.METRICS_PORT,
+    options.settings.HOST,
   );
   logger.info(
-    { port: options.port, metricsPort: options.metricsPort },
+    { port: options.settings.PORT, metricsPort: options.settings.METRICS_PORT },
     `${options.name} listening`,
   );
 
@@ -85,12 +78,12 @@ async function drain(
   options: RunServiceOptions,
 ): Promise<void> {
   options.lifecycle.beginShutdown();
-  await sleep(options.drainDelayMs);
+  await sleep(options.settings.SHUTDOWN_DRAIN_DELAY_MS);
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timedOut = await Promise.race([
     closed.then(() => false),
-    sleep(options.shutdownTimeoutMs).then(() => true),
+    sleep(options.settings.SHUTDOWN_TIMEOUT_MS).then(() => true),
   ]);
   if (timedOut) {
     options.logger.warn(

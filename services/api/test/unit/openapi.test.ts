@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
+import {
+  methodsOf,
+  objects,
+  operationsOf,
+  resolvePointerIn,
+  strings,
+} from '../../../../tests/support/openapi-document.js';
 
 interface Header {
   readonly required?: boolean;
@@ -36,8 +43,6 @@ interface OpenApiDocument {
 
 const raw = readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8');
 const doc = JSON.parse(raw) as OpenApiDocument;
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** The API service's HTTP contract: path → methods (design §3 and the decisions of issue 4). */
 const CONTRACT: Record<string, readonly string[]> = {
@@ -80,52 +85,8 @@ const STATUSES: Record<string, readonly string[]> = {
 
 const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
 
-function methodsOf(item: PathItem): string[] {
-  return Object.keys(item).filter((key) => HTTP_METHODS.includes(key));
-}
-
-function operations(): [string, string, Operation][] {
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    methodsOf(item).map((method): [string, string, Operation] => [
-      path,
-      method,
-      item[method] as Operation,
-    ]),
-  );
-}
-
-/** Every object nested anywhere in `value`, depth first. */
-function* objects(value: unknown): Generator<Record<string, unknown>> {
-  if (value === null || typeof value !== 'object') return;
-  if (!Array.isArray(value)) yield value as Record<string, unknown>;
-  for (const child of Object.values(value)) yield* objects(child);
-}
-
-/** Every string value anywhere in the document (enum members, consts, examples, ...). */
-function strings(value: unknown): Set<string> {
-  const found = new Set<string>();
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string') found.add(v);
-    else if (v !== null && typeof v === 'object')
-      for (const child of Object.values(v)) visit(child);
-  };
-  visit(value);
-  return found;
-}
-
-function resolvePointer(pointer: string): unknown {
-  return pointer
-    .replace(/^#\//, '')
-    .split('/')
-    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .reduce<unknown>(
-      (node, key) =>
-        node !== null && typeof node === 'object'
-          ? (node as Record<string, unknown>)[key]
-          : undefined,
-      doc,
-    );
-}
+const operations = () => operationsOf<Operation>(doc.paths);
+const resolvePointer = (pointer: string) => resolvePointerIn(doc, pointer);
 
 /** Follows a `$ref` (one level is all this document uses for these objects). */
 function deref<T>(value: unknown): T {

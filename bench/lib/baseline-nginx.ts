@@ -1,10 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureUnprivilegedDir, type StackLayout } from '../../scripts/stack/layout.js';
-import { renderGatewayConfig } from '../../scripts/stack/nginx.js';
-import { isRoot, run } from '../../scripts/stack/run.js';
-import { gatewayBlocks } from './bench-nginx.js';
+import type { StackLayout } from '../../scripts/stack/layout.js';
+import {
+  checkedNginxCommand,
+  nginxPaths,
+  nginxPreamble,
+  renderGatewayConfig,
+} from '../../scripts/stack/nginx.js';
+import { gatewayBlocks, indent } from './bench-nginx.js';
+
+const baselinePaths = (layout: StackLayout, dir: string) =>
+  nginxPaths(layout, dir, join(dir, 'error.log'), 'bench-baseline-nginx-tmp');
 
 /**
  * The baseline of the api-read-mix benchmark: nginx → a trivial Koa app, no `auth_request`.
@@ -29,28 +34,9 @@ export function renderBaselineNginxConfig(
     throw new Error('could not derive the baseline /api/ location from the gateway configuration');
   const logFormat = /log_format gateway[^;]*;/.exec(renderGatewayConfig(layout))?.[0];
   if (!logFormat) throw new Error('the gateway configuration has no "log_format gateway"');
-  const tmp = join(layout.unprivilegedDir, 'bench-baseline-nginx-tmp');
-  return `# Written by bench/lib/baseline-nginx.ts for the api-read-mix benchmark's baseline.
-${isRoot() ? 'user nobody nogroup;' : ''}
-worker_processes 2;
-daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
+  return `${nginxPreamble(baselinePaths(layout, dir), "Written by bench/lib/baseline-nginx.ts for the api-read-mix benchmark's baseline.")}  client_max_body_size 1m;
 
-events {
-  worker_connections 4096;
-}
-
-http {
-  server_tokens off;
-  client_max_body_size 1m;
-  client_body_temp_path ${tmp}/body;
-  proxy_temp_path ${tmp}/proxy;
-  fastcgi_temp_path ${tmp}/fastcgi;
-  uwsgi_temp_path ${tmp}/uwsgi;
-  scgi_temp_path ${tmp}/scgi;
-
-${reindent(map, 2)}
+${indent(map, 2)}
   ${logFormat}
   access_log ${join(dir, 'access.log')} gateway;
 
@@ -62,30 +48,13 @@ ${reindent(map, 2)}
   # the gateway's /api/ location without auth_request, proxying to the trivial app
   server {
     listen 127.0.0.1:${ports.listen};
-${reindent(withoutAuth, 4)}
+${indent(withoutAuth, 4)}
     location / {
       return 404;
     }
   }
 }
 `;
-}
-
-/**
- * Re-indents a block extracted from the gateway's configuration: its first line (cut at the
- * opener) gets `spaces`, the others keep their indentation relative to the closing brace's.
- */
-function reindent(text: string, spaces: number): string {
-  const lines = text.split('\n');
-  const base = /^ */.exec(lines[lines.length - 1] ?? '')?.[0].length ?? 0;
-  const pad = ' '.repeat(spaces);
-  return lines
-    .map((line, i) => {
-      if (line.trim() === '') return '';
-      if (i === 0) return `${pad}${line.trimStart()}`;
-      return `${pad}${line.slice(Math.min(base, /^ */.exec(line)?.[0].length ?? 0))}`;
-    })
-    .join('\n');
 }
 
 /**
@@ -97,17 +66,9 @@ export async function baselineNginxCommand(
   dir: string,
   ports: { readonly listen: number; readonly app: number },
 ): Promise<[string, string[]]> {
-  mkdirSync(dir, { recursive: true });
-  ensureUnprivilegedDir(layout);
-  const tmp = join(layout.unprivilegedDir, 'bench-baseline-nginx-tmp');
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  if (isRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
-    chownSync(tmp, uid, -1);
-  }
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, renderBaselineNginxConfig(layout, dir, ports));
-  const args = ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf];
-  await run('nginx', ['-t', '-q', ...args]);
-  return ['nginx', args];
+  return checkedNginxCommand(
+    layout,
+    baselinePaths(layout, dir),
+    renderBaselineNginxConfig(layout, dir, ports),
+  );
 }

@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureUnprivilegedDir, type StackLayout } from '../../scripts/stack/layout.js';
-import { renderGatewayConfig } from '../../scripts/stack/nginx.js';
-import { isRoot, run } from '../../scripts/stack/run.js';
+import type { StackLayout } from '../../scripts/stack/layout.js';
+import {
+  checkedNginxCommand,
+  nginxPaths,
+  nginxPreamble,
+  renderGatewayConfig,
+} from '../../scripts/stack/nginx.js';
 
 /** Ports of the benchmark's own nginx and of what it forwards to. */
 export interface BenchNginxPorts {
@@ -67,8 +69,11 @@ export function gatewayBlocks(
   return { map: block(gateway, 'map $http_x_request_id $req_id {'), auth, api };
 }
 
-/** Re-indents an extracted block: its closing brace's indentation becomes `spaces`. */
-function indent(text: string, spaces: number): string {
+/**
+ * Re-indents a block extracted from the gateway's configuration: its first line (cut at the
+ * opener) gets `spaces`, the others keep their indentation relative to the closing brace's.
+ */
+export function indent(text: string, spaces: number): string {
   const lines = text.split('\n');
   const base = /^ */.exec(lines[lines.length - 1] ?? '')?.[0].length ?? 0;
   const pad = ' '.repeat(spaces);
@@ -82,13 +87,15 @@ function indent(text: string, spaces: number): string {
     .join('\n');
 }
 
+const benchPaths = (layout: StackLayout, dir: string) =>
+  nginxPaths(layout, dir, join(dir, 'error.log'), 'bench-nginx-tmp');
+
 /**
  * An nginx with two servers identical but for the auth target: side A asks the real auth
  * service, side B the trivial handler; both proxy `/api/` to the same trivial backend. No access
  * log (it would cost both sides the same and blur the comparison).
  */
 export function renderBenchNginxConfig(layout: StackLayout, dir: string, ports: BenchNginxPorts) {
-  const tmp = join(layout.unprivilegedDir, 'bench-nginx-tmp');
   const server = (port: number, verifyPort: number, label: string) => {
     const { auth, api } = gatewayBlocks(layout, verifyPort);
     return `  # ${label}
@@ -101,25 +108,7 @@ ${indent(api, 4)}
     }
   }`;
   };
-  return `# Written by bench/lib/bench-nginx.ts for the verify-through-gateway benchmark.
-${isRoot() ? 'user nobody nogroup;' : ''}
-worker_processes 2;
-daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'error.log')} warn;
-
-events {
-  worker_connections 4096;
-}
-
-http {
-  server_tokens off;
-  access_log off;
-  client_body_temp_path ${tmp}/body;
-  proxy_temp_path ${tmp}/proxy;
-  fastcgi_temp_path ${tmp}/fastcgi;
-  uwsgi_temp_path ${tmp}/uwsgi;
-  scgi_temp_path ${tmp}/scgi;
+  return `${nginxPreamble(benchPaths(layout, dir), 'Written by bench/lib/bench-nginx.ts for the verify-through-gateway benchmark.')}  access_log off;
 
 ${indent(gatewayBlocks(layout, ports.auth).map, 2)}
 
@@ -144,17 +133,9 @@ export async function benchNginxCommand(
   dir: string,
   ports: BenchNginxPorts,
 ): Promise<[string, string[]]> {
-  mkdirSync(dir, { recursive: true });
-  ensureUnprivilegedDir(layout);
-  const tmp = join(layout.unprivilegedDir, 'bench-nginx-tmp');
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  if (isRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
-    chownSync(tmp, uid, -1);
-  }
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, renderBenchNginxConfig(layout, dir, ports));
-  const args = ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf];
-  await run('nginx', ['-t', '-q', ...args]);
-  return ['nginx', args];
+  return checkedNginxCommand(
+    layout,
+    benchPaths(layout, dir),
+    renderBenchNginxConfig(layout, dir, ports),
+  );
 }

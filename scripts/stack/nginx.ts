@@ -16,6 +16,87 @@ export const AUTH_RESPONSE_HEADERS = [
 const upstreamVar = (header: string) =>
   `$upstream_http_${header.toLowerCase().replaceAll('-', '_')}`;
 
+/** Where an nginx of the project keeps its files: pid and config in `dir`, temp files in `tmp`. */
+export interface NginxPaths {
+  readonly dir: string;
+  readonly errorLog: string;
+  readonly tmp: string;
+}
+
+/**
+ * The paths of one nginx: `dir` for config and pid, a temp folder named `tmpName` under the
+ * stack's unprivileged folder (writable by the workers, which run as `nobody` when we are root).
+ */
+export function nginxPaths(
+  layout: StackLayout,
+  dir: string,
+  errorLog: string,
+  tmpName: string,
+): NginxPaths {
+  return { dir, errorLog, tmp: join(layout.unprivilegedDir, tmpName) };
+}
+
+/**
+ * The main context and the opening of the `http` block that every nginx of the project shares:
+ * foreground, 2 workers, pid and error log in place, temp files where the workers may write.
+ * The caller appends its `http` content and the closing brace.
+ */
+export function nginxPreamble(paths: NginxPaths, comment: string): string {
+  const { tmp } = paths;
+  return `# ${comment}
+${isRoot() ? 'user nobody nogroup;' : ''}
+worker_processes 2;
+daemon off;
+pid ${join(paths.dir, 'nginx.pid')};
+error_log ${paths.errorLog} warn;
+
+events {
+  worker_connections 4096;
+}
+
+http {
+  server_tokens off;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+`;
+}
+
+/**
+ * Creates the folders of `paths`, writes `config` as `<dir>/nginx.conf`, checks it with
+ * `nginx -t` (so a broken configuration explains itself) and returns the command that runs it.
+ */
+export async function checkedNginxCommand(
+  layout: StackLayout,
+  paths: NginxPaths,
+  config: string,
+): Promise<[string, string[]]> {
+  mkdirSync(paths.dir, { recursive: true });
+  ensureUnprivilegedDir(layout);
+  mkdirSync(paths.tmp, { recursive: true, mode: 0o700 });
+  if (isRoot()) {
+    // workers run as nobody and buffer large bodies here
+    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+    chownSync(paths.tmp, uid, -1);
+  }
+  const conf = join(paths.dir, 'nginx.conf');
+  writeFileSync(conf, config);
+  const args = ['-p', paths.dir, '-e', paths.errorLog, '-c', conf];
+  await run('nginx', ['-t', '-q', ...args]);
+  return ['nginx', args];
+}
+
+/** The gateway's paths in a stack. */
+const gatewayPaths = (layout: StackLayout) =>
+  nginxPaths(
+    layout,
+    join(layout.dir, 'nginx'),
+    join(layout.logDir, 'nginx-error.log'),
+    'nginx-tmp',
+  );
+
 /**
  * Renders the gateway: `/auth/` and `/.well-known/` to the auth service, `/api/` to the API behind
  * `auth_request` to the auth service's `/verify`, with the subrequest headers ingress-nginx sets
@@ -23,7 +104,6 @@ const upstreamVar = (header: string) =>
  */
 export function renderGatewayConfig(layout: StackLayout): string {
   const { ports } = layout;
-  const tmp = join(layout.unprivilegedDir, 'nginx-tmp');
   const authHeaders = AUTH_RESPONSE_HEADERS.map((header, i) => ({
     header,
     variable: `$authHeader${i}`,
@@ -38,25 +118,7 @@ export function renderGatewayConfig(layout: StackLayout): string {
       proxy_set_header X-Forwarded-Host $http_host;
       proxy_set_header X-Forwarded-Port $server_port;
       proxy_set_header X-Forwarded-Proto $scheme;`;
-  return `# Rendered by scripts/stack/nginx.ts for stack "${layout.name}"; regenerated on every start.
-${isRoot() ? 'user nobody nogroup;' : ''}
-worker_processes 2;
-daemon off;
-pid ${join(layout.dir, 'nginx', 'nginx.pid')};
-error_log ${join(layout.logDir, 'nginx-error.log')} warn;
-
-events {
-  worker_connections 4096;
-}
-
-http {
-  server_tokens off;
-  client_max_body_size 1m;
-  client_body_temp_path ${tmp}/body;
-  proxy_temp_path ${tmp}/proxy;
-  fastcgi_temp_path ${tmp}/fastcgi;
-  uwsgi_temp_path ${tmp}/uwsgi;
-  scgi_temp_path ${tmp}/scgi;
+  return `${nginxPreamble(gatewayPaths(layout), `Rendered by scripts/stack/nginx.ts for stack "${layout.name}"; regenerated on every start.`)}  client_max_body_size 1m;
 
   # A client-supplied X-Request-ID is reused verbatim, as ingress-nginx does; else nginx makes one.
   map $http_x_request_id $req_id {
@@ -127,19 +189,5 @@ ${proxyHeaders}
 
 /** Writes and checks (`nginx -t`) the gateway configuration; returns the command that runs it. */
 export async function gatewayCommand(layout: StackLayout): Promise<[string, string[]]> {
-  const dir = join(layout.dir, 'nginx');
-  const tmp = join(layout.unprivilegedDir, 'nginx-tmp');
-  mkdirSync(dir, { recursive: true });
-  ensureUnprivilegedDir(layout);
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  if (isRoot()) {
-    // workers run as nobody and buffer large bodies here
-    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
-    chownSync(tmp, uid, -1);
-  }
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, renderGatewayConfig(layout));
-  const args = ['-p', dir, '-e', join(layout.logDir, 'nginx-error.log'), '-c', conf];
-  await run('nginx', ['-t', '-q', ...args]);
-  return ['nginx', args];
+  return checkedNginxCommand(layout, gatewayPaths(layout), renderGatewayConfig(layout));
 }

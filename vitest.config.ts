@@ -25,7 +25,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['services/*/test/integration/**/*.test.ts', 'tests/stack/**/*.test.ts'],
+          include: [
+            'services/*/test/integration/**/*.test.ts',
+            'tests/stack/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+          ],
           globalSetup: ['./tests/support/test-stack.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

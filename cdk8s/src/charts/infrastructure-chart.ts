@@ -1,0 +1,57 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { ChartRelease } from '../constructs/chart-release.js';
+import type { EnvironmentConfig } from '../environments.js';
+import {
+  NAMESPACE,
+  postgresCredentialsSecret,
+  postgresRelease,
+  REDIS_CREDENTIALS_SECRET,
+  REDIS_RELEASE,
+} from '../names.js';
+
+/** Props of {@link InfrastructureChart}. */
+export interface InfrastructureChartProps {
+  readonly env: EnvironmentConfig;
+}
+
+/**
+ * Postgres clusters (the auth database and one per shard) and Redis, rendered from charts/ with
+ * `helm template`. Each Postgres cluster's database is named after it (`auth`, `shard0`, ...)
+ * and owned by the role `app`; passwords come from the `<release>-credentials` Secrets.
+ */
+export class InfrastructureChart extends Chart {
+  constructor(scope: Construct, id: string, props: InfrastructureChartProps) {
+    super(scope, id, { namespace: NAMESPACE, disableResourceNameHashes: true });
+    const { infrastructure } = props.env;
+    for (const cluster of ['auth', ...props.env.shards]) {
+      new ChartRelease(this, postgresRelease(cluster), {
+        chart: 'postgres-shard',
+        releaseName: postgresRelease(cluster),
+        values: {
+          auth: { existingSecret: postgresCredentialsSecret(cluster) },
+          database: { name: cluster, user: 'app' },
+          primary: {
+            resources: infrastructure.postgresResources,
+            persistence: { size: infrastructure.postgresStorage },
+          },
+          standby: {
+            replicas: infrastructure.postgresStandbys,
+            resources: infrastructure.postgresResources,
+            persistence: { size: infrastructure.postgresStorage },
+          },
+        },
+      });
+    }
+    new ChartRelease(this, REDIS_RELEASE, {
+      chart: 'redis',
+      releaseName: REDIS_RELEASE,
+      values: {
+        auth: { existingSecret: REDIS_CREDENTIALS_SECRET },
+        resources: infrastructure.redisResources,
+        // Who may reach Redis is decided in network-policies.k8s.yaml, with everything else.
+        networkPolicy: { enabled: false },
+      },
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  type IIngressRule,
+  type IIngressTLS,
+  Ingress,
+} from 'kubernetes-models/networking.k8s.io/v1';
+import type { EnvironmentConfig } from '../environments.js';
+import { addModel } from '../lib/add-model.js';
+import {
+  AUTH_RESPONSE_HEADERS,
+  HTTP_PORT,
+  LABEL_PART_OF,
+  NAMESPACE,
+  serviceHost,
+} from '../names.js';
+
+/** Props of {@link IngressChart}. */
+export interface IngressChartProps {
+  readonly env: EnvironmentConfig;
+}
+
+/** The exact annotations that put `/api` behind the auth service's `/verify` (ingress-contract.md §1). */
+export function externalAuthAnnotations(): Record<string, string> {
+  return {
+    'nginx.ingress.kubernetes.io/auth-url': `http://${serviceHost('auth')}:${HTTP_PORT}/verify`,
+    'nginx.ingress.kubernetes.io/auth-response-headers': AUTH_RESPONSE_HEADERS.join(','),
+  };
+}
+
+/**
+ * Two Ingresses for ingress-nginx, because its external-auth annotations apply to every path of
+ * an Ingress: `shardgate-public` (`/auth`, `/.well-known`, no auth) and `shardgate-api` (`/api`,
+ * every request checked by `/verify` first). No snippets: the controller refuses them by default.
+ */
+export class IngressChart extends Chart {
+  constructor(scope: Construct, id: string, props: IngressChartProps) {
+    super(scope, id, { namespace: NAMESPACE });
+    const { host, tlsSecretName } = props.env;
+    if (tlsSecretName && !host) throw new Error('IngressChart: tlsSecretName requires a host');
+    const tls: IIngressTLS[] | undefined =
+      host && tlsSecretName ? [{ hosts: [host], secretName: tlsSecretName }] : undefined;
+    const rule = (paths: readonly [string, 'auth' | 'api'][]): IIngressRule => ({
+      host,
+      http: {
+        paths: paths.map(([path, service]) => ({
+          path,
+          pathType: 'Prefix',
+          backend: { service: { name: service, port: { number: HTTP_PORT } } },
+        })),
+      },
+    });
+    const labels = { [LABEL_PART_OF]: 'shardgate' };
+
+    addModel(
+      this,
+      new Ingress({
+        metadata: { name: 'shardgate-public', labels },
+        spec: {
+          ingressClassName: 'nginx',
+          tls,
+          rules: [
+            rule([
+              ['/auth', 'auth'],
+              ['/.well-known', 'auth'],
+            ]),
+          ],
+        },
+      }),
+    );
+    addModel(
+      this,
+      new Ingress({
+        metadata: { name: 'shardgate-api', labels, annotations: externalAuthAnnotations() },
+        spec: { ingressClassName: 'nginx', tls, rules: [rule([['/api', 'api']])] },
+      }),
+    );
+  }
+}

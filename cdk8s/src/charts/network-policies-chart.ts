@@ -1,0 +1,133 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import {
+  type INetworkPolicyPeer,
+  type INetworkPolicyPort,
+  type INetworkPolicySpec,
+  NetworkPolicy,
+} from 'kubernetes-models/networking.k8s.io/v1';
+import { PROMETHEUS_NAME } from '../constructs/dev-prometheus.js';
+import { MIGRATIONS_COMPONENT } from '../constructs/migration-job.js';
+import { SERVER_COMPONENT } from '../constructs/service-workload.js';
+import type { EnvironmentConfig } from '../environments.js';
+import { addModel } from '../lib/add-model.js';
+import { selectorLabels } from '../lib/labels.js';
+import {
+  HTTP_PORT,
+  INGRESS_NGINX_NAMESPACE,
+  LABEL_COMPONENT,
+  LABEL_NAME,
+  LABEL_NAMESPACE_NAME,
+  LABEL_PART_OF,
+  METRICS_PORT,
+  migrationsName,
+  NAMESPACE,
+  POSTGRES_PORT,
+  postgresRelease,
+  REDIS_PORT,
+  REDIS_RELEASE,
+  type ServiceName,
+} from '../names.js';
+
+/** Props of {@link NetworkPoliciesChart}. */
+export interface NetworkPoliciesChartProps {
+  readonly env: EnvironmentConfig;
+}
+
+const server = (service: ServiceName): INetworkPolicyPeer => ({
+  podSelector: { matchLabels: selectorLabels(service, SERVER_COMPONENT) },
+});
+const migrations = (service: ServiceName): INetworkPolicyPeer => ({
+  podSelector: { matchLabels: selectorLabels(migrationsName(service), MIGRATIONS_COMPONENT) },
+});
+const ingressNginx: INetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: INGRESS_NGINX_NAMESPACE } },
+};
+const tcp = (port: number): INetworkPolicyPort[] => [{ protocol: 'TCP', port }];
+
+/** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
+const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
+  matchLabels: {
+    [LABEL_NAME]: 'postgres-shard',
+    'app.kubernetes.io/instance': postgresRelease(cluster),
+    ...(component ? { [LABEL_COMPONENT]: component } : {}),
+  },
+});
+
+/**
+ * Ingress NetworkPolicies of the namespace: deny by default, then allow exactly
+ *
+ * - ingress-nginx's namespace → auth and api on 8080 (the only way in from outside);
+ * - api → auth on 8080 (JWKS);
+ * - Prometheus → auth and api on 9464;
+ * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
+ *   database, api → every shard), standbys → their primary on 5432 (streaming replication);
+ * - auth and api → Redis on 6379.
+ *
+ * Egress is not restricted: an egress allow-list needs the cluster's DNS and API-server addresses,
+ * which differ between kind, minikube and production clusters and cannot be tested here. The
+ * ingress rules above already keep every database reachable only by its services.
+ */
+export class NetworkPoliciesChart extends Chart {
+  constructor(scope: Construct, id: string, props: NetworkPoliciesChartProps) {
+    super(scope, id, { namespace: NAMESPACE });
+    const labels = { [LABEL_PART_OF]: 'shardgate' };
+    const policy = (name: string, spec: INetworkPolicySpec) =>
+      addModel(this, new NetworkPolicy({ metadata: { name, labels }, spec }));
+
+    policy('default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] });
+    policy('auth-http', {
+      podSelector: { matchLabels: selectorLabels('auth', SERVER_COMPONENT) },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [ingressNginx, server('api')], ports: tcp(HTTP_PORT) }],
+    });
+    policy('api-http', {
+      podSelector: { matchLabels: selectorLabels('api', SERVER_COMPONENT) },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [ingressNginx], ports: tcp(HTTP_PORT) }],
+    });
+    policy('metrics-from-prometheus', {
+      podSelector: {
+        matchLabels: { [LABEL_COMPONENT]: SERVER_COMPONENT },
+        matchExpressions: [{ key: LABEL_NAME, operator: 'In', values: ['auth', 'api'] }],
+      },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ podSelector: { matchLabels: { [LABEL_NAME]: PROMETHEUS_NAME } } }],
+          ports: tcp(METRICS_PORT),
+        },
+      ],
+    });
+
+    const owners: [string, ServiceName][] = [
+      ['auth', 'auth'],
+      ...props.env.shards.map((shard): [string, ServiceName] => [shard, 'api']),
+    ];
+    for (const [cluster, service] of owners) {
+      policy(`${postgresRelease(cluster)}-clients`, {
+        podSelector: postgresPods(cluster),
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [server(service), migrations(service)], ports: tcp(POSTGRES_PORT) }],
+      });
+      policy(`${postgresRelease(cluster)}-replication`, {
+        podSelector: postgresPods(cluster, 'primary'),
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ podSelector: postgresPods(cluster, 'standby') }],
+            ports: tcp(POSTGRES_PORT),
+          },
+        ],
+      });
+    }
+
+    policy(`${REDIS_RELEASE}-clients`, {
+      podSelector: {
+        matchLabels: { [LABEL_NAME]: REDIS_RELEASE, 'app.kubernetes.io/instance': REDIS_RELEASE },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [server('auth'), server('api')], ports: tcp(REDIS_PORT) }],
+    });
+  }
+}

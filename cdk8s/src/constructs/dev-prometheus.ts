@@ -1,0 +1,200 @@
+import { Construct } from 'constructs';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { stringify } from 'yaml';
+import { addModel } from '../lib/add-model.js';
+import { objectLabels, selectorLabels } from '../lib/labels.js';
+import { restricted, restrictedPodSecurityContext } from '../lib/restricted-security.js';
+import { NAMESPACE } from '../names.js';
+
+/** Props of {@link DevPrometheus}. */
+export interface DevPrometheusProps {
+  /**
+   * Pinned Prometheus image.
+   * @default 'quay.io/prometheus/prometheus:v2.55.1'
+   */
+  readonly image?: string;
+  /**
+   * How long samples are kept (an emptyDir: they are lost with the pod anyway).
+   * @default '1d'
+   */
+  readonly retention?: string;
+}
+
+/** Name of the Prometheus objects and `app.kubernetes.io/name` of its pod. */
+export const PROMETHEUS_NAME = 'prometheus';
+
+/** Port of the Prometheus UI and API (`kubectl port-forward svc/prometheus 9090`). */
+export const PROMETHEUS_PORT = 9090;
+
+/** The nobody user the Prometheus image runs as. */
+const PROMETHEUS_UID = 65534;
+
+/**
+ * The scrape configuration: pods of the namespace that carry `prometheus.io/scrape: "true"`,
+ * scraped on their `metrics` port at `prometheus.io/path`. The annotations are what any
+ * annotation-driven Prometheus in another cluster would follow too.
+ */
+export function prometheusConfig(): Record<string, unknown> {
+  return {
+    global: { scrape_interval: '15s', evaluation_interval: '15s' },
+    scrape_configs: [
+      {
+        job_name: 'shardgate-pods',
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [NAMESPACE] } }],
+        relabel_configs: [
+          {
+            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
+            action: 'keep',
+            regex: 'true',
+          },
+          // role: pod yields one target per container port; keep the metrics port only.
+          {
+            source_labels: ['__meta_kubernetes_pod_container_port_name'],
+            action: 'keep',
+            regex: 'metrics',
+          },
+          {
+            source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
+            action: 'replace',
+            regex: '(.+)',
+            target_label: '__metrics_path__',
+          },
+          {
+            source_labels: [
+              '__meta_kubernetes_pod_ip',
+              '__meta_kubernetes_pod_annotation_prometheus_io_port',
+            ],
+            action: 'replace',
+            regex: '(.+);(\\d+)',
+            replacement: '$1:$2',
+            target_label: '__address__',
+          },
+          {
+            source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'],
+            target_label: 'service',
+          },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * An operator-free Prometheus for the dev environment: one replica, in-memory retention, pod
+ * discovery through a Role that can only get/list/watch pods of this namespace.
+ *
+ * Its pod is the one pod that mounts a ServiceAccount token (Prometheus's Kubernetes discovery
+ * reads it); the ServiceAccount itself keeps automount off, so nothing else using it gets one.
+ */
+export class DevPrometheus extends Construct {
+  constructor(scope: Construct, id: string, props: DevPrometheusProps = {}) {
+    super(scope, id);
+    const name = PROMETHEUS_NAME;
+    const image = props.image ?? 'quay.io/prometheus/prometheus:v2.55.1';
+    if (!/:[^:/@]+$/.test(image) || image.endsWith(':latest')) {
+      throw new Error(`DevPrometheus: image must carry a pinned tag, got ${image}`);
+    }
+    const labels = objectLabels(name, 'monitoring');
+    const selector = selectorLabels(name, 'monitoring');
+
+    addModel(
+      this,
+      new ServiceAccount({ metadata: { name, labels }, automountServiceAccountToken: false }),
+    );
+    addModel(
+      this,
+      new Role({
+        metadata: { name: `${name}-pod-discovery`, labels },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      }),
+    );
+    addModel(
+      this,
+      new RoleBinding({
+        metadata: { name: `${name}-pod-discovery`, labels },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: `${name}-pod-discovery`,
+        },
+        subjects: [{ kind: 'ServiceAccount', name, namespace: NAMESPACE }],
+      }),
+    );
+    addModel(
+      this,
+      new ConfigMap({
+        metadata: { name: `${name}-config`, labels },
+        data: { 'prometheus.yml': stringify(prometheusConfig()) },
+      }),
+    );
+    addModel(
+      this,
+      new Deployment({
+        metadata: { name, labels },
+        spec: {
+          replicas: 1,
+          // Recreate: two copies would only scrape everything twice during a rollout.
+          strategy: { type: 'Recreate' },
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: name,
+              automountServiceAccountToken: true,
+              securityContext: restrictedPodSecurityContext(PROMETHEUS_UID),
+              containers: [
+                restricted(
+                  {
+                    name,
+                    image,
+                    args: [
+                      '--config.file=/etc/prometheus/prometheus.yml',
+                      '--storage.tsdb.path=/prometheus',
+                      `--storage.tsdb.retention.time=${props.retention ?? '1d'}`,
+                    ],
+                    ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
+                    resources: {
+                      requests: { cpu: '100m', memory: '256Mi' },
+                      limits: { cpu: '500m', memory: '512Mi' },
+                    },
+                    readinessProbe: {
+                      httpGet: { path: '/-/ready', port: 'http' },
+                      periodSeconds: 5,
+                    },
+                    livenessProbe: {
+                      httpGet: { path: '/-/healthy', port: 'http' },
+                      periodSeconds: 10,
+                    },
+                    volumeMounts: [
+                      { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+                      { name: 'data', mountPath: '/prometheus' },
+                    ],
+                  },
+                  PROMETHEUS_UID,
+                ),
+              ],
+              volumes: [
+                { name: 'config', configMap: { name: `${name}-config` } },
+                { name: 'data', emptyDir: { sizeLimit: '2Gi' } },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    addModel(
+      this,
+      new Service({
+        metadata: { name, labels },
+        spec: {
+          type: 'ClusterIP',
+          selector,
+          ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: 'http', protocol: 'TCP' }],
+        },
+      }),
+    );
+  }
+}

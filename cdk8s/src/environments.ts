@@ -1,0 +1,111 @@
+import type { IResourceRequirements } from 'kubernetes-models/v1';
+import type { ServiceName } from './names.js';
+
+/** How one service runs in an environment. */
+export interface ServiceSizing {
+  /**
+   * Fixed replica count. Leave undefined when {@link ServiceSizing.autoscaling} is set: a
+   * `spec.replicas` in the manifest would reset the autoscaler's choice on every apply.
+   */
+  readonly replicas?: number;
+  /** HorizontalPodAutoscaler bounds; none in dev (kind and minikube ship no metrics-server). */
+  readonly autoscaling?: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    /** Average CPU use, in percent of the request, that the autoscaler aims for. */
+    readonly targetCpuUtilization: number;
+  };
+  /** Requests and limits of the service container. */
+  readonly resources: IResourceRequirements;
+}
+
+/** Sizing of the Postgres clusters and Redis rendered from charts/. */
+export interface InfrastructureSizing {
+  /** Hot standbys per Postgres cluster (each becomes a `*-ro` endpoint). */
+  readonly postgresStandbys: number;
+  /** Volume size of each Postgres instance. */
+  readonly postgresStorage: string;
+  /** Requests and limits of each Postgres instance. */
+  readonly postgresResources: IResourceRequirements;
+  /** Requests and limits of Redis. */
+  readonly redisResources: IResourceRequirements;
+}
+
+/** Everything that differs between `dev` and `prod`; the charts read nothing else. */
+export interface EnvironmentConfig {
+  /** Also the output folder name under k8s/. */
+  readonly name: 'dev' | 'prod';
+  /** `iss` of the tokens and the public base URL of OpenID discovery. */
+  readonly authIssuer: string;
+  /** Host of the Ingress rules and Gateway listener; none matches every host. */
+  readonly host?: string;
+  /** TLS Secret for {@link EnvironmentConfig.host}; requires a host. */
+  readonly tlsSecretName?: string;
+  /** The API's Postgres shards, named as in the API's shard map (`shard0`, `shard1`, ...). */
+  readonly shards: readonly string[];
+  /** Per-service sizing. */
+  readonly services: Readonly<Record<ServiceName, ServiceSizing>>;
+  /** Infrastructure sizing. */
+  readonly infrastructure: InfrastructureSizing;
+  /** Deploy the operator-free Prometheus of prometheus.k8s.yaml. */
+  readonly prometheus: boolean;
+  /** `LOG_LEVEL` of both services. */
+  readonly logLevel: 'debug' | 'info';
+}
+
+const small = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+/** kind or minikube on a laptop: one of everything, small requests, Prometheus included. */
+export const dev: EnvironmentConfig = {
+  name: 'dev',
+  // The same public base URL as the local stack's gateway, so tokens and docs read the same.
+  authIssuer: 'http://127.0.0.1:8080',
+  shards: ['shard0', 'shard1'],
+  services: {
+    // bcrypt at cost 12 takes most of a core for ~250 ms: the limit must allow one full core.
+    auth: { replicas: 1, resources: small('100m', '128Mi', '1', '256Mi') },
+    api: { replicas: 1, resources: small('100m', '128Mi', '500m', '256Mi') },
+  },
+  infrastructure: {
+    postgresStandbys: 1,
+    postgresStorage: '1Gi',
+    postgresResources: small('100m', '128Mi', '500m', '512Mi'),
+    redisResources: small('50m', '64Mi', '250m', '256Mi'),
+  },
+  prometheus: true,
+  logLevel: 'debug',
+};
+
+/** A production cluster: at least two replicas of each service behind autoscalers, TLS at the edge. */
+export const prod: EnvironmentConfig = {
+  name: 'prod',
+  // Placeholder domain: operators change host, issuer and TLS Secret together.
+  authIssuer: 'https://shardgate.example.com',
+  host: 'shardgate.example.com',
+  tlsSecretName: 'shardgate-tls',
+  shards: ['shard0', 'shard1'],
+  services: {
+    auth: {
+      autoscaling: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
+      resources: small('500m', '256Mi', '2', '512Mi'),
+    },
+    api: {
+      autoscaling: { minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 70 },
+      resources: small('250m', '256Mi', '1', '512Mi'),
+    },
+  },
+  infrastructure: {
+    postgresStandbys: 1,
+    postgresStorage: '20Gi',
+    postgresResources: small('500m', '1Gi', '2', '2Gi'),
+    redisResources: small('100m', '256Mi', '500m', '512Mi'),
+  },
+  prometheus: false,
+  logLevel: 'info',
+};
+
+/** Both environments, in output order. */
+export const environments: readonly EnvironmentConfig[] = [dev, prod];

@@ -1,0 +1,31 @@
+import { App, YamlOutputType } from 'cdk8s';
+import { GatewayApiChart } from './charts/gateway-api-chart.js';
+import { InfrastructureChart } from './charts/infrastructure-chart.js';
+import { IngressChart } from './charts/ingress-chart.js';
+import { MigrationsChart } from './charts/migrations-chart.js';
+import { NamespaceChart } from './charts/namespace-chart.js';
+import { NetworkPoliciesChart } from './charts/network-policies-chart.js';
+import { PrometheusChart } from './charts/prometheus-chart.js';
+import { ServiceChart } from './charts/service-chart.js';
+import type { EnvironmentConfig } from './environments.js';
+import { serviceDefinitions } from './lib/service-definitions.js';
+
+/**
+ * Builds the cdk8s app of one environment: one chart per concern, each synthesized to
+ * `<outdir>/<chart>.k8s.yaml`. No chart depends on another (ordering on the cluster comes from the
+ * wait-for-migrations initContainers), which keeps cdk8s from numbering the file names.
+ */
+export function buildApp(env: EnvironmentConfig, outdir: string): App {
+  const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const services = serviceDefinitions(env);
+  new NamespaceChart(app, 'namespace');
+  new InfrastructureChart(app, 'infrastructure', { env });
+  new MigrationsChart(app, 'migrations', { services: [services.auth, services.api] });
+  new ServiceChart(app, 'auth', { service: services.auth, sizing: env.services.auth });
+  new ServiceChart(app, 'api', { service: services.api, sizing: env.services.api });
+  new IngressChart(app, 'ingress', { env });
+  new GatewayApiChart(app, 'gateway-api', { env });
+  new NetworkPoliciesChart(app, 'network-policies', { env });
+  if (env.prometheus) new PrometheusChart(app, 'prometheus');
+  return app;
+}

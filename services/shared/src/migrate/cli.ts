@@ -1,22 +1,81 @@
 #!/usr/bin/env node
 /**
- * `shardgate-migrate <migrationsDir>`: applies Prisma-format migrations to every database listed in
- * `DATABASE_URLS` (separated by commas or whitespace). URLs come from the environment, never from
- * arguments, because arguments are visible to every user of the machine in `ps`.
+ * `shardgate-migrate [--wait [--timeout <s>]] <migrationsDir>`: applies Prisma-format migrations to
+ * every database listed in `DATABASE_URLS` (separated by commas or whitespace). URLs come from the
+ * environment, never from arguments, because arguments are visible to every user of the machine in
+ * `ps`.
+ *
+ * With `--wait` it applies nothing: it polls every 2 s until each migration of the folder is
+ * recorded as finished in `_prisma_migrations` of every database, then exits 0; after `--timeout`
+ * seconds (default 300) it exits 1 naming what is still missing where. This is the
+ * wait-for-migrations initContainer of the Kubernetes Deployments.
  */
 import { parseArgs } from 'node:util';
 import { applyMigrationsEverywhere } from './apply-migrations-everywhere.js';
 import { MigrationError } from './migration-error.js';
+import { waitForMigrations } from './wait-for-migrations.js';
 
-const USAGE = 'usage: DATABASE_URLS=<url>[,<url>...] shardgate-migrate <migrationsDir>';
+const USAGE =
+  'usage: DATABASE_URLS=<url>[,<url>...] shardgate-migrate [--wait [--timeout <seconds>]] <migrationsDir>';
+
+const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
+
+/** The parsed command line, or the reason it is unusable. */
+type Command =
+  | { mode: 'apply'; migrationsDir: string }
+  | { mode: 'wait'; migrationsDir: string; timeoutSeconds: number }
+  | { mode: 'usage'; problem: string };
+
+function parseCommand(args: string[]): Command {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    return { mode: 'usage', problem: (error as Error).message };
+  }
+  const { values, positionals } = parsed;
+  const migrationsDir = positionals[0];
+  if (!migrationsDir || positionals.length > 1) {
+    return { mode: 'usage', problem: 'exactly one migrations folder is required' };
+  }
+  if (!values.wait) {
+    if (values.timeout !== undefined) return { mode: 'usage', problem: '--timeout needs --wait' };
+    return { mode: 'apply', migrationsDir };
+  }
+  const timeoutSeconds =
+    values.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_SECONDS : Number(values.timeout);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+    return { mode: 'usage', problem: '--timeout must be a whole number of seconds, at least 1' };
+  }
+  return { mode: 'wait', migrationsDir, timeoutSeconds };
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
+  });
+}
 
 async function main(): Promise<number> {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
-  const migrationsDir = positionals[0];
+  const command = parseCommand(process.argv.slice(2));
   const urls = (process.env.DATABASE_URLS ?? '').split(/[\s,]+/).filter(Boolean);
-  if (!migrationsDir || positionals.length > 1 || urls.length === 0) {
+  if (command.mode === 'usage' || urls.length === 0) {
+    console.error(command.mode === 'usage' ? command.problem : 'DATABASE_URLS is empty');
     console.error(USAGE);
     return 2;
+  }
+  const { migrationsDir } = command;
+  if (command.mode === 'wait') {
+    await waitForMigrations({
+      databaseUrls: urls,
+      migrationsDir,
+      timeoutMs: command.timeoutSeconds * 1000,
+      onWaiting: (reasons) => console.log(`waiting: ${reasons.join(' | ')}`),
+    });
+    console.log(`all migrations of ${migrationsDir} are applied on ${urls.length} database(s)`);
+    return 0;
   }
   const reports = await applyMigrationsEverywhere(
     urls.map((databaseUrl) => ({ databaseUrl, migrationsDir })),

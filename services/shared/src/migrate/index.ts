@@ -11,3 +11,5 @@ export { applyMigrationsEverywhere, type MigrationTarget } from './apply-migrati
 export { describeDatabase } from './describe-database.js';
 export { MigrationError, type MigrationErrorCode } from './migration-error.js';
 export { type MigrationFile, migrationChecksum, readMigrationFiles } from './migration-files.js';
+export { isUpToDate, type MigrationStatus, migrationStatus } from './migration-status.js';
+export { type WaitForMigrationsOptions, waitForMigrations } from './wait-for-migrations.js';

@@ -7,13 +7,15 @@
  *   (Prisma's P3009 situation); a human must resolve it first.
  * - `migration_failed`: a migration's SQL failed; its transaction was rolled back.
  * - `lock_timeout`: another runner held the migration lock for longer than allowed.
+ * - `wait_timeout`: `--wait` gave up before every migration was recorded as applied everywhere.
  */
 export type MigrationErrorCode =
   | 'invalid_migrations_dir'
   | 'checksum_mismatch'
   | 'unfinished_migration'
   | 'migration_failed'
-  | 'lock_timeout';
+  | 'lock_timeout'
+  | 'wait_timeout';
 
 /** The one error type the migration runner throws; `message` is written for an operator. */
 export class MigrationError extends Error {

@@ -1,0 +1,137 @@
+/**
+ * `npm run smoke -- --base-url <url>`: runs the smoke checks against a deployed edge and exits
+ * non-zero when one fails. See docs/smoke.md.
+ */
+import { parseArgs } from 'node:util';
+import { SMOKE_CHECKS } from './checks.js';
+import { Secrets, SmokeClient } from './client.js';
+import type { SmokeContext } from './context.js';
+import { EXIT, exitCode, formatResult, formatSummary, jsonReport } from './report.js';
+import { runChecks } from './runner.js';
+
+const USAGE = `usage: npm run smoke -- --base-url <url> [options]
+
+  --base-url <url>       the edge to test: the local gateway (http://127.0.0.1:8080) or an
+                         ingress behind kubectl port-forward; default: $SMOKE_BASE_URL
+  --timeout <seconds>    limit per request (default 10)
+  --reuse-grace <secs>   the auth service's REFRESH_REUSE_GRACE_SECONDS (default 10)
+  --verbose              print every request: method, path, status, time
+  --json                 print one JSON report on stdout instead of the text report
+  --help                 this text
+
+exit codes: 0 all checks passed, 1 a check failed, 2 bad usage, 3 nothing answered at the URL`;
+
+/** Parsed command line. */
+interface CliOptions {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly reuseGraceSeconds: number;
+  readonly verbose: boolean;
+  readonly json: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseCli(argv: string[]): CliOptions | 'help' {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  const baseUrl = values['base-url'] ?? process.env.SMOKE_BASE_URL;
+  if (!baseUrl) throw new UsageError('--base-url is required (or set SMOKE_BASE_URL)');
+  return {
+    baseUrl,
+    timeoutMs: seconds('--timeout', values.timeout, 10) * 1000,
+    reuseGraceSeconds: seconds('--reuse-grace', values['reuse-grace'], 10),
+    verbose: values.verbose ?? false,
+    json: values.json ?? false,
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'base-url': { type: 'string' },
+      timeout: { type: 'string' },
+      'reuse-grace': { type: 'string' },
+      verbose: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function seconds(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new UsageError(`${flag} takes a number of seconds between 0 and 3600, got "${value}"`);
+  }
+  return n;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  let client: SmokeClient;
+  try {
+    options = parseCli(argv);
+    if (options === 'help') {
+      console.log(USAGE);
+      return EXIT.ok;
+    }
+    const { json, verbose } = options;
+    // with --json stdout carries only the report, so request traces go to stderr
+    const trace = json ? console.error : console.log;
+    client = new SmokeClient({
+      baseUrl: options.baseUrl,
+      timeoutMs: options.timeoutMs,
+      ...(verbose
+        ? {
+            onResponse: (r) => trace(`        ${r.method} ${r.path} → ${r.status} (${r.ms} ms)`),
+          }
+        : {}),
+    });
+  } catch (error) {
+    console.error(`smoke: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+
+  const ctx: SmokeContext = {
+    client,
+    secrets: new Secrets(),
+    settings: { reuseGraceSeconds: options.reuseGraceSeconds, revocationDeadlineMs: 1000 },
+    state: {},
+    note: (line) => (options.json ? console.error : console.log)(`        ${line}`),
+  };
+  const width = Math.max(...SMOKE_CHECKS.map((c) => c.name.length));
+  if (!options.json) console.log(`smoke: ${SMOKE_CHECKS.length} checks against ${client.baseUrl}`);
+  const started = performance.now();
+  const results = await runChecks(SMOKE_CHECKS, ctx, (result) => {
+    if (!options.json) console.log(formatResult(result, width));
+  });
+  const durationMs = Math.round(performance.now() - started);
+  if (options.json) {
+    console.log(JSON.stringify(jsonReport(client.baseUrl, results, durationMs), null, 2));
+  } else {
+    console.log(formatSummary(client.baseUrl, results, durationMs));
+  }
+  return exitCode(results);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // only a bug gets here: checks turn their own errors into results
+    console.error(`smoke: internal error: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = EXIT.failed;
+  },
+);

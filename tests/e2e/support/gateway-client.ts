@@ -1,0 +1,97 @@
+import { randomInt } from 'node:crypto';
+import { type IncomingHttpHeaders, request } from 'node:http';
+import { inject } from 'vitest';
+
+/** One answer of the gateway, read whole. */
+export interface GatewayResponse {
+  readonly status: number;
+  /** Lower-case names, as node:http gives them. */
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  /** The body parsed as JSON, or `undefined` when it is not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect arbitrary JSON
+  readonly body: any;
+}
+
+/** What to send with {@link send}. */
+export interface SendOptions {
+  /** A JSON body (sets `Content-Type: application/json`). */
+  readonly json?: unknown;
+  /** A form body (`application/x-www-form-urlencoded`), as `/auth/token` wants. */
+  readonly form?: Record<string, string>;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** Any other headers, sent exactly as given (they override the ones above); a list repeats one. */
+  readonly headers?: Record<string, string | string[]>;
+  /**
+   * The local address to connect from (any of 127.0.0.0/8): the gateway sees it as the client's
+   * address (`$remote_addr`), so each simulated client has its own rate-limit counters.
+   */
+  readonly from?: string;
+}
+
+/**
+ * Sends one request to the stack's gateway with `path` exactly as given: node:http writes the
+ * request target verbatim, where `fetch` would normalise `/api/../auth/me` or `//api/me` first.
+ */
+export function send(
+  method: string,
+  path: string,
+  options: SendOptions = {},
+): Promise<GatewayResponse> {
+  const gateway = new URL(inject('stack').gatewayUrl);
+  const headers: Record<string, string | string[]> = {};
+  let payload: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    payload = new URLSearchParams(options.form).toString();
+  }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  Object.assign(headers, options.headers);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: gateway.hostname,
+        port: Number(gateway.port),
+        method,
+        path,
+        headers,
+        ...(options.from !== undefined ? { localAddress: options.from } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    req.end(payload);
+  });
+}
+
+/**
+ * A loopback address other than 127.0.0.1 for one simulated client. The gateway listens on
+ * 127.0.0.1 and Linux routes all of 127.0.0.0/8 locally, so connecting from here makes the
+ * gateway (and, through its X-Forwarded-For, the auth service) see a distinct client.
+ */
+export function newClientAddress(): string {
+  return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+}
+
+/** The identity headers `/verify` hands to the gateway; none may ever reach a client. */
+export const IDENTITY_HEADERS = ['x-user-id', 'x-user-email', 'x-user-role', 'x-session-id'];

@@ -233,7 +233,7 @@ export function imageProblems(image: string | undefined): string[] {
 // not at all), so the manifests must never carry one.
 
 const alphaNumericChars = String.raw`\-\._~a-zA-Z0-9/:`;
-const urlEnabledChars = String.raw`:?&=`;
+const urlEnabledChars = ':?&=';
 /** parser.URLWithNginxVariableRegex. */
 export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}$]*$`);
 /** parser.URLIsValidRegex. */

@@ -1,0 +1,619 @@
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+// The Tiltfile cannot run here (no Tilt, no cluster, no container engine). It is checked with
+// Python instead: Starlark is a subset of Python's syntax, and tilt/check_tiltfile.py runs the file
+// against stand-ins of Tilt's built-ins that record every call, so names, paths, images and the
+// order of resources are checked against the real k8s/dev manifests.
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const devDir = join(root, 'k8s/dev');
+/** k8s/dev files the Tiltfile applies only on request. */
+const OPT_IN = ['gateway-api.k8s.yaml'];
+const work = mkdtempSync(join(tmpdir(), 'tiltfile-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, unknown>;
+};
+type Container = {
+  name: string;
+  image: string;
+  command?: string[];
+  ports?: { containerPort: number; name?: string }[];
+  securityContext?: { readOnlyRootFilesystem?: boolean };
+  env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+  envFrom?: { secretRef?: { name: string } }[];
+};
+type PodSpec = {
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: { secret?: { secretName: string } }[];
+};
+type Call = { fn: string; args: unknown[]; kwargs: Record<string, unknown> };
+type Report = {
+  violations: string[];
+  paths: { fn: string; path: string }[];
+  missing: string[];
+  calls: Call[];
+  applied: K8sObject[];
+  error: string | null;
+};
+
+function python3(args: string[]) {
+  const r = spawnSync('python3', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  if (r.error) {
+    throw new Error(`python3 is required (scripts/bootstrap.sh installs it): ${r.error.message}`);
+  }
+  return r;
+}
+
+function readDocs(path: string): K8sObject[] {
+  const docs = parseAllDocuments(readFileSync(path, 'utf8'));
+  for (const d of docs) expect(d.errors, `${path}: ${String(d.errors)}`).toEqual([]);
+  return docs.map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o != null);
+}
+
+const devFiles = readdirSync(devDir)
+  .filter((f) => f.endsWith('.k8s.yaml'))
+  .sort();
+const manifests: Record<string, K8sObject[]> = Object.fromEntries(
+  devFiles.map((f) => [`k8s/dev/${f}`, readDocs(join(devDir, f))]),
+);
+const manifestsJson = join(work, 'manifests.json');
+writeFileSync(manifestsJson, JSON.stringify(manifests));
+
+function check(tiltfile: string, options: string[] = []): Report {
+  const r = python3(['tilt/check_tiltfile.py', tiltfile, manifestsJson, ...options]);
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Report;
+}
+
+function snippet(name: string, source: string): string {
+  const path = join(root, `.tiltfile-test-${process.pid}-${name}`);
+  writeFileSync(path, source);
+  return path;
+}
+
+const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+const podSpecOf = (o: K8sObject): PodSpec | undefined =>
+  o.kind === 'Pod'
+    ? (o.spec as PodSpec)
+    : (o.spec?.template as { spec?: PodSpec } | undefined)?.spec;
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
+
+const calls = (report: Report, fn: string) => report.calls.filter((c) => c.fn === fn);
+const kw = <T>(c: Call, name: string) => c.kwargs[name] as T;
+
+/** Every resource name Tilt would show: workloads, local resources, grouped objects. */
+function resourceNames(report: Report): Set<string> {
+  const names = new Set(
+    report.applied.filter((o) => WORKLOAD_KINDS.includes(o.kind)).map((o) => o.metadata.name),
+  );
+  for (const c of calls(report, 'local_resource')) names.add(kw<string>(c, 'name'));
+  for (const c of calls(report, 'k8s_resource')) {
+    const newName = kw<string | undefined>(c, 'new_name');
+    if (newName) names.add(newName);
+  }
+  return names;
+}
+
+/** resource -> its resource_deps, for every resource configured in the Tiltfile. */
+function dependencyGraph(report: Report): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const c of calls(report, 'local_resource')) {
+    graph.set(kw<string>(c, 'name'), kw<string[] | undefined>(c, 'resource_deps') ?? []);
+  }
+  for (const c of calls(report, 'k8s_resource')) {
+    const name = kw<string | undefined>(c, 'new_name') || kw<string>(c, 'workload');
+    graph.set(name, kw<string[] | undefined>(c, 'resource_deps') ?? []);
+  }
+  return graph;
+}
+
+function ancestors(graph: Map<string, string[]>, name: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [...(graph.get(name) ?? [])];
+  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+    if (seen.has(next)) continue;
+    seen.add(next);
+    todo.push(...(graph.get(next) ?? []));
+  }
+  return seen;
+}
+
+/** Paths built by `npm run build` rather than committed: fine when their tsconfig emits there. */
+function isBuildOutput(missing: string): boolean {
+  const m = /: (services\/[a-z]+)\/dist$/.exec(missing);
+  if (!m?.[1]) return false;
+  const tsconfig = JSON.parse(readFileSync(join(root, m[1], 'tsconfig.json'), 'utf8')) as {
+    compilerOptions?: { outDir?: string };
+  };
+  return tsconfig.compilerOptions?.outDir === 'dist';
+}
+
+describe('tilt/check_tiltfile.py (the checker itself)', () => {
+  it('reports a syntax error', () => {
+    const report = check(snippet('syntax', "k8s_yaml('k8s/dev/api.k8s.yaml'\n"));
+    expect(report.error).toMatch(/^SyntaxError: line \d+/);
+  });
+
+  it('reports Python that Starlark rejects', () => {
+    const source = [
+      'x = 1',
+      'while x:',
+      '    x = 0',
+      "y = f'{x}'",
+      'if 0 < x < 2:',
+      '    pass',
+      'z = x is None',
+    ].join('\n');
+    const report = check(snippet('starlark', source));
+    expect(report.violations).toEqual([
+      'line 2: while loop',
+      'line 4: f-string',
+      'line 5: chained comparison',
+      "line 7: 'is' (use ==)",
+    ]);
+  });
+
+  it('reports every referenced path that does not exist, literal or computed', () => {
+    const source = [
+      "FILES = ['k8s/dev/nope.k8s.yaml']",
+      "docker_build('shardgate/auth', '.', dockerfile='Dockerfile.nope')",
+      "local_resource('x', cmd='bash tilt/nope.sh', deps=['charts/nope-%s' % 'chart'])",
+      "watch_file('tilt/*.nope')",
+      'k8s_yaml(FILES)',
+    ].join('\n');
+    const report = check(snippet('paths', source));
+    expect(report.missing).toEqual([
+      'docker_build: Dockerfile.nope',
+      'k8s_yaml: k8s/dev/nope.k8s.yaml',
+      'local_resource: charts/nope-chart',
+      'local_resource: tilt/nope.sh',
+      'watch_file: tilt/*.nope (no match)',
+    ]);
+    // The manifest is unknown to the dry run too.
+    expect(report.error).toMatch(/no parsed documents given for k8s\/dev\/nope\.k8s\.yaml/);
+  });
+
+  it('reports fail() and errors raised while running the file', () => {
+    expect(check(snippet('fail', "fail('stop here')")).error).toBe('fail(): stop here');
+    expect(check(snippet('key', "x = {}['missing']")).error).toMatch(/^KeyError/);
+  });
+
+  afterAll(() => {
+    for (const f of readdirSync(root)) {
+      if (f.startsWith(`.tiltfile-test-${process.pid}-`)) rmSync(join(root, f));
+    }
+  });
+});
+
+describe('Tiltfile', () => {
+  const kind = check('Tiltfile');
+  const minikube = check('Tiltfile', ['--context', 'minikube']);
+  const withGatewayApi = check('Tiltfile', ['--arg', 'gateway-api=true']);
+  const noLiveUpdate = check('Tiltfile', ['--arg', 'no-live-update=true']);
+  const all = [kind, minikube, withGatewayApi, noLiveUpdate];
+
+  it('parses, keeps to Starlark and runs to the end in every configuration', () => {
+    for (const report of all) {
+      expect(report.error).toBeNull();
+      expect(report.violations).toEqual([]);
+    }
+  });
+
+  it('references only files that exist (dist/ folders: made by the build)', () => {
+    for (const report of all) {
+      expect(report.paths.length).toBeGreaterThan(20);
+      expect(report.missing.filter((m) => !isBuildOutput(m))).toEqual([]);
+    }
+    const referenced = new Set(withGatewayApi.paths.map((p) => p.path));
+    for (const path of [
+      'Dockerfile.auth',
+      'Dockerfile.api',
+      'tilt/dev-secrets.sh',
+      'tilt/live-update.Dockerfile',
+      'tilt/envoy-gateway-class.yaml',
+      'scripts/synth.sh',
+    ]) {
+      expect(referenced, path).toContain(path);
+      expect(existsSync(join(root, path)), path).toBe(true);
+    }
+  });
+
+  it('applies every k8s/dev manifest, the opt-in ones only on request', () => {
+    const applied = new Set(kind.applied.map(key));
+    const appliedWithGateway = new Set(withGatewayApi.applied.map(key));
+    for (const file of devFiles) {
+      for (const o of manifests[`k8s/dev/${file}`] ?? []) {
+        expect(appliedWithGateway, `${file}: ${key(o)}`).toContain(key(o));
+        expect(applied.has(key(o)), `${file}: ${key(o)}`).toBe(!OPT_IN.includes(file));
+      }
+    }
+    expect(kind.applied).toHaveLength(applied.size); // nothing applied twice
+  });
+
+  it('builds exactly the shardgate images the manifests use; the rest are pinned', () => {
+    for (const report of all) {
+      const built = [...calls(report, 'custom_build'), ...calls(report, 'docker_build')]
+        .map((c) => kw<string>(c, 'ref'))
+        .sort();
+      const images = report.applied.flatMap((o) => {
+        const pod = podSpecOf(o);
+        return pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.image) : [];
+      });
+      const repos = (prefix: boolean) =>
+        [...new Set(images.map((i) => i.replace(/:[^:/]+$/, '')))]
+          .filter((r) => r.startsWith('shardgate/') === prefix)
+          .sort();
+      expect(built).toEqual(repos(true));
+      expect(built).toEqual(['shardgate/api', 'shardgate/auth']);
+      for (const image of images) expect(image).toMatch(/:[\w.-]+$/);
+      for (const image of images) expect(image).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('builds from the Dockerfiles with Live Update of the compiled code', () => {
+    for (const c of calls(kind, 'custom_build')) {
+      const service = kw<string>(c, 'ref').replace('shardgate/', '');
+      expect(kw<string>(c, 'command')).toContain(`docker build -f Dockerfile.${service} `);
+      expect(kw<string>(c, 'command')).toContain('-t $EXPECTED_REF');
+      const steps = kw<[string, ...unknown[]][]>(c, 'live_update');
+      expect(steps.map((s) => s[0])).toEqual(['fall_back_on', 'sync', 'sync']);
+      expect(steps.slice(1)).toEqual([
+        ['sync', `services/${service}/dist`, `/app/services/${service}/dist`],
+        ['sync', 'services/shared/dist', '/app/services/shared/dist'],
+      ]);
+      // Everything synced is watched; changes to dependencies rebuild the image.
+      const deps = kw<string[]>(c, 'deps');
+      expect(deps).toEqual(
+        expect.arrayContaining([`services/${service}/dist`, 'package-lock.json']),
+      );
+      expect(steps[0]?.[1]).toEqual(expect.arrayContaining([`Dockerfile.${service}`]));
+    }
+    for (const c of calls(noLiveUpdate, 'custom_build')) expect(kw(c, 'live_update')).toEqual([]);
+  });
+
+  it('runs only the service containers under node --watch, writable, in dev', () => {
+    const original = (name: string, file: string) =>
+      (manifests[file] ?? []).find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+    for (const service of ['auth', 'api']) {
+      const file = `k8s/dev/${service}.k8s.yaml`;
+      const before = podSpecOf(original(service, file) as K8sObject) as PodSpec;
+      const after = podSpecOf(
+        kind.applied.find((o) => key(o) === `Deployment/${service}`) as K8sObject,
+      ) as PodSpec;
+      const main = after.containers.find((c) => c.image.startsWith(`shardgate/${service}:`));
+      const mainBefore = before.containers.find((c) => c.image.startsWith(`shardgate/${service}:`));
+      expect(mainBefore?.command).toEqual(['node', `services/${service}/dist/main.js`]);
+      expect(main?.command).toEqual(['node', '--watch', `services/${service}/dist/main.js`]);
+      expect(main?.securityContext?.readOnlyRootFilesystem).toBe(false);
+      expect(after.initContainers).toEqual(before.initContainers);
+      const unpatched = podSpecOf(
+        noLiveUpdate.applied.find((o) => key(o) === `Deployment/${service}`) as K8sObject,
+      );
+      expect(unpatched).toEqual(before);
+    }
+    for (const job of kind.applied.filter((o) => o.kind === 'Job')) {
+      const source = manifests['k8s/dev/migrations.k8s.yaml']?.find((o) => key(o) === key(job));
+      expect(job).toEqual(source);
+    }
+  });
+
+  it('names only existing resources and orders synth, secrets, infrastructure, migrations, services, ingress', () => {
+    for (const report of all) {
+      const names = resourceNames(report);
+      const workloads = new Set(
+        report.applied.filter((o) => WORKLOAD_KINDS.includes(o.kind)).map((o) => o.metadata.name),
+      );
+      const graph = dependencyGraph(report);
+      for (const c of calls(report, 'k8s_resource')) {
+        const workload = kw<string>(c, 'workload');
+        if (workload) expect(workloads, workload).toContain(workload);
+        for (const selector of kw<string[] | undefined>(c, 'objects') ?? []) {
+          const [name, kindName] = selector.split(':');
+          expect(
+            report.applied.some(
+              (o) => o.metadata.name === name && o.kind.toLowerCase() === kindName,
+            ),
+            selector,
+          ).toBe(true);
+        }
+      }
+      for (const [name, deps] of graph) {
+        for (const dep of deps) expect(names, `${name} depends on ${dep}`).toContain(dep);
+      }
+      const statefulSets = report.applied.filter((o) => o.kind === 'StatefulSet');
+      const jobs = report.applied.filter((o) => o.kind === 'Job').map((o) => o.metadata.name);
+      expect(jobs.sort()).toEqual(['api-migrations', 'auth-migrations']);
+      expect(ancestors(graph, 'dev-secrets')).toEqual(new Set(['synth']));
+      for (const s of statefulSets) {
+        expect(ancestors(graph, s.metadata.name)).toContain('dev-secrets');
+      }
+      for (const job of jobs) {
+        for (const s of statefulSets) expect(ancestors(graph, job)).toContain(s.metadata.name);
+      }
+      for (const service of ['auth', 'api']) {
+        expect([...ancestors(graph, service)]).toEqual(
+          expect.arrayContaining([...jobs, 'compile']),
+        );
+      }
+      expect([...ancestors(graph, 'ingress')]).toEqual(
+        expect.arrayContaining(['auth', 'api', 'ingress-nginx']),
+      );
+    }
+  });
+
+  it('installs ingress-nginx v1.15.1 for the cluster at hand and forwards the gateway to 8080', () => {
+    const install = (r: Report) =>
+      calls(r, 'local_resource').find((c) => kw(c, 'name') === 'ingress-nginx');
+    const forward = (r: Report) =>
+      calls(r, 'local_resource').find((c) => kw(c, 'name') === 'gateway-port-forward');
+    expect(kw<string>(install(kind) as Call, 'cmd')).toContain(
+      'kubernetes/ingress-nginx/controller-v1.15.1/deploy/static/provider/kind/deploy.yaml',
+    );
+    expect(kw<string>(install(kind) as Call, 'cmd')).toContain('kubectl --context kind-shardgate');
+    expect(forward(kind)).toBeUndefined(); // kind maps the node's port 80 to 127.0.0.1:8080
+    expect(kw<string>(install(minikube) as Call, 'cmd')).toContain(
+      'kubernetes/ingress-nginx/controller-v1.15.1/deploy/static/provider/baremetal/deploy.yaml',
+    );
+    expect(kw<string>(forward(minikube) as Call, 'serve_cmd')).toBe(
+      'kubectl --context minikube -n ingress-nginx port-forward svc/ingress-nginx-controller 8080:80',
+    );
+    const none = check('Tiltfile', ['--context', 'minikube', '--arg', 'ingress-nginx=none']);
+    expect(none.error).toBeNull();
+    expect(install(none)).toBeUndefined();
+    const bad = check('Tiltfile', ['--arg', 'ingress-nginx=traefik']);
+    expect(bad.error).toMatch(/--ingress-nginx must be/);
+  });
+
+  it('forwards Prometheus and each service to ports their containers listen on', () => {
+    const forwards = (name: string) =>
+      kw<{ local_port: number; container_port: number }[]>(
+        calls(kind, 'k8s_resource').find((c) => kw(c, 'workload') === name) as Call,
+        'port_forwards',
+      ).map((p) => `${p.local_port}:${p.container_port}`);
+    expect(forwards('auth')).toEqual(['4001:8080', '9464:9464']);
+    expect(forwards('api')).toEqual(['4002:8080', '9465:9464']);
+    expect(forwards('prometheus')).toEqual(['9090:9090']);
+    for (const [name, ports] of [
+      ['auth', [8080, 9464]],
+      ['api', [8080, 9464]],
+      ['prometheus', [9090]],
+    ] as const) {
+      const pod = podSpecOf(
+        kind.applied.find((o) => key(o) === `Deployment/${name}`) as K8sObject,
+      ) as PodSpec;
+      const open = pod.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+      expect(open).toEqual(expect.arrayContaining([...ports]));
+    }
+  });
+});
+
+describe('tilt/ files', () => {
+  it('every shell script passes bash -n', () => {
+    const scripts = readdirSync(join(root, 'tilt')).filter((f) => f.endsWith('.sh'));
+    expect(scripts).toContain('dev-secrets.sh');
+    for (const s of scripts) {
+      const r = spawnSync('bash', ['-n', join(root, 'tilt', s)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+  });
+
+  it('kind-config.yaml is a kind cluster with the ingress ports and label', () => {
+    const config = parse(readFileSync(join(root, 'tilt/kind-config.yaml'), 'utf8')) as {
+      kind: string;
+      apiVersion: string;
+      name: string;
+      nodes: {
+        role: string;
+        labels?: Record<string, string>;
+        extraPortMappings?: { containerPort: number; hostPort: number }[];
+      }[];
+    };
+    expect(config.kind).toBe('Cluster');
+    expect(config.apiVersion).toBe('kind.x-k8s.io/v1alpha4');
+    expect(config.name).toBe('shardgate'); // context kind-shardgate, allowed by the Tiltfile
+    const node = config.nodes.find((n) => n.role === 'control-plane');
+    expect(node?.labels).toEqual({ 'ingress-ready': 'true' });
+    expect(node?.extraPortMappings?.map((m) => `${m.hostPort}:${m.containerPort}`)).toEqual([
+      '8080:80',
+      '8443:443',
+    ]);
+  });
+});
+
+// A stand-in for kubectl that keeps Secrets in a JSON file: enough for dev-secrets.sh's commands.
+const FAKE_KUBECTL = `#!/usr/bin/env node
+const fs = require('node:fs');
+const state = process.env.FAKE_KUBECTL_STATE;
+const secrets = fs.existsSync(state) ? JSON.parse(fs.readFileSync(state, 'utf8')) : {};
+let args = process.argv.slice(2);
+const ci = args.indexOf('--context');
+if (ci >= 0) args.splice(ci, 2);
+const ni = args.indexOf('-n');
+if (ni >= 0) args.splice(ni, 2);
+// Both ends of a pipe run at once: the log is appended, the state replaced in one rename.
+fs.appendFileSync(state + '.log', args.join(' ') + '\\n');
+const [verb, what, name] = args;
+if (verb === 'apply') {
+  if (args[2] === '-') {
+    const obj = JSON.parse(fs.readFileSync(0, 'utf8'));
+    if (obj.kind === 'Secret') {
+      secrets[obj.metadata.name] = obj.data;
+      fs.writeFileSync(state + '.tmp', JSON.stringify(secrets));
+      fs.renameSync(state + '.tmp', state);
+    }
+  }
+} else if (verb === 'get' && what === 'secret') {
+  const data = secrets[name];
+  if (!data) { process.stderr.write('NotFound\\n'); process.exit(1); }
+  const o = args[args.indexOf('-o') + 1];
+  if (o.startsWith('jsonpath=')) {
+    const k = o.slice('jsonpath={.data.'.length, -1).replace(/\\\\\\./g, '.');
+    process.stdout.write(data[k] ?? '');
+  } else process.stdout.write('secret/' + name + '\\n');
+} else if (verb === 'create' && what === 'secret') {
+  const data = {};
+  for (const a of args) {
+    const m = /^--from-(literal|file)=([^=]+)=(.*)$/.exec(a);
+    if (m) data[m[2]] = Buffer.from(m[1] === 'file' ? fs.readFileSync(m[3]) : m[3]).toString('base64');
+  }
+  process.stdout.write(JSON.stringify({ kind: 'Secret', metadata: { name: args[3] }, data }));
+} else if (verb === 'create' && what === 'namespace') {
+  process.stdout.write(JSON.stringify({ kind: 'Namespace', metadata: { name } }));
+} else {
+  process.stderr.write('fake kubectl: unsupported ' + args.join(' ') + '\\n');
+  process.exit(2);
+}
+`;
+
+describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
+  const bin = join(work, 'bin');
+  const state = join(work, 'kubectl-state.json');
+  type Secrets = Record<string, Record<string, string>>;
+
+  function runScript() {
+    const r = spawnSync('bash', ['tilt/dev-secrets.sh'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        FAKE_KUBECTL_STATE: state,
+        KUBE_CONTEXT: 'kind-shardgate',
+      },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const stored = JSON.parse(readFileSync(state, 'utf8')) as Secrets;
+    const log = readFileSync(`${state}.log`, 'utf8').trimEnd().split('\n');
+    const decoded = Object.fromEntries(
+      Object.entries(stored).map(([n, data]) => [
+        n,
+        Object.fromEntries(
+          Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        ),
+      ]),
+    );
+    return { stdout: r.stdout, log, secrets: decoded };
+  }
+
+  /** Every Secret (and key) the dev manifests reference. */
+  function referencedSecrets(): Map<string, Set<string>> {
+    const refs = new Map<string, Set<string>>();
+    const add = (name: string, k?: string) => {
+      const keys = refs.get(name) ?? new Set<string>();
+      if (k) keys.add(k);
+      refs.set(name, keys);
+    };
+    for (const file of devFiles.filter((f) => !OPT_IN.includes(f))) {
+      for (const o of manifests[`k8s/dev/${file}`] ?? []) {
+        const pod = podSpecOf(o);
+        if (!pod) continue;
+        for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+          for (const e of c.env ?? []) {
+            const ref = e.valueFrom?.secretKeyRef;
+            if (ref) add(ref.name, ref.key);
+          }
+          for (const e of c.envFrom ?? []) if (e.secretRef) add(e.secretRef.name);
+        }
+        for (const v of pod.volumes ?? []) if (v.secret) add(v.secret.secretName);
+      }
+    }
+    return refs;
+  }
+
+  let first: ReturnType<typeof runScript>;
+  beforeAll(() => {
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'kubectl'), FAKE_KUBECTL);
+    chmodSync(join(bin, 'kubectl'), 0o755);
+    first = runScript();
+  }, 60_000);
+
+  it('creates every Secret and key the dev manifests reference', () => {
+    const refs = referencedSecrets();
+    expect(refs.size).toBeGreaterThanOrEqual(9);
+    for (const [name, keys] of refs) {
+      expect(first.secrets, name).toHaveProperty([name]);
+      for (const k of keys) expect(first.secrets[name], `${name}.${k}`).toHaveProperty([k]);
+    }
+    expect(first.log[0]).toBe('apply -f k8s/dev/namespace.k8s.yaml');
+  });
+
+  it('builds the URLs from the stored passwords and the Services of the manifests', () => {
+    const s = first.secrets;
+    const services = new Set(
+      (manifests['k8s/dev/infrastructure.k8s.yaml'] ?? [])
+        .filter((o) => o.kind === 'Service')
+        .map((o) => o.metadata.name),
+    );
+    const urls = { ...s['auth-database'], ...s['api-database'], ...s['auth-redis'] };
+    expect(Object.keys(urls).length).toBe(7);
+    for (const [k, url] of Object.entries(urls)) {
+      const u = new URL(url);
+      const host = u.hostname.replace(/\.shardgate\.svc\.cluster\.local$/, '');
+      expect(services, `${k}: ${host}`).toContain(host);
+      const cluster = /^postgres-(\w+)-r[wo]$/.exec(host)?.[1];
+      if (cluster) {
+        expect(u.username).toBe('app');
+        expect(u.password).toBe(s[`postgres-${cluster}-credentials`]?.['app-password']);
+        expect(u.pathname).toBe(`/${cluster}`);
+      } else {
+        expect(u.password).toBe(s['redis-credentials']?.['redis-password']);
+      }
+    }
+    expect(s['api-redis']).toEqual(s['auth-redis']);
+    for (const pw of Object.values(s['postgres-auth-credentials'] ?? {})) {
+      expect(pw).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+
+  it('makes one private Ed25519 signing key named after its kid', () => {
+    const files = Object.entries(first.secrets['auth-signing-keys'] ?? {});
+    expect(files).toHaveLength(1);
+    const [file, content] = files[0] as [string, string];
+    const jwk = JSON.parse(content) as { kid: string; kty: string; crv: string; d?: string };
+    expect(file).toBe(`${jwk.kid}.jwk.json`);
+    expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(createPrivateKey({ key: jwk, format: 'jwk' }).asymmetricKeyType).toBe('ed25519');
+  });
+
+  it('is idempotent: a second run changes nothing', { timeout: 60_000 }, () => {
+    const before = JSON.stringify(first.secrets);
+    const second = runScript();
+    expect(JSON.stringify(second.secrets)).toBe(before);
+    const secondRun = second.log.slice(first.log.length);
+    expect(secondRun.filter((l) => l.startsWith('create secret'))).toEqual([]);
+    expect(second.stdout).not.toMatch(/created/);
+  });
+
+  it('rebuilds a deleted URL Secret from the passwords still stored', { timeout: 60_000 }, () => {
+    const stored = JSON.parse(readFileSync(state, 'utf8')) as Secrets;
+    delete stored['auth-database'];
+    writeFileSync(state, JSON.stringify(stored));
+    const third = runScript();
+    expect(third.secrets['auth-database']).toEqual(first.secrets['auth-database']);
+    expect(third.stdout).toMatch(/auth-database created/);
+  });
+});

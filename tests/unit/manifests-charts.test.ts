@@ -2,32 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StatefulSet } from 'kubernetes-models/apps/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import {
+  imageProblems,
+  type K8sObject,
+  podSpecOf,
+  resourceProblems,
+  restrictedProblems,
+  schemaProblems,
+} from '../support/k8s-manifests.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const chartsDir = join(root, 'charts');
-
-type Manifest = {
-  apiVersion: string;
-  kind: string;
-  metadata?: { name?: string };
-  spec?: Record<string, unknown>;
-};
-
-// Every kind the charts render, mapped to its kubernetes-models class.
-const models: Record<string, new (data: never) => { validate(): void }> = {
-  'apps/v1/StatefulSet': StatefulSet,
-  'v1/Service': Service,
-  'v1/ConfigMap': ConfigMap,
-  'v1/ServiceAccount': ServiceAccount,
-  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
-  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
-};
 
 // The message each chart fails with when auth.existingSecret is missing.
 const missingSecretMessage: Record<string, RegExp> = {
@@ -40,66 +27,29 @@ function helm(args: string[]) {
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
-function render(chart: string, scenario: string): Manifest[] {
+function render(chart: string, scenario: string): K8sObject[] {
   const r = helm(['template', 'test', chart, '-f', scenario]);
   expect(r.error).toBeUndefined();
   expect(r.status, r.stderr).toBe(0);
   const docs = parseAllDocuments(r.stdout);
   for (const d of docs) expect(d.errors, String(d.errors)).toEqual([]);
-  return docs.map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => m != null);
+  return docs.map((d) => d.toJS() as K8sObject | null).filter((m): m is K8sObject => m != null);
 }
 
-type SecurityContext = {
-  runAsNonRoot?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  capabilities?: { drop?: string[] };
-  seccompProfile?: { type?: string };
-};
-type Container = {
-  name: string;
-  image?: string;
-  securityContext?: SecurityContext;
-  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-};
-type PodSpec = {
-  securityContext?: SecurityContext;
-  automountServiceAccountToken?: boolean;
-  containers: Container[];
-  initContainers?: Container[];
-};
-
-function podSpecOf(m: Manifest): PodSpec | undefined {
-  const template = m.spec?.template as { spec?: PodSpec } | undefined;
-  return template?.spec;
-}
-
-function checkPodSpec(where: string, pod: PodSpec) {
-  expect(pod.automountServiceAccountToken, `${where} automountServiceAccountToken`).toBe(false);
-  const podSc = pod.securityContext ?? {};
-  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-    const at = `${where} container ${c.name}`;
-    const sc = c.securityContext ?? {};
-    expect(sc.runAsNonRoot ?? podSc.runAsNonRoot, `${at} runAsNonRoot`).toBe(true);
-    expect(sc.allowPrivilegeEscalation, `${at} allowPrivilegeEscalation`).toBe(false);
-    expect(sc.capabilities?.drop ?? [], `${at} capabilities.drop`).toContain('ALL');
-    expect((sc.seccompProfile ?? podSc.seccompProfile)?.type, `${at} seccompProfile`).toBe(
-      'RuntimeDefault',
-    );
-    expect(c.resources?.requests, `${at} resources.requests`).toBeDefined();
-    expect(c.resources?.limits, `${at} resources.limits`).toBeDefined();
-    expect(Object.keys(c.resources?.requests ?? {}).sort(), `${at} requests`).toEqual([
-      'cpu',
-      'memory',
-    ]);
-    expect(Object.keys(c.resources?.limits ?? {}).sort(), `${at} limits`).toEqual([
-      'cpu',
-      'memory',
-    ]);
-    const image = c.image ?? '';
-    const tag = /^[^@]+:([^:/@]+)$/.exec(image)?.[1];
-    expect(tag, `${at} image ${image} has a tag`).toBeDefined();
-    expect(tag, `${at} image ${image}`).not.toBe('latest');
+/** Everything wrong with one rendered object: schema, restricted pod fields, resources, images. */
+function objectProblems(object: K8sObject): string[] {
+  const problems = schemaProblems(object);
+  const pod = podSpecOf(object);
+  if (!pod) return problems;
+  const where = `${object.kind} ${object.metadata.name}`;
+  if (pod.automountServiceAccountToken !== false) {
+    problems.push(`${where}: automountServiceAccountToken is not false`);
   }
+  problems.push(...restrictedProblems(where, pod), ...resourceProblems(where, pod));
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    problems.push(...imageProblems(c.image).map((p) => `${where} container ${c.name}: ${p}`));
+  }
+  return problems;
 }
 
 const charts = readdirSync(chartsDir)
@@ -135,22 +85,8 @@ describe('helm charts', () => {
       it('renders objects that pass schema validation and Pod Security "restricted"', () => {
         const objects = render(chart, scenario);
         expect(objects.length).toBeGreaterThan(0);
-        let pods = 0;
-        for (const m of objects) {
-          const key = `${m.apiVersion}/${m.kind}`;
-          const Model = models[key];
-          if (!Model) throw new Error(`no kubernetes-models class mapped for ${key}`);
-          expect(
-            () => new Model(m as never).validate(),
-            `${key} ${m.metadata?.name}`,
-          ).not.toThrow();
-          const pod = podSpecOf(m);
-          if (pod) {
-            pods++;
-            checkPodSpec(`${m.kind} ${m.metadata?.name}`, pod);
-          }
-        }
-        expect(pods).toBeGreaterThan(0);
+        expect(objects.flatMap(objectProblems)).toEqual([]);
+        expect(objects.filter((o) => podSpecOf(o)).length).toBeGreaterThan(0);
       });
     });
 
@@ -171,9 +107,7 @@ describe('postgres-shard specifics', () => {
     const byName = new Map(objects.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
     const standby = byName.get('StatefulSet/test-postgres-shard-standby');
     expect(standby?.spec?.replicas).toBe(2);
-    const init = podSpecOf(standby as Manifest)?.initContainers?.[0] as
-      | (Container & { command?: string[] })
-      | undefined;
+    const init = standby && podSpecOf(standby)?.initContainers?.[0];
     expect(init?.command?.join(' ')).toMatch(/pg_basebackup [\s\S]*-R -X stream/);
     const rw = byName.get('Service/test-postgres-shard-rw')?.spec?.selector as Record<
       string,

@@ -108,7 +108,9 @@ describe('postgres-shard specifics', () => {
     const standby = byName.get('StatefulSet/test-postgres-shard-standby');
     expect(standby?.spec?.replicas).toBe(2);
     const init = standby && podSpecOf(standby)?.initContainers?.[0];
-    expect(init?.command?.join(' ')).toMatch(/pg_basebackup [\s\S]*-R -X stream/);
+    expect((init?.command as string[] | undefined)?.join(' ')).toMatch(
+      /pg_basebackup [\s\S]*-R -X stream/,
+    );
     const rw = byName.get('Service/test-postgres-shard-rw')?.spec?.selector as Record<
       string,
       string

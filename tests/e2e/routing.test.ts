@@ -56,10 +56,19 @@ describe('the gateway routes', () => {
   });
 
   it('answers 404 outside its routes', async () => {
-    for (const path of ['/', '/API/me', '/verify', '/apix', '/metrics', '/healthz', '/readyz']) {
+    for (const path of ['/', '/API/me', '/verify', '/apix', '/metrics', '/readyz']) {
       const res = await send('GET', path);
       expect(res.status, path).toBe(404);
       expect(res.headers['x-shard'], path).toBeUndefined();
+    }
+  });
+
+  it("never passes the services' health and metrics paths on", async () => {
+    // ingress-nginx answers /healthz itself (its own health check); neither service may answer
+    for (const path of ['/healthz', '/readyz', '/metrics', '/auth/../healthz', '/api/../readyz']) {
+      const res = await send('GET', path);
+      expect(res.headers['x-request-id'], path).toBeUndefined(); // both services echo one
+      expect(res.body, path).toBeUndefined(); // theirs are JSON
     }
   });
 });

@@ -40,7 +40,12 @@ const INACTIVE_BODY = problem(403, 'user_inactive', 'The account is deactivated.
  * sub-path. It reads nothing but the Authorization header: X-Original-*, X-Forwarded-* and every
  * other header a client may have forged are ignored. If a dependency fails, it denies.
  */
-export function gatewayVerify(deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger'>) {
+export function gatewayVerify(
+  deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
+) {
+  // One line per check, so a gateway request id can be followed into this log; the level is
+  // read once because the check itself is cheaper than a per-request level lookup.
+  const logLevel = deps.config.VERIFY_LOG_LEVEL;
   return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     let resolution: Resolution | { outcome: 'error' };
@@ -90,9 +95,15 @@ export function gatewayVerify(deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.verifyOutcome(resolution.outcome);
     deps.metrics.observeRequest({ method: req.method ?? 'GET', route: '/verify', status }, seconds);
-    if (deps.logger.isLevelEnabled('debug')) {
-      deps.logger.debug(
-        { reqId: req.headers['x-request-id'], status, outcome: resolution.outcome },
+    if (deps.logger.isLevelEnabled(logLevel)) {
+      deps.logger[logLevel](
+        {
+          reqId: req.headers['x-request-id'],
+          status,
+          outcome: resolution.outcome,
+          userId: resolution.outcome === 'allowed' ? resolution.identity.userId : undefined,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
         'verify',
       );
     }
@@ -101,7 +112,7 @@ export function gatewayVerify(deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics
 
 /** Sends `/verify` to {@link gatewayVerify} and everything else to the Koa app. */
 export function withGatewayVerify(
-  deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger'>,
+  deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
   koa: RequestListener,
 ): RequestListener {
   const verify = gatewayVerify(deps);

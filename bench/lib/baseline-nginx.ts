@@ -28,7 +28,7 @@ export function renderBaselineNginxConfig(
   const { map, api } = gatewayBlocks(layout, ports.app);
   const withoutAuth = api
     .split('\n')
-    .filter((line) => !/auth_request|\$authHeader\d/.test(line))
+    .filter((line) => !/auth_request|\$authHeader\d|\$auth_cookie/.test(line))
     .join('\n');
   if (withoutAuth.includes('auth_request') || !withoutAuth.includes('bench_backend'))
     throw new Error('could not derive the baseline /api/ location from the gateway configuration');

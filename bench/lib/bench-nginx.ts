@@ -21,6 +21,9 @@ export interface BenchNginxPorts {
   readonly backend: number;
 }
 
+/** The internal auth location ingress-nginx renders for the Prefix path `/api` (its `/api/` location). */
+const API_AUTH_LOCATION = '/_external-auth-L2FwaS8-Prefix';
+
 /** The text of the `{ ... }` block that starts at `opener` in `config`. */
 function block(config: string, opener: string): string {
   const start = config.indexOf(opener);
@@ -42,7 +45,7 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string, what: s
 }
 
 /**
- * The gateway's own `/_external-auth` and `/api/` locations and its `$req_id` map, taken from
+ * The gateway's own auth and `/api/` locations and its `$req_id` and `$connection_upgrade` maps, from
  * `renderGatewayConfig` (scripts/stack/nginx.ts) so that the benchmark measures exactly the
  * gateway's subrequest headers and `auth_request_set` / `proxy_set_header` lines. Only the two
  * targets change: the auth subrequest goes to `verifyPort`, `/api/` to the benchmark backend.
@@ -53,20 +56,24 @@ export function gatewayBlocks(
 ): { map: string; auth: string; api: string } {
   const gateway = renderGatewayConfig(layout);
   const auth = replaceOnce(
-    block(gateway, 'location = /_external-auth {'),
-    /proxy_pass\s+http:\/\/127\.0\.0\.1:\d+\/verify;/,
-    `proxy_pass http://127.0.0.1:${verifyPort}/verify;`,
+    block(gateway, `location = ${API_AUTH_LOCATION} {`),
+    /set \$target "http:\/\/[^"]+\/verify";/,
+    `set $target "http://127.0.0.1:${verifyPort}/verify";`,
     'auth subrequest target',
   );
   const api = replaceOnce(
     block(gateway, 'location /api/ {'),
-    /proxy_pass\s+http:\/\/api_service;/,
+    /proxy_pass\s+http:\/\/[\w-]+;/,
     'proxy_pass http://bench_backend;',
     '/api/ upstream',
   );
-  if (!api.includes('auth_request /_external-auth;'))
-    throw new Error('the gateway /api/ location no longer uses auth_request /_external-auth');
-  return { map: block(gateway, 'map $http_x_request_id $req_id {'), auth, api };
+  if (!api.includes(`auth_request ${API_AUTH_LOCATION};`))
+    throw new Error(`the gateway /api/ location no longer uses auth_request ${API_AUTH_LOCATION}`);
+  const maps = [
+    block(gateway, 'map $http_x_request_id $req_id {'),
+    block(gateway, 'map $http_upgrade $connection_upgrade {'),
+  ];
+  return { map: maps.join('\n  '), auth, api };
 }
 
 /**

@@ -1,20 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PathTypeError } from './ingress-locations.js';
+import { type IngressObject, readIngresses } from './ingress-read.js';
+import { type EndpointMap, renderIngressHttp } from './ingress-render.js';
 import { ensureUnprivilegedDir, type StackLayout } from './layout.js';
 import { isRoot, run } from './run.js';
-
-/** The identity headers `/verify` returns and the gateway copies to the API (design §3). */
-export const AUTH_RESPONSE_HEADERS = [
-  'X-User-Id',
-  'X-User-Email',
-  'X-User-Role',
-  'X-Session-Id',
-] as const;
-
-/** nginx's variable name for a response header of the auth subrequest. */
-const upstreamVar = (header: string) =>
-  `$upstream_http_${header.toLowerCase().replaceAll('-', '_')}`;
 
 /** Where an nginx of the project keeps its files: pid and config in `dir`, temp files in `tmp`. */
 export interface NginxPaths {
@@ -97,94 +88,92 @@ const gatewayPaths = (layout: StackLayout) =>
     'nginx-tmp',
   );
 
-/**
- * Renders the gateway: `/auth/` and `/.well-known/` to the auth service, `/api/` to the API behind
- * `auth_request` to the auth service's `/verify`, with the subrequest headers ingress-nginx sets
- * (see shared/docs/ingress-contract.md §2 and §4), and 404 for everything else.
- */
-export function renderGatewayConfig(layout: StackLayout): string {
-  const { ports } = layout;
-  const authHeaders = AUTH_RESPONSE_HEADERS.map((header, i) => ({
-    header,
-    variable: `$authHeader${i}`,
-  }));
-  const proxyHeaders = `
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Request-ID $req_id;
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Port $server_port;
-      proxy_set_header X-Forwarded-Proto $scheme;`;
-  return `${nginxPreamble(gatewayPaths(layout), `Rendered by scripts/stack/nginx.ts for stack "${layout.name}"; regenerated on every start.`)}  client_max_body_size 1m;
+/** Where the local gateway reads its routes: the dev Ingresses that cdk8s synthesizes. */
+export const GATEWAY_INGRESS_FILE = join('k8s', 'dev', 'ingress.k8s.yaml');
 
-  # A client-supplied X-Request-ID is reused verbatim, as ingress-nginx does; else nginx makes one.
-  map $http_x_request_id $req_id {
-    default $http_x_request_id;
-    "" $request_id;
-  }
-  log_format gateway '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
-                     'rt=$request_time req_id=$req_id';
-  access_log ${join(layout.logDir, 'nginx-access.log')} gateway;
-
-  upstream auth_service {
-    server 127.0.0.1:${ports.auth};
-    keepalive 32;
-  }
-  upstream api_service {
-    server 127.0.0.1:${ports.api};
-    keepalive 32;
-  }
-
-  server {
-    listen 127.0.0.1:${ports.gateway};
-
-    # The external-auth subrequest (auth-url). GET, no body, a new connection each time.
-    location = /_external-auth {
-      internal;
-      proxy_pass http://127.0.0.1:${ports.auth}/verify;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Forwarded-Proto "";
-      proxy_set_header Host 127.0.0.1;
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Sent-From "nginx-ingress-controller";
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Auth-Request-Redirect $request_uri;
-      proxy_set_header X-Request-ID $req_id;
-    }
-
-    location /api/ {
-      auth_request /_external-auth;
-${authHeaders.map(({ header, variable }) => `      auth_request_set ${variable} ${upstreamVar(header)};`).join('\n')}
-${authHeaders.map(({ header, variable }) => `      proxy_set_header '${header}' ${variable};`).join('\n')}
-${proxyHeaders}
-      proxy_pass http://api_service;
-    }
-    location = /api {
-      return 308 /api/;
-    }
-
-    location /auth/ {
-${proxyHeaders}
-      proxy_pass http://auth_service;
-    }
-
-    location /.well-known/ {
-${proxyHeaders}
-      proxy_pass http://auth_service;
-    }
-
-    location / {
-      return 404;
-    }
-  }
+/** The local endpoints of the stack's Services: one process each, on the stack's ports. */
+export function stackEndpoints(layout: StackLayout): EndpointMap {
+  return {
+    auth: [`127.0.0.1:${layout.ports.auth}`],
+    api: [`127.0.0.1:${layout.ports.api}`],
+  };
 }
+
+/** What {@link renderGatewayNginxConfig} renders. */
+export interface GatewayConfigOptions {
+  readonly paths: NginxPaths;
+  readonly ingresses: readonly IngressObject[];
+  readonly endpoints: EndpointMap;
+  /** e.g. `127.0.0.1:8080` */
+  readonly listen: string;
+  readonly accessLog: string;
+  readonly comment: string;
+  /** ingress-nginx's strict-validate-path-type. @default true */
+  readonly strictValidatePathType?: boolean;
+}
+
+/**
+ * A complete nginx configuration for a gateway that behaves like ingress-nginx for `ingresses`
+ * (see scripts/stack/ingress-render.ts and docs/gateway.md), with the project's preamble and the
+ * gateway's access log (one line per request with its `X-Request-ID`).
+ */
+export function renderGatewayNginxConfig(options: GatewayConfigOptions): string {
+  const http = renderIngressHttp({
+    ingresses: options.ingresses,
+    endpoints: options.endpoints,
+    listen: options.listen,
+    ...(options.strictValidatePathType !== undefined
+      ? { strictValidatePathType: options.strictValidatePathType }
+      : {}),
+  });
+  return `${nginxPreamble(options.paths, options.comment)}  log_format gateway '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
+                     'rt=$request_time req_id=$req_id';
+  access_log ${options.accessLog} gateway;
+
+${http}}
 `;
+}
+
+/**
+ * Renders the stack's gateway from the Ingresses in `k8s/dev/ingress.k8s.yaml`, with Service
+ * `auth` and `api` mapped to the stack's processes, so that the local gateway always follows the
+ * manifests (`site` replaces the stack's endpoints, listen address, paths or log for another
+ * gateway on the same manifests). Every renderer error is fatal except one: a path that ingress-nginx's
+ * strict-validate-path-type would deny is reported on stderr (and in the file) and rendered
+ * anyway, so that such a manifest bug shows without taking the local stack down; the unit test
+ * tests/unit/ingress-manifests.test.ts fails on it.
+ */
+export function renderGatewayConfig(
+  layout: StackLayout,
+  site: Partial<Omit<GatewayConfigOptions, 'ingresses' | 'strictValidatePathType'>> = {},
+): string {
+  const file = join(layout.repoRoot, GATEWAY_INGRESS_FILE);
+  if (!existsSync(file)) {
+    throw new Error(
+      `the gateway is rendered from ${GATEWAY_INGRESS_FILE}, which is missing: run npm run synth`,
+    );
+  }
+  const options: GatewayConfigOptions = {
+    paths: gatewayPaths(layout),
+    ingresses: readIngresses(file),
+    endpoints: stackEndpoints(layout),
+    listen: `127.0.0.1:${layout.ports.gateway}`,
+    accessLog: join(layout.logDir, 'nginx-access.log'),
+    comment: `Rendered by scripts/stack/nginx.ts from ${GATEWAY_INGRESS_FILE} for stack "${layout.name}"; regenerated on every start.`,
+    ...site,
+  };
+  try {
+    return renderGatewayNginxConfig(options);
+  } catch (error) {
+    if (!(error instanceof PathTypeError)) throw error;
+    const warning = `WARNING: ${error.message}. The real controller would deny this Ingress; fix the manifest.`;
+    process.stderr.write(`gateway: ${warning}\n`);
+    return renderGatewayNginxConfig({
+      ...options,
+      comment: `${options.comment}\n# ${warning}`,
+      strictValidatePathType: false,
+    });
+  }
 }
 
 /** Writes and checks (`nginx -t`) the gateway configuration; returns the command that runs it. */

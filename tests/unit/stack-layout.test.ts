@@ -38,11 +38,16 @@ describe('stackLayout', () => {
 });
 
 describe('renderGatewayConfig', () => {
+  // rendered from k8s/dev/ingress.k8s.yaml (tests/unit/ingress-*.test.ts test the renderer itself)
   const conf = renderGatewayConfig(stackLayout({ name: 'unit', portOffset: 300 }));
+  const block = (start: string) =>
+    conf.slice(conf.indexOf(start), conf.indexOf('\n    }', conf.indexOf(start)));
 
   it('copies exactly the four identity headers from /verify to the API', () => {
     const copied = [
-      ...conf.matchAll(/auth_request_set \$authHeader\d \$upstream_http_(\w+);/g),
+      ...block('location /api/').matchAll(
+        /auth_request_set \$authHeader\d \$upstream_http_(\w+);/g,
+      ),
     ].map((m) => m[1]);
     expect(copied).toEqual(['x_user_id', 'x_user_email', 'x_user_role', 'x_session_id']);
     for (const header of ['X-User-Id', 'X-User-Email', 'X-User-Role', 'X-Session-Id']) {
@@ -50,24 +55,23 @@ describe('renderGatewayConfig', () => {
     }
   });
 
-  it('sends /verify a bodiless subrequest with the original URL and method', () => {
-    const auth = conf.slice(
-      conf.indexOf('location = /_external-auth'),
-      conf.indexOf('location /api/'),
-    );
+  it('sends /verify, on the stack auth service, a bodiless subrequest with the original URL and method', () => {
+    const auth = block('location = /_external-auth-L2FwaS8-Prefix');
     expect(auth).toContain('internal;');
-    expect(auth).toContain(`proxy_pass http://127.0.0.1:4301/verify;`);
+    expect(auth).toContain('set $target "http://shardgate-auth-8080/verify";');
     expect(auth).toContain('proxy_pass_request_body off;');
     expect(auth).toContain('proxy_set_header Content-Length "";');
     expect(auth).toContain('proxy_set_header X-Original-URL $scheme://$http_host$request_uri;');
     expect(auth).toContain('proxy_set_header X-Original-Method $request_method;');
+    expect(block('upstream shardgate-auth-8080')).toContain('server 127.0.0.1:4301 max_fails=0;');
+    expect(block('upstream shardgate-api-8080')).toContain('server 127.0.0.1:4302 max_fails=0;');
+    expect(conf).toContain('listen 127.0.0.1:8380 default_server;');
   });
 
-  it('puts /api/ behind auth_request and leaves /auth/ and /.well-known/ public', () => {
-    const block = (start: string) =>
-      conf.slice(conf.indexOf(start), conf.indexOf('}', conf.indexOf(start)));
-    expect(block('location /api/')).toContain('auth_request /_external-auth;');
+  it('puts /api behind auth_request and leaves /auth and /.well-known public', () => {
+    expect(block('location /api/')).toContain('auth_request /_external-auth-L2FwaS8-Prefix;');
+    expect(block('location = /api {')).toContain('auth_request /_external-auth-L2FwaQ-Exact;');
     expect(block('location /auth/')).not.toContain('auth_request');
-    expect(block('location /.well-known/')).not.toContain('auth_request');
+    expect(block('location /.well-known')).not.toContain('auth_request');
   });
 });

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import type { ServiceSettings } from './config.js';
@@ -30,10 +30,23 @@ export interface RunningService {
  * Listens, serves metrics on their own port, and installs SIGTERM/SIGINT handling: readiness goes
  * false, requests keep being served for SHUTDOWN_DRAIN_DELAY_MS, the listener closes, in-flight requests
  * finish (up to SHUTDOWN_TIMEOUT_MS), resources are released, the process exits 0.
+ *
+ * From the moment shutdown begins every response carries `Connection: close` and its connection is
+ * closed after it. A proxy that keeps idle keep-alive connections (nginx's upstream `keepalive`)
+ * thus drops each connection to this process as soon as it uses it, instead of finding it closed
+ * under its feet when the listener goes: nginx does not retry a POST whose connection failed after
+ * the request was sent (`proxy_next_upstream error timeout`, ingress-nginx's default), so such a
+ * race would fail client requests. Idle connections still open when the drain delay ends are then
+ * closed; a proxy reaching the closed listener gets a refused connection, which it retries on
+ * another endpoint. See docs/gateway.md, "Rolling restarts".
  */
 export async function runService(options: RunServiceOptions): Promise<RunningService> {
   const { logger } = options;
-  const server = createServer(options.handler);
+  const { lifecycle } = options;
+  const server = createServer((req, res) => {
+    if (lifecycle.shuttingDown) closeAfterResponse(res);
+    options.handler(req, res);
+  });
   // Node's defaults close keep-alive sockets after 5 s; a proxy that keeps connections longer
   // would then race the close. Outlive nginx's default upstream keepalive_timeout (60 s).
   server.keepAliveTimeout = 65_000;
@@ -70,6 +83,18 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   return { server, metricsServer, stop };
+}
+
+/**
+ * Makes `res` end its connection: `Connection: close` is set when the headers go out (a handler
+ * that clears its headers, as Koa does for errors, cannot drop it), and Node closes the socket.
+ */
+function closeAfterResponse(res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!this.headersSent) this.setHeader('Connection', 'close');
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
 }
 
 async function drain(

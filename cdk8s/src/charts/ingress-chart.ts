@@ -29,6 +29,16 @@ export function externalAuthAnnotations(): Record<string, string> {
 }
 
 /**
+ * `Prefix` where ingress-nginx allows it. Since v1.12 the controller validates Prefix and Exact
+ * paths strictly (`strict-validate-path-type`: only `A-Za-z0-9/_-`) and its admission webhook
+ * refuses the whole Ingress otherwise, so `/.well-known` is `ImplementationSpecific`, which
+ * ingress-nginx renders as the same plain prefix location (no regex without `use-regex`).
+ */
+function pathTypeFor(path: string): 'Prefix' | 'ImplementationSpecific' {
+  return /^\/[A-Za-z0-9/_-]*$/.test(path) ? 'Prefix' : 'ImplementationSpecific';
+}
+
+/**
  * Two Ingresses for ingress-nginx, because its external-auth annotations apply to every path of
  * an Ingress: `shardgate-public` (`/auth`, `/.well-known`, no auth) and `shardgate-api` (`/api`,
  * every request checked by `/verify` first). No snippets: the controller refuses them by default.
@@ -45,7 +55,7 @@ export class IngressChart extends Chart {
       http: {
         paths: paths.map(([path, service]) => ({
           path,
-          pathType: 'Prefix',
+          pathType: pathTypeFor(path),
           backend: { service: { name: service, port: { number: HTTP_PORT } } },
         })),
       },

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PathTypeError } from './ingress-locations.js';
 import { type IngressObject, readIngresses } from './ingress-read.js';
 import { type EndpointMap, renderIngressHttp } from './ingress-render.js';
 import { ensureUnprivilegedDir, type StackLayout } from './layout.js';
@@ -138,10 +137,8 @@ ${http}}
  * Renders the stack's gateway from the Ingresses in `k8s/dev/ingress.k8s.yaml`, with Service
  * `auth` and `api` mapped to the stack's processes, so that the local gateway always follows the
  * manifests (`site` replaces the stack's endpoints, listen address, paths or log for another
- * gateway on the same manifests). Every renderer error is fatal except one: a path that ingress-nginx's
- * strict-validate-path-type would deny is reported on stderr (and in the file) and rendered
- * anyway, so that such a manifest bug shows without taking the local stack down; the unit test
- * tests/unit/ingress-manifests.test.ts fails on it.
+ * gateway on the same manifests). Every renderer error is fatal, as the controller's admission
+ * webhook would refuse the Ingress: a manifest the real cluster would reject never runs locally.
  */
 export function renderGatewayConfig(
   layout: StackLayout,
@@ -162,18 +159,7 @@ export function renderGatewayConfig(
     comment: `Rendered by scripts/stack/nginx.ts from ${GATEWAY_INGRESS_FILE} for stack "${layout.name}"; regenerated on every start.`,
     ...site,
   };
-  try {
-    return renderGatewayNginxConfig(options);
-  } catch (error) {
-    if (!(error instanceof PathTypeError)) throw error;
-    const warning = `WARNING: ${error.message}. The real controller would deny this Ingress; fix the manifest.`;
-    process.stderr.write(`gateway: ${warning}\n`);
-    return renderGatewayNginxConfig({
-      ...options,
-      comment: `${options.comment}\n# ${warning}`,
-      strictValidatePathType: false,
-    });
-  }
+  return renderGatewayNginxConfig(options);
 }
 
 /** Writes and checks (`nginx -t`) the gateway configuration; returns the command that runs it. */

@@ -1056,11 +1056,14 @@ const define = (target: object, key: string, value: unknown) =>
 function mutate(order: unknown, mutations: readonly Mutation[]): string {
   let root: unknown = structuredClone(order);
   let literals: Mutation[] = [];
-  for (const m of mutations) {
-    if (m.op === 'literal') {
-      literals = [...literals, m];
+  for (const generated of mutations) {
+    if (generated.op === 'literal') {
+      literals = [...literals, generated];
       continue;
     }
+    // A copy: fast-check hands out the same value again while shrinking and across properties, so
+    // writing into it (a later mutation may add into an earlier one's value) would make cycles.
+    const m = { ...generated, value: structuredClone(generated.value) };
     const containers: object[] = [];
     const slots: Array<[object, string]> = [];
     const walk = (value: unknown) => {

@@ -31,6 +31,7 @@ export {
   type RequestState,
   requestContext,
 } from './http/request-context.js';
+export { requestIdFrom } from './http/request-id.js';
 export { validateBody } from './http/validate.js';
 export {
   JwksTokenVerifier,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { readJsonBody, validateBody } from '@shardgate/shared';
+import { readJsonBody, requestIdFrom, validateBody } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { AuthDeps } from '../deps.js';
 import { INVALID_TOKEN_CHALLENGE, invalidToken } from '../domain/errors.js';
@@ -57,7 +57,7 @@ export function gatewayVerify(
       );
     } catch (error) {
       deps.logger.error(
-        { err: error, reqId: req.headers['x-request-id'] },
+        { err: error, reqId: requestIdFrom(req.headers['x-request-id']) },
         'verify could not check the token; denying',
       );
       resolution = { outcome: 'error' };
@@ -98,7 +98,7 @@ export function gatewayVerify(
     if (deps.logger.isLevelEnabled(logLevel)) {
       deps.logger[logLevel](
         {
-          reqId: req.headers['x-request-id'],
+          reqId: requestIdFrom(req.headers['x-request-id']),
           status,
           outcome: resolution.outcome,
           userId: resolution.outcome === 'allowed' ? resolution.identity.userId : undefined,

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.js';
+import { requestIdFrom } from './request-id.js';
 
 /** What {@link requestContext} puts on `ctx.state`. */
 export interface RequestState {
-  /** The gateway's X-Request-ID when it is well-formed, else a new one. */
+  /** The gateway's X-Request-ID, as {@link requestIdFrom} maps it. */
   requestId: string;
   /** The service logger bound to this request's id. */
   log: Logger;
@@ -15,8 +15,6 @@ export type RequestObserver = (
   labels: { method: string; route: string; status: number },
   seconds: number,
 ) => void;
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Options of {@link requestContext}. */
 export interface RequestContextOptions {
@@ -34,8 +32,7 @@ export interface RequestContextOptions {
 export function requestContext(options: RequestContextOptions): Middleware<RequestState> {
   return async function trackRequest(ctx, next) {
     const started = process.hrtime.bigint();
-    const incoming = ctx.get('X-Request-ID');
-    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(ctx.get('X-Request-ID'));
     ctx.state.requestId = requestId;
     // the child logger is made on first use: most requests log one line, some none
     let log: Logger | undefined;

@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/wait.js';
 import { send } from './support/gateway-client.js';
-import { eventuallyValue } from './support/polling.js';
 import { type LogLine, linesWithRequestId } from './support/service-logs.js';
 import { newUser, type User } from './support/users.js';
 
 /** Waits until both services have logged a line with `reqId`; returns them. */
 async function logsOfRequest(reqId: string): Promise<{ auth: LogLine[]; api: LogLine[] }> {
-  return eventuallyValue(
-    () => {
+  let found = undefined as { auth: LogLine[]; api: LogLine[] } | undefined;
+  await eventually(
+    async () => {
       const auth = linesWithRequestId('auth', reqId);
       const api = linesWithRequestId('api', reqId);
-      return auth.length > 0 && api.length > 0 ? { auth, api } : undefined;
+      if (auth.length > 0 && api.length > 0) found = { auth, api };
+      return found !== undefined;
     },
     5000,
     `log lines with reqId ${reqId} from both the auth service and the API`,
   );
+  if (!found) throw new Error('unreachable: eventually returned without a match');
+  return found;
 }
 
 describe('one X-Request-ID follows a request through the gateway, /verify and the API', () => {
@@ -56,8 +60,8 @@ describe('one X-Request-ID follows a request through the gateway, /verify and th
       headers: { authorization: 'Bearer not-a-token', 'X-Request-ID': reqId },
     });
     expect(res.status).toBe(401);
-    await eventuallyValue(
-      () => (linesWithRequestId('auth', reqId).length > 0 ? true : undefined),
+    await eventually(
+      async () => linesWithRequestId('auth', reqId).length > 0,
       5000,
       `an auth log line with reqId ${reqId}`,
     );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/wait.js';
 import { send } from './support/gateway-client.js';
-import { eventuallyValue } from './support/polling.js';
 import { linesWithRequestId, serviceLogLines } from './support/service-logs.js';
 import { newUser, type User } from './support/users.js';
 
@@ -103,8 +103,8 @@ describe('no path trick reaches the API without authentication', () => {
       headers: { 'X-Request-ID': sentinel },
     });
     expect(me.status).toBe(200);
-    await eventuallyValue(
-      () => (linesWithRequestId('api', sentinel).length > 0 ? true : undefined),
+    await eventually(
+      async () => linesWithRequestId('api', sentinel).length > 0,
       5000,
       'the sentinel request in the API log',
     );

@@ -28,6 +28,8 @@ export interface SendOptions {
    * address (`$remote_addr`), so each simulated client has its own rate-limit counters.
    */
   readonly from?: string;
+  /** Another gateway to send to (a test's own); the stack's gateway by default. */
+  readonly gatewayUrl?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export function send(
   path: string,
   options: SendOptions = {},
 ): Promise<GatewayResponse> {
-  const gateway = new URL(inject('stack').gatewayUrl);
+  const gateway = new URL(options.gatewayUrl ?? inject('stack').gatewayUrl);
   const headers: Record<string, string | string[]> = {};
   let payload: string | undefined;
   if (options.json !== undefined) {
@@ -88,6 +90,11 @@ export function send(
  * A loopback address other than 127.0.0.1 for one simulated client. The gateway listens on
  * 127.0.0.1 and Linux routes all of 127.0.0.0/8 locally, so connecting from here makes the
  * gateway (and, through its X-Forwarded-For, the auth service) see a distinct client.
+ *
+ * Not `randomIp` of services/auth/test/support/auth-server.ts: that one returns a 10.x.y.z
+ * address which the in-process auth tests only write into an `X-Forwarded-For` header. Here the
+ * address must be one this machine can connect *from* (a local socket address), because the
+ * gateway sets X-Forwarded-For from `$remote_addr` and ignores what the client sends.
  */
 export function newClientAddress(): string {
   return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;

@@ -14,7 +14,8 @@ export interface PollOptions {
 /**
  * Probes until `done` answers true and returns the milliseconds from `since` (a
  * `performance.now()` reading) to the end of the probe that saw it: an upper bound on how long the
- * change took to become visible. Throws after the timeout.
+ * change took to become visible. Throws after the timeout. (To wait without measuring, use
+ * `eventually` of tests/support/wait.ts.)
  */
 export async function msUntil(
   since: number,
@@ -29,21 +30,5 @@ export async function msUntil(
     if (result) return elapsed;
     if (elapsed > timeoutMs) throw new Error(`${options.what}: not seen after ${timeoutMs} ms`);
     await sleep(intervalMs);
-  }
-}
-
-/** Polls `probe` until it returns a value other than `undefined`; throws after `timeoutMs`. */
-export async function eventuallyValue<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
   }
 }

@@ -3,11 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../../scripts/stack/layout.js';
+import { STRONG_PASSWORD } from '../../../services/auth/test/support/auth-server.js';
 import { newClientAddress, send } from './gateway-client.js';
 import { testStackLayout } from './stack-settings.js';
-
-/** A password that passes the auth service's policy. */
-export const STRONG_PASSWORD = 'plaid-otter-canyon-7-lantern';
 
 /** An account registered through the gateway, and the loopback address its client uses. */
 export interface Account {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expiredToken, foreignKeyToken } from './support/forged-tokens.js';
+import { SessionForgery } from './support/forged-tokens.js';
 import { type GatewayResponse, IDENTITY_HEADERS, send } from './support/gateway-client.js';
 import { newUser, type User } from './support/users.js';
 
@@ -20,6 +20,14 @@ function expectRefused(res: GatewayResponse, what: string): void {
   expect(res.headers['x-shard'], what).toBeUndefined();
 }
 
+/** The requests every refused token is tried on. */
+const PROTECTED: ReadonlyArray<readonly [string, string]> = [
+  ['GET', '/api/me'],
+  ['GET', '/api/orders'],
+  ['POST', '/api/orders'],
+  ['DELETE', '/api/nothing-here'],
+];
+
 describe('requests without a valid bearer token get 401 with WWW-Authenticate at the gateway', () => {
   let user: User;
   const authorizations: Array<[string, () => Promise<string | undefined>]> = [
@@ -37,14 +45,6 @@ describe('requests without a valid bearer token get 401 with WWW-Authenticate at
       },
     ],
     [
-      'an expired token signed with the real key',
-      async () => `Bearer ${await expiredToken(user.id, user.email)}`,
-    ],
-    [
-      'a token signed by a foreign key',
-      async () => `Bearer ${await foreignKeyToken(user.id, user.email)}`,
-    ],
-    [
       'Basic credentials of a real user',
       async () => `Basic ${Buffer.from(`${user.email}:${user.password}`).toString('base64')}`,
     ],
@@ -56,7 +56,7 @@ describe('requests without a valid bearer token get 401 with WWW-Authenticate at
     user = await newUser();
   });
 
-  it('a real token works (each case below differs from it in one thing)', async () => {
+  it('a real token works (each case below differs from it in one thing, or is no token at all)', async () => {
     const me = await send('GET', '/api/me', { token: user.accessToken });
     expect(me.status).toBe(200);
     expect(me.body.userId).toBe(user.id);
@@ -65,12 +65,7 @@ describe('requests without a valid bearer token get 401 with WWW-Authenticate at
   it.each(authorizations)('%s', async (what, authorization) => {
     const value = await authorization();
     const headers: Record<string, string> = value === undefined ? {} : { authorization: value };
-    for (const [method, path] of [
-      ['GET', '/api/me'],
-      ['GET', '/api/orders'],
-      ['POST', '/api/orders'],
-      ['DELETE', '/api/nothing-here'],
-    ] as const) {
+    for (const [method, path] of PROTECTED) {
       expectRefused(await send(method, path, { headers }), `${what}: ${method} ${path}`);
     }
   });
@@ -88,5 +83,46 @@ describe('requests without a valid bearer token get 401 with WWW-Authenticate at
     const me = await send('GET', '/api/me', { token: user.accessToken });
     expect(me.status).toBe(200);
     for (const header of IDENTITY_HEADERS) expect(me.headers[header], header).toBeUndefined();
+  });
+});
+
+describe('tokens forged for a real, live session: refused for the one thing that is wrong', () => {
+  let user: User;
+  let forgery: SessionForgery;
+
+  beforeAll(async () => {
+    user = await newUser();
+    forgery = new SessionForgery(user.accessToken);
+  });
+
+  /** The session is live and the construction right: the unbroken forgery passes the gateway. */
+  async function expectControlPasses(what: string): Promise<void> {
+    const me = await send('GET', '/api/me', { token: forgery.valid() });
+    expect(me.status, what).toBe(200);
+    expect(me.body.userId, what).toBe(user.id);
+  }
+
+  it('control: the same construction, unexpired and signed with the real key, gets 200', async () => {
+    // the forgeries carry the real session, and are signed under the key the real token names
+    expect(forgery.sessionClaims).toMatchObject({ sub: user.id, email: user.email, role: 'user' });
+    expect(forgery.sessionClaims.sid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(forgery.kid).toBe(forgery.realKid);
+    await expectControlPasses('the control token');
+    const orders = await send('GET', '/api/orders', { token: forgery.valid() });
+    expect(orders.status).toBe(200);
+  });
+
+  it.each([
+    ['expired two minutes ago, otherwise the control', () => forgery.expired()],
+    [
+      'signed by a key not in the JWKS (under the real kid), otherwise the control',
+      () => forgery.foreignKey(),
+    ],
+  ])('%s: 401', async (what, token: () => string) => {
+    for (const [method, path] of PROTECTED) {
+      expectRefused(await send(method, path, { token: token() }), `${what}: ${method} ${path}`);
+    }
+    // the refusals were not because the session had died meanwhile
+    await expectControlPasses(`the control after "${what}"`);
   });
 });

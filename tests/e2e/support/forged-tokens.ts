@@ -1,53 +1,64 @@
-import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-import { inject } from 'vitest';
-
-/** A signing key as jose takes it. */
-type SigningKey = Awaited<ReturnType<typeof importJWK>>;
-
-/** Claims of a forged access token; `exp` is seconds since the epoch. */
-export interface ForgedClaims {
-  readonly sub: string;
-  readonly email: string;
-  readonly exp: number;
-}
-
-/** The stack's own signing key (the auth service made it in `<stack>/keys`). */
-async function stackKey(): Promise<{ key: SigningKey; kid: string }> {
-  const dir = join(inject('stack').dir, 'keys');
-  const file = readdirSync(dir).find((f) => f.endsWith('.jwk.json'));
-  if (!file) throw new Error(`no signing key in ${dir}`);
-  const jwk = JSON.parse(readFileSync(join(dir, file), 'utf8')) as JWK & { kid: string };
-  return { key: await importJWK(jwk, 'EdDSA'), kid: jwk.kid };
-}
-
-async function sign(key: SigningKey, kid: string, claims: ForgedClaims): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ email: claims.email, role: 'user', sid: randomUUID() })
-    .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid })
-    .setIssuer(inject('stack').gatewayUrl)
-    .setAudience('shardgate-api')
-    .setSubject(claims.sub)
-    .setJti(randomUUID())
-    .setIssuedAt(Math.min(now, claims.exp - 60))
-    .setExpirationTime(claims.exp)
-    .sign(key);
-}
+import {
+  decodeSegment,
+  stackKeys,
+  strangerKey,
+  TokenForge,
+} from '../../../services/auth/test/support/hostile-tokens.js';
 
 /**
- * An access token exactly as the auth service signs them, with the stack's own key, but expired
- * `secondsAgo` seconds ago: everything about it is right except the time.
+ * Forges access tokens for one real, live session: the claims (`sub`, `sid`, `email`, `role`,
+ * `iss`, `aud`) are read from an access token the auth service issued, and the header and the
+ * signing key are the ones the service uses (`stackKeys` of the auth service's own test support
+ * picks the signing key as the service does: the last private key of the stack's key folder by
+ * `kid`). Unchanged, the forgery is therefore a token the service would accept; each use breaks
+ * exactly one property, so a refusal can only be due to that property and never to an unknown or
+ * revoked session.
  */
-export async function expiredToken(sub: string, email: string, secondsAgo = 120): Promise<string> {
-  const { key, kid } = await stackKey();
-  return sign(key, kid, { sub, email, exp: Math.floor(Date.now() / 1000) - secondsAgo });
-}
+export class SessionForgery {
+  readonly #forge: TokenForge;
 
-/** A well-formed, unexpired token signed by a key the auth service never published, under its kid. */
-export async function foreignKeyToken(sub: string, email: string): Promise<string> {
-  const { kid } = await stackKey();
-  const { privateKey } = await generateKeyPair('EdDSA');
-  return sign(privateKey, kid, { sub, email, exp: Math.floor(Date.now() / 1000) + 600 });
+  /** The `kid` the real token was signed under. */
+  readonly realKid: string;
+
+  constructor(realAccessToken: string) {
+    const [header = '', payload = ''] = realAccessToken.split('.');
+    this.realKid = String(decodeSegment(header).kid);
+    this.#forge = new TokenForge(stackKeys(), decodeSegment(payload));
+  }
+
+  /** The `kid` the forgeries are signed under (the key picked as the service picks it). */
+  get kid(): string {
+    return this.#forge.keys.kid;
+  }
+
+  /** The real token's claims that the forgeries carry unchanged. */
+  get sessionClaims(): Readonly<Record<string, unknown>> {
+    const { sub, sid, email, role, iss, aud } = this.#forge.claims;
+    return { sub, sid, email, role, iss, aud };
+  }
+
+  /**
+   * The control: the session's claims with a fresh `jti`, issued now for 15 minutes, signed with
+   * the stack's real key. The gateway must let it through.
+   */
+  valid(): string {
+    return this.#forge.forge();
+  }
+
+  /**
+   * Identical to {@link valid} except the time: issued 15 minutes before it expired, and it
+   * expired `secondsAgo` seconds ago.
+   */
+  expired(secondsAgo = 120): string {
+    const exp = Math.floor(Date.now() / 1000) - secondsAgo;
+    return this.#forge.forge({ claims: { iat: exp - 900, exp } });
+  }
+
+  /**
+   * Identical to {@link valid} (same header, `kid` included) except the signature: made by a fresh
+   * Ed25519 key the auth service never published.
+   */
+  foreignKey(): string {
+    return this.#forge.forge({ signer: { kind: 'ed25519', key: strangerKey().privateKey } });
+  }
 }

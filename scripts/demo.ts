@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: a narrated walk through register → token → API call → refresh → logout against
- * the running stack, printing each request and the key fields of its answer. Tokens are shown
- * truncated and the password never: the output is meant to be pasted into chats and tickets.
+ * the running stack, printing each request and the key fields of its answer. An access token
+ * shows only the start of its public header (`eyJhbGciOi…(redacted)`), a refresh token only its
+ * length, the password nothing: the output is meant to be pasted into chats and tickets.
  *
  * The base URL is `--base-url`, else the gateway of the stack `npm run up` started (STACK_NAME,
  * default `dev`), else http://127.0.0.1:8080.
@@ -52,7 +53,7 @@ async function step(
   return r;
 }
 
-/** Prints chosen fields of an answer, one per line; token fields truncated. */
+/** Prints chosen fields of an answer, one per line; token fields redacted (see redactToken). */
 function show(r: SmokeResponse, keys: readonly string[], headers: readonly string[] = []): void {
   const body = (r.body ?? {}) as Record<string, unknown>;
   for (const key of keys) {

@@ -13,7 +13,7 @@ const USAGE = `usage: npm run smoke -- --base-url <url> [options]
 
   --base-url <url>       the edge to test: the local gateway (http://127.0.0.1:8080) or an
                          ingress behind kubectl port-forward; default: $SMOKE_BASE_URL
-  --timeout <seconds>    limit per request (default 10)
+  --timeout <seconds>    limit per request, more than 0 (default 10)
   --reuse-grace <secs>   the auth service's REFRESH_REUSE_GRACE_SECONDS (default 10)
   --verbose              print every request: method, path, status, time
   --json                 print one JSON report on stdout instead of the text report
@@ -45,16 +45,39 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   if (!baseUrl) throw new UsageError('--base-url is required (or set SMOKE_BASE_URL)');
   return {
     baseUrl,
-    timeoutMs: seconds('--timeout', values.timeout, 10) * 1000,
-    reuseGraceSeconds: seconds('--reuse-grace', values['reuse-grace'], 10),
+    // a zero timeout would abort every request and be reported as "nothing answers" (exit 3)
+    timeoutMs: seconds('--timeout', values.timeout, 10, { zero: false }) * 1000,
+    reuseGraceSeconds: seconds('--reuse-grace', values['reuse-grace'], 10, { zero: true }),
     verbose: values.verbose ?? false,
     json: values.json ?? false,
   };
 }
 
+/** Options that take a number of seconds. */
+const SECONDS_OPTIONS = new Set(['--timeout', '--reuse-grace']);
+
+/**
+ * `--timeout -5` as `--timeout=-5`: parseArgs would call a value starting with a dash ambiguous,
+ * where the range check of {@link seconds} names the mistake.
+ */
+function joinNegativeSeconds(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (SECONDS_OPTIONS.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: joinNegativeSeconds(argv),
     strict: true,
     allowPositionals: false,
     options: {
@@ -68,11 +91,18 @@ function parse(argv: string[]) {
   });
 }
 
-function seconds(flag: string, value: string | undefined, fallback: number): number {
+/** A number of seconds up to an hour; `zero` says whether 0 is allowed. */
+function seconds(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  { zero }: { zero: boolean },
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 3600) {
-    throw new UsageError(`${flag} takes a number of seconds between 0 and 3600, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !zero) || n > 3600) {
+    const range = zero ? 'between 0 and 3600' : 'greater than 0 and at most 3600';
+    throw new UsageError(`${flag} takes a number of seconds ${range}, got "${value}"`);
   }
   return n;
 }

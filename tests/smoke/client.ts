@@ -141,15 +141,21 @@ export function describeResponse(response: SmokeResponse): string {
   return parts.join(' ');
 }
 
-/** A token shortened for display: its first ten characters, then `…(redacted)`. */
-export function redactToken(token: unknown): string {
-  return typeof token === 'string' && token.length > 0
-    ? `${token.slice(0, 10)}…(redacted)`
-    : String(token);
-}
-
 /** Matches anything shaped like a JWT (three base64url segments, the first starting `eyJ`). */
 const JWT = /eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+const WHOLE_JWT = new RegExp(`^${JWT.source}$`);
+
+/**
+ * A token as it may be displayed. A JWT keeps its first ten characters (`eyJhbGciOi`: the start
+ * of its public header, `{"alg":`, the same in every token), then `…(redacted)`. Any other token
+ * (an opaque refresh token) shows no character of itself, only its length:
+ * `(opaque, 43 chars, redacted)`, since any part of a random token narrows the search for the rest.
+ */
+export function redactToken(token: unknown): string {
+  if (typeof token !== 'string' || token.length === 0) return String(token);
+  if (WHOLE_JWT.test(token)) return `${token.slice(0, 10)}…(redacted)`;
+  return `(opaque, ${token.length} chars, redacted)`;
+}
 
 /**
  * Removes secrets from text before it is printed: every registered value (passwords, refresh

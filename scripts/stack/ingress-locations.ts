@@ -1,8 +1,4 @@
-import {
-  type ExternalAuth,
-  type IngressAnnotations,
-  parseIngressAnnotations,
-} from './ingress-annotations.js';
+import { type IngressAnnotations, parseIngressAnnotations } from './ingress-annotations.js';
 import type { IngressObject, PathType } from './ingress-read.js';
 
 /** The IngressClass the local gateway plays. */
@@ -24,22 +20,13 @@ export interface GatewayLocation {
   readonly annotations: IngressAnnotations;
 }
 
-/** Options of {@link buildLocations}. */
-export interface LocationOptions {
-  /**
-   * The controller's `strict-validate-path-type` (default true since v1.12.0): Exact and Prefix
-   * paths may contain only letters, digits, `/`, `_` and `-`; otherwise the Ingress is denied.
-   * @default true
-   */
-  readonly strictValidatePathType?: boolean;
-}
-
 /** A path that ingress-nginx's strict-validate-path-type denies (the whole Ingress is refused). */
 export class PathTypeError extends Error {
   override readonly name = 'PathTypeError';
 }
 
-// the controller's path check for Exact and Prefix paths (A-Za-z0-9/_-)
+// the controller's strict-validate-path-type (default true since v1.12.0) for Exact and Prefix
+// paths: letters, digits, `/`, `_` and `-` only; otherwise its admission webhook denies the Ingress
 const STRICT_PATH = /^\/[A-Za-z0-9/_-]*$/;
 
 /** ingress-nginx's backend (upstream) name for a Service port. */
@@ -55,11 +42,7 @@ export function upstreamName(namespace: string, service: string, port: number | 
  * are plain nginx prefix locations. Throws on another IngressClass, on paths the controller's
  * validation denies, and on two Ingresses claiming the same location.
  */
-export function buildLocations(
-  ingresses: readonly IngressObject[],
-  options: LocationOptions = {},
-): GatewayLocation[] {
-  const strict = options.strictValidatePathType ?? true;
+export function buildLocations(ingresses: readonly IngressObject[]): GatewayLocation[] {
   const declared: GatewayLocation[] = [];
   for (const ingress of ingresses) {
     if (ingress.ingressClassName !== INGRESS_CLASS) {
@@ -70,7 +53,7 @@ export function buildLocations(
     }
     const annotations = parseIngressAnnotations(ingress.name, ingress.annotations);
     for (const path of ingress.paths) {
-      if (strict && path.pathType !== 'ImplementationSpecific' && !STRICT_PATH.test(path.path)) {
+      if (path.pathType !== 'ImplementationSpecific' && !STRICT_PATH.test(path.path)) {
         throw new PathTypeError(
           `Ingress "${ingress.name}": path ${path.path} cannot be used with pathType ${path.pathType} ` +
             '(ingress-nginx strict-validate-path-type allows only A-Za-z0-9/_- there and denies the ' +
@@ -126,9 +109,4 @@ export function buildLocations(
 export function authLocationPath(location: Pick<GatewayLocation, 'path' | 'pathType'>): string {
   const encoded = Buffer.from(location.path).toString('base64url');
   return `/_external-auth-${encoded}-${location.pathType}`;
-}
-
-/** The external auth of a location, or null. */
-export function externalAuthOf(location: GatewayLocation): ExternalAuth | null {
-  return location.annotations.externalAuth;
 }

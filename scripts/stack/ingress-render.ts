@@ -3,17 +3,28 @@ import {
   authLocationPath,
   buildLocations,
   type GatewayLocation,
-  type LocationOptions,
   upstreamName,
 } from './ingress-locations.js';
 import type { IngressObject } from './ingress-read.js';
+import {
+  describePorts,
+  findService,
+  hasServicePort,
+  type ServiceObject,
+} from './ingress-services.js';
 
 /** Service name → the `host:port` endpoints of its pods (an nginx upstream balances over them). */
 export type EndpointMap = Readonly<Record<string, readonly string[]>>;
 
 /** Options of {@link renderIngressHttp}. */
-export interface IngressRenderOptions extends LocationOptions {
+export interface IngressRenderOptions {
   readonly ingresses: readonly IngressObject[];
+  /**
+   * The Services of the same manifests: every backend and the auth-url must name an existing
+   * Service and one of its ports, as they must in a cluster.
+   */
+  readonly services: readonly ServiceObject[];
+  /** The local endpoints of each Service, whatever its port (one process serves them all). */
   readonly endpoints: EndpointMap;
   /** The `listen` address of the catch-all server, e.g. `127.0.0.1:8080`. */
   readonly listen: string;
@@ -65,25 +76,77 @@ function endpointsOf(endpoints: EndpointMap, service: string, neededBy: string):
 }
 
 /**
- * The Service an auth-url host names, as cluster DNS resolves it from the controller's pod:
- * `<service>.<namespace>[.svc[.cluster.local]]`. A bare `<service>` would resolve in the
- * controller's own namespace, so it is refused, as is a namespace other than the Ingress's.
+ * The Service of the backend of `location`, checked against the manifests: in a cluster a
+ * backend Service that does not exist, or a `port.number`/`port.name` it does not have, leaves
+ * the path without endpoints and the controller answers 503.
  */
-function authService(auth: ExternalAuth, location: GatewayLocation): string {
-  const where = `Ingress "${location.ingress}": annotation nginx.ingress.kubernetes.io/auth-url`;
-  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?$/.exec(auth.hostname);
-  if (!match) {
+function checkBackend(location: GatewayLocation, services: readonly ServiceObject[]): void {
+  const where = `Ingress "${location.ingress}" path ${location.ingressPath}`;
+  const service = findService(services, location.namespace, location.service);
+  if (!service) {
     throw new Error(
-      `${where}: host ${auth.hostname} is not an in-cluster Service name (<service>.<namespace>.svc.cluster.local)`,
+      `${where}: backend Service "${location.service}" is not in the manifests ` +
+        `(namespace ${location.namespace}); in a cluster the path would answer 503`,
     );
   }
-  const [, service = '', namespace] = match;
+  if (!hasServicePort(service, location.servicePort)) {
+    const port =
+      typeof location.servicePort === 'number'
+        ? `port.number ${location.servicePort}`
+        : `port.name ${location.servicePort}`;
+    throw new Error(
+      `${where}: backend ${port} is not a port of Service "${service.name}" ` +
+        `(its ports: ${describePorts(service)}); in a cluster the path would answer 503`,
+    );
+  }
+}
+
+// <service>.<namespace>.svc.cluster.local: nginx resolves the auth-url itself at request time,
+// and its resolver ignores the search domains of /etc/resolv.conf, so the shorter forms that work
+// from a pod (`auth.shardgate`, `auth.shardgate.svc`) do not resolve in the controller
+// (kubernetes/ingress-nginx#1317, #3665)
+const CLUSTER_SERVICE_HOST = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/;
+
+/**
+ * The Service an auth-url names, checked against the manifests: its host must be the cluster DNS
+ * name of an existing Service of the Ingress's namespace (the endpoint map is keyed by Service
+ * name only), and its port (80 when the URL has none) one of that Service's ports. In a cluster
+ * any of these mistakes makes every request of the protected paths a 500.
+ */
+function authService(
+  auth: ExternalAuth,
+  location: GatewayLocation,
+  services: readonly ServiceObject[],
+): string {
+  const where = `Ingress "${location.ingress}": annotation nginx.ingress.kubernetes.io/auth-url`;
+  const consequence = 'in a cluster every protected request would get 500';
+  const match = CLUSTER_SERVICE_HOST.exec(auth.hostname);
+  if (!match) {
+    throw new Error(
+      `${where}: host ${auth.hostname} is not an in-cluster Service name ` +
+        '(<service>.<namespace>.svc.cluster.local; nginx does not use the resolv.conf search ' +
+        `domains, so shorter names do not resolve); ${consequence}`,
+    );
+  }
+  const [, name = '', namespace = ''] = match;
   if (namespace !== location.namespace) {
     throw new Error(
       `${where}: Service namespace ${namespace} is not the Ingress's namespace ${location.namespace}`,
     );
   }
-  return service;
+  const service = findService(services, namespace, name);
+  if (!service) {
+    throw new Error(
+      `${where}: Service "${name}" is not in the manifests (namespace ${namespace}); ${consequence}`,
+    );
+  }
+  if (!hasServicePort(service, auth.port)) {
+    throw new Error(
+      `${where}: port ${auth.port} is not a port of Service "${name}" ` +
+        `(its ports: ${describePorts(service)}); ${consequence}`,
+    );
+  }
+  return name;
 }
 
 interface Upstream {
@@ -221,10 +284,11 @@ ${authLines}
  * endpoints, and the catch-all server with, per path, the internal external-auth location, the
  * protected location (`auth_request` plus an `auth_request_set`/`proxy_set_header` pair per
  * `auth-response-headers` entry) and the headers set towards the backend; unmatched paths get the
- * default backend's 404. Throws (naming the Ingress) on anything it cannot render faithfully.
+ * default backend's 404. Throws (naming the Ingress) on anything it cannot render faithfully, and
+ * on a backend or auth-url that names a Service or port `services` does not have.
  */
 export function renderIngressHttp(options: IngressRenderOptions): string {
-  const locations = buildLocations(options.ingresses, options);
+  const locations = buildLocations(options.ingresses);
   const upstreams = new Map<string, Upstream>();
   const addUpstream = (name: string, service: string, neededBy: string) => {
     if (!upstreams.has(name)) {
@@ -233,6 +297,7 @@ export function renderIngressHttp(options: IngressRenderOptions): string {
   };
   const blocks: string[] = [];
   for (const location of locations) {
+    checkBackend(location, options.services);
     addUpstream(
       location.upstream,
       location.service,
@@ -240,7 +305,7 @@ export function renderIngressHttp(options: IngressRenderOptions): string {
     );
     const auth = location.annotations.externalAuth;
     if (auth) {
-      const service = authService(auth, location);
+      const service = authService(auth, location, options.services);
       const name = upstreamName(location.namespace, service, auth.port);
       addUpstream(name, service, `Ingress "${location.ingress}" auth-url ${auth.url}`);
       blocks.push(renderAuthLocation(location, auth, `http://${name}${auth.pathAndQuery}`));

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type IngressObject, readIngresses } from './ingress-read.js';
 import { type EndpointMap, renderIngressHttp } from './ingress-render.js';
+import { readServices, type ServiceObject } from './ingress-services.js';
 import { ensureUnprivilegedDir, type StackLayout } from './layout.js';
 import { isRoot, run } from './run.js';
 
@@ -87,10 +88,16 @@ const gatewayPaths = (layout: StackLayout) =>
     'nginx-tmp',
   );
 
-/** Where the local gateway reads its routes: the dev Ingresses that cdk8s synthesizes. */
-export const GATEWAY_INGRESS_FILE = join('k8s', 'dev', 'ingress.k8s.yaml');
+/** The dev manifests that cdk8s synthesizes; the gateway checks Ingress references against their Services. */
+export const GATEWAY_MANIFEST_DIR = join('k8s', 'dev');
 
-/** The local endpoints of the stack's Services: one process each, on the stack's ports. */
+/** Where the local gateway reads its routes: the dev Ingresses. */
+export const GATEWAY_INGRESS_FILE = join(GATEWAY_MANIFEST_DIR, 'ingress.k8s.yaml');
+
+/**
+ * The local endpoints of the stack's Services: one process each, on the stack's ports, whatever
+ * Service port an Ingress or the auth-url names (the manifests' Services each have one).
+ */
 export function stackEndpoints(layout: StackLayout): EndpointMap {
   return {
     auth: [`127.0.0.1:${layout.ports.auth}`],
@@ -102,13 +109,13 @@ export function stackEndpoints(layout: StackLayout): EndpointMap {
 export interface GatewayConfigOptions {
   readonly paths: NginxPaths;
   readonly ingresses: readonly IngressObject[];
+  /** The Services of the same manifests (backends and the auth-url are checked against them). */
+  readonly services: readonly ServiceObject[];
   readonly endpoints: EndpointMap;
   /** e.g. `127.0.0.1:8080` */
   readonly listen: string;
   readonly accessLog: string;
   readonly comment: string;
-  /** ingress-nginx's strict-validate-path-type. @default true */
-  readonly strictValidatePathType?: boolean;
 }
 
 /**
@@ -119,11 +126,9 @@ export interface GatewayConfigOptions {
 export function renderGatewayNginxConfig(options: GatewayConfigOptions): string {
   const http = renderIngressHttp({
     ingresses: options.ingresses,
+    services: options.services,
     endpoints: options.endpoints,
     listen: options.listen,
-    ...(options.strictValidatePathType !== undefined
-      ? { strictValidatePathType: options.strictValidatePathType }
-      : {}),
   });
   return `${nginxPreamble(options.paths, options.comment)}  log_format gateway '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
                      'rt=$request_time req_id=$req_id';
@@ -134,15 +139,16 @@ ${http}}
 }
 
 /**
- * Renders the stack's gateway from the Ingresses in `k8s/dev/ingress.k8s.yaml`, with Service
- * `auth` and `api` mapped to the stack's processes, so that the local gateway always follows the
- * manifests (`site` replaces the stack's endpoints, listen address, paths or log for another
- * gateway on the same manifests). Every renderer error is fatal, as the controller's admission
- * webhook would refuse the Ingress: a manifest the real cluster would reject never runs locally.
+ * Renders the stack's gateway from the Ingresses in `k8s/dev/ingress.k8s.yaml`, checked against
+ * the Services of every `k8s/dev/*.k8s.yaml`, with Service `auth` and `api` mapped to the stack's
+ * processes, so that the local gateway always follows the manifests (`site` replaces the stack's
+ * endpoints, listen address, paths or log for another gateway on the same manifests). Every
+ * renderer error is fatal: a manifest the controller would refuse, or one whose routes would only
+ * answer 500 or 503 in a cluster, never runs locally.
  */
 export function renderGatewayConfig(
   layout: StackLayout,
-  site: Partial<Omit<GatewayConfigOptions, 'ingresses' | 'strictValidatePathType'>> = {},
+  site: Partial<Omit<GatewayConfigOptions, 'ingresses' | 'services'>> = {},
 ): string {
   const file = join(layout.repoRoot, GATEWAY_INGRESS_FILE);
   if (!existsSync(file)) {
@@ -153,6 +159,7 @@ export function renderGatewayConfig(
   const options: GatewayConfigOptions = {
     paths: gatewayPaths(layout),
     ingresses: readIngresses(file),
+    services: readServices(join(layout.repoRoot, GATEWAY_MANIFEST_DIR)),
     endpoints: stackEndpoints(layout),
     listen: `127.0.0.1:${layout.ports.gateway}`,
     accessLog: join(layout.logDir, 'nginx-access.log'),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ingressesFromYaml } from '../../scripts/stack/ingress-read.js';
 import { type EndpointMap, renderIngressHttp } from '../../scripts/stack/ingress-render.js';
+import { servicesFromYaml } from '../../scripts/stack/ingress-services.js';
 import { stackLayout } from '../../scripts/stack/layout.js';
 import {
   checkedNginxCommand,
@@ -8,7 +9,10 @@ import {
   renderGatewayNginxConfig,
 } from '../../scripts/stack/nginx.js';
 
-/** The Ingresses of the coordination contract (k8s/dev/ingress.k8s.yaml), `/.well-known` made valid. */
+/**
+ * The Ingresses of k8s/dev/ingress.k8s.yaml: `/.well-known` is ImplementationSpecific there, as
+ * strict-validate-path-type refuses it as Prefix (the `.`).
+ */
 const FIXTURE = `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -50,14 +54,34 @@ spec:
             backend: { service: { name: api, port: { number: 8080 } } }
 `;
 
+/** The Services of k8s/dev/auth.k8s.yaml and api.k8s.yaml (one port, 8080, named http). */
+const SERVICES = `
+apiVersion: v1
+kind: Service
+metadata: { name: auth, namespace: shardgate }
+spec:
+  ports: [{ name: http, port: 8080, protocol: TCP, targetPort: http }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: api, namespace: shardgate }
+spec:
+  ports: [{ name: http, port: 8080, protocol: TCP, targetPort: http }]
+`;
+
 const ENDPOINTS: EndpointMap = {
   auth: ['127.0.0.1:4001', '127.0.0.1:4011'],
   api: ['127.0.0.1:4002'],
 };
 
-const render = (yaml: string = FIXTURE, endpoints: EndpointMap = ENDPOINTS) =>
+const render = (
+  yaml: string = FIXTURE,
+  endpoints: EndpointMap = ENDPOINTS,
+  services: string = SERVICES,
+) =>
   renderIngressHttp({
     ingresses: ingressesFromYaml(yaml, 'fixture'),
+    services: servicesFromYaml(services, 'services fixture'),
     endpoints,
     listen: '127.0.0.1:8080',
   });
@@ -192,6 +216,7 @@ describe('renderIngressHttp: external auth', () => {
     const config = renderGatewayNginxConfig({
       paths,
       ingresses: ingressesFromYaml(FIXTURE, 'fixture'),
+      services: servicesFromYaml(SERVICES, 'services fixture'),
       endpoints: ENDPOINTS,
       listen: '127.0.0.1:9630',
       accessLog: `${layout.dir}/access.log`,
@@ -257,11 +282,52 @@ describe('renderIngressHttp: refuses what it cannot render faithfully', () => {
       /namespace other is not the Ingress's namespace shardgate/,
     ],
     [
-      'an auth-url naming a Service without endpoints',
+      'an auth-url with a bare <service>.<namespace> host (nginx ignores resolv.conf search domains)',
+      apiWith({ 'nginx.ingress.kubernetes.io/auth-url': 'http://auth.shardgate:8080/verify' }),
+      /auth-url: host auth\.shardgate is not an in-cluster Service name/,
+    ],
+    [
+      'an auth-url with a <service>.<namespace>.svc host',
+      apiWith({ 'nginx.ingress.kubernetes.io/auth-url': 'http://auth.shardgate.svc:8080/verify' }),
+      /auth-url: host auth\.shardgate\.svc is not an in-cluster Service name/,
+    ],
+    [
+      'an auth-url naming a Service the manifests do not have',
       apiWith({
-        'nginx.ingress.kubernetes.io/auth-url': 'http://nope.shardgate.svc.cluster.local/verify',
+        'nginx.ingress.kubernetes.io/auth-url':
+          'http://nope.shardgate.svc.cluster.local:8080/verify',
       }),
-      /auth-url .*Service "nope" has no local endpoints/,
+      /auth-url: Service "nope" is not in the manifests \(namespace shardgate\); in a cluster every protected request would get 500/,
+    ],
+    [
+      'an auth-url on a port the Service does not expose',
+      apiWith({
+        'nginx.ingress.kubernetes.io/auth-url':
+          'http://auth.shardgate.svc.cluster.local:9464/verify',
+      }),
+      /auth-url: port 9464 is not a port of Service "auth" \(its ports: 8080 \(http\)\)/,
+    ],
+    [
+      'an auth-url without a port (80) when the Service has no port 80',
+      apiWith({
+        'nginx.ingress.kubernetes.io/auth-url': 'http://auth.shardgate.svc.cluster.local/verify',
+      }),
+      /auth-url: port 80 is not a port of Service "auth"/,
+    ],
+    [
+      'a backend Service the manifests do not have',
+      apiWith({}).replace('name: api,', 'name: apis,'),
+      /Ingress "shardgate-api" path \/api: backend Service "apis" is not in the manifests \(namespace shardgate\); in a cluster the path would answer 503/,
+    ],
+    [
+      'a backend port.number the Service does not have',
+      apiWith({}).replace('number: 8080', 'number: 80'),
+      /Ingress "shardgate-api" path \/api: backend port\.number 80 is not a port of Service "api" \(its ports: 8080 \(http\)\); in a cluster the path would answer 503/,
+    ],
+    [
+      'a backend port.name the Service does not have',
+      apiWith({}).replace('number: 8080', 'name: web'),
+      /path \/api: backend port\.name web is not a port of Service "api"/,
     ],
     [
       'an invalid response header name',
@@ -307,22 +373,40 @@ describe('renderIngressHttp: refuses what it cannot render faithfully', () => {
     );
   });
 
+  it('throws on an auth-url Service that has no endpoints', () => {
+    expect(() =>
+      render(apiWith({ 'nginx.ingress.kubernetes.io/auth-url': AUTH_URL }), {
+        api: ['127.0.0.1:4002'],
+      }),
+    ).toThrow(
+      /Ingress "shardgate-api" auth-url http:\/\/auth\.shardgate\.svc\.cluster\.local:8080\/verify: Service "auth" has no local endpoints/,
+    );
+  });
+
+  it('accepts a backend that names its Service port, and an auth-url on port 80 of a Service', () => {
+    const services = `${SERVICES}---
+apiVersion: v1
+kind: Service
+metadata: { name: verifier, namespace: shardgate }
+spec:
+  ports: [{ name: http, port: 80 }, { name: metrics, port: 9464 }]
+`;
+    const yaml = apiWith({
+      'nginx.ingress.kubernetes.io/auth-url': 'http://verifier.shardgate.svc.cluster.local/verify',
+    }).replace('number: 8080', 'name: http');
+    const conf = render(yaml, { ...ENDPOINTS, verifier: ['127.0.0.1:4003'] }, services);
+    expect(block(conf, 'location /api/')).toContain('proxy_pass http://shardgate-api-http;');
+    expect(block(conf, 'location = /_external-auth-L2FwaS8-Prefix')).toContain(
+      'set $target "http://shardgate-verifier-80/verify";',
+    );
+    expect(block(conf, '  upstream shardgate-verifier-80')).toContain(
+      'server 127.0.0.1:4003 max_fails=0;',
+    );
+  });
+
   it('throws on two Ingresses claiming the same location', () => {
     expect(() =>
       render(`${apiWith({})}---${apiWith({}).replace('shardgate-api', 'other')}`),
     ).toThrow(/both claim location \/api\//);
-  });
-
-  it('renders /.well-known with pathType Prefix only when strict-validate-path-type is off', () => {
-    const yaml = FIXTURE.replace('pathType: ImplementationSpecific', 'pathType: Prefix');
-    expect(() => render(yaml)).toThrow(/cannot be used with pathType Prefix/);
-    const conf = renderIngressHttp({
-      ingresses: ingressesFromYaml(yaml, 'fixture'),
-      endpoints: ENDPOINTS,
-      listen: '127.0.0.1:8080',
-      strictValidatePathType: false,
-    });
-    expect(conf).toContain('location /.well-known/ {');
-    expect(conf).toContain('location = /.well-known {');
   });
 });

@@ -1,11 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT, stackLayout } from '../../scripts/stack/layout.js';
+import { stackLayout } from '../../scripts/stack/layout.js';
 import { checkedNginxCommand, nginxPaths, renderGatewayConfig } from '../../scripts/stack/nginx.js';
-import { eventually, freePort } from '../support/wait.js';
+import { type ServiceName, serviceEntry, serviceEnv } from '../../scripts/stack/services.js';
+import { stackSecrets } from '../../scripts/stack/state.js';
+import { testStackLayout } from '../e2e/support/stack-settings.js';
+import { eventually } from '../support/wait.js';
 
 /**
  * Issue 6, acceptance 5: a rolling restart of the auth service and then of the API service under
@@ -15,9 +19,60 @@ import { eventually, freePort } from '../support/wait.js';
  * each service and an nginx whose upstreams list both generations' endpoints, as a Service lists
  * the endpoints of its pods. A restart starts the new process, waits for its /readyz, then sends
  * SIGTERM to the old one, which drains (see services/shared/src/run-service.ts).
+ *
+ * services/auth/test/support/processes.ts (startAuthProcess) is not used: it picks its ports as
+ * it starts, while nginx must list the new generation's endpoints before it exists, and it fixes
+ * the drain delay at 100 ms, shorter than the one this test runs with.
  */
 const stack = inject('stack');
 const DRAIN_MS = 1_000;
+
+/** The lowest port the kernel hands out for port 0 and for outgoing connections. */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+  } catch {
+    return 32768; // not Linux: IANA's dynamic range, macOS's and Windows', starts higher (49152)
+  }
+}
+
+/**
+ * A port for one of this file's listeners that nothing else in the test run can take before we
+ * bind it. The ports are chosen at the start, but the new generations bind theirs seconds later
+ * and nginx lists them from the start (reloading it mid-test to learn a new port would close
+ * client connections and fail requests of its own). freePort() cannot promise that: it takes a
+ * port from the kernel's ephemeral range, where the other test files running in parallel get
+ * theirs (listen on port 0) and every outgoing connection gets its local port, so the port may be
+ * gone by the time it is bound. Below that range a port is only ever taken by a process asking
+ * for that very number: we draw there at random, clear of the stacks' fixed ports (4001-9465 plus
+ * offsets), and check that it is free now. (Holding it with a listener until the process starts
+ * is no good: nginx would connect to that listener, which never answers.)
+ */
+async function reservePort(taken: ReadonlySet<number>): Promise<number> {
+  const low = 20_000;
+  const high = Math.min(ephemeralLow(), 32_768);
+  if (high - low < 1_000) {
+    throw new Error(`the ephemeral port range starts at ${high}: no room below it for this test`);
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port found between ${low} and ${high} in 50 draws`);
+}
+
+/** `count` distinct ports from {@link reservePort}. */
+async function reservePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await reservePort(ports));
+  return [...ports];
+}
 
 interface ServiceProcess {
   readonly url: string;
@@ -29,41 +84,27 @@ interface ServiceProcess {
 
 const started: ChildProcess[] = [];
 
-function serviceEnv(service: 'auth' | 'api', port: number, metricsPort: number) {
-  const common = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    METRICS_PORT: String(metricsPort),
+/**
+ * Starts the built service as the stack does (`serviceEnv`: the test stack's databases, Redis,
+ * keys and issuer) on the given ports, with this test's drain delay, and waits for its /readyz.
+ */
+async function startService(
+  service: ServiceName,
+  ports: { readonly http: number; readonly metrics: number },
+): Promise<ServiceProcess> {
+  const { layout } = testStackLayout();
+  const env = {
+    ...serviceEnv(layout, stackSecrets(layout), service),
+    PORT: String(ports.http),
+    METRICS_PORT: String(ports.metrics),
     LOG_LEVEL: 'warn',
     SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_MS),
-    REDIS_URL: stack.redisUrl,
-    AUTH_ISSUER: stack.gatewayUrl,
+    // the load logs in again and again: keep each login cheap
+    ...(service === 'auth' ? { BCRYPT_COST: '4' } : {}),
   };
-  return service === 'auth'
-    ? {
-        ...common,
-        DATABASE_URL: stack.pg.auth.primary,
-        DATABASE_REPLICA_URLS: stack.pg.auth.replica,
-        AUTH_KEYS_DIR: join(stack.dir, 'keys'),
-        BCRYPT_COST: '4',
-      }
-    : {
-        ...common,
-        SHARD_0_PRIMARY_URL: stack.pg.shard0.primary,
-        SHARD_0_REPLICA_URLS: stack.pg.shard0.replica,
-        SHARD_1_PRIMARY_URL: stack.pg.shard1.primary,
-        SHARD_1_REPLICA_URLS: stack.pg.shard1.replica,
-        AUTH_JWKS_URL: `${stack.authUrl}/.well-known/jwks.json`,
-      };
-}
-
-/** Starts `node services/<service>/dist/main.js` on `port` and waits for its /readyz. */
-async function startService(service: 'auth' | 'api', port: number): Promise<ServiceProcess> {
   let output = '';
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'services', service, 'dist', 'main.js')], {
-    env: serviceEnv(service, port, await freePort()),
+  const child = spawn(process.execPath, [serviceEntry(layout, service)], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(child);
@@ -73,11 +114,11 @@ async function startService(service: 'auth' | 'api', port: number): Promise<Serv
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${ports.http}`;
   await eventually(
     async () => (await fetch(`${url}/readyz`)).status === 200,
     30_000,
-    `${service} on ${port} to be ready: ${output}`,
+    `${service} on ${ports.http} to be ready: ${output}`,
   );
   return { url, output: () => output, exited, child };
 }
@@ -94,26 +135,37 @@ interface Call {
 
 describe('rolling restarts behind the Ingress-rendered gateway', () => {
   afterAll(async () => {
-    for (const child of started) {
-      if (child.exitCode === null && child.signalCode === null) {
+    // all at once, and forcefully after a while: a child still running when the worker ends is
+    // orphaned (an nginx left listening was seen after a failed run)
+    await Promise.all(
+      started.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
         const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill(child.spawnargs[0] === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+        const nginx = child.spawnargs[0] === 'nginx';
+        child.kill(nginx ? 'SIGQUIT' : 'SIGTERM');
+        const quit = await Promise.race([gone.then(() => true), sleep(10_000).then(() => false)]);
+        // nginx's fast shutdown still stops its workers; a service gets no second chance
+        if (!quit) child.kill(nginx ? 'SIGTERM' : 'SIGKILL');
         await gone;
-      }
-    }
+      }),
+    );
   });
 
   it('fails no request while auth, then the API, is replaced under load', async () => {
-    const [authOldPort, authNewPort, apiOldPort, apiNewPort, gatewayPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    // every port of the test, chosen now where no one else takes them (see reservePort)
+    const reserved = await reservePorts(9);
+    const next = () => reserved.pop() as number;
+    const pair = () => ({ http: next(), metrics: next() });
+    const ports = {
+      authOld: pair(),
+      authNew: pair(),
+      apiOld: pair(),
+      apiNew: pair(),
+      gateway: next(),
+    };
     const [authOld, apiOld] = await Promise.all([
-      startService('auth', authOldPort),
-      startService('api', apiOldPort),
+      startService('auth', ports.authOld),
+      startService('api', ports.apiOld),
     ]);
 
     // the gateway, rendered from k8s/dev/ingress.k8s.yaml like the stack's, lists both endpoints
@@ -124,17 +176,17 @@ describe('rolling restarts behind the Ingress-rendered gateway', () => {
     const config = renderGatewayConfig(layout, {
       paths,
       endpoints: {
-        auth: [`127.0.0.1:${authOldPort}`, `127.0.0.1:${authNewPort}`],
-        api: [`127.0.0.1:${apiOldPort}`, `127.0.0.1:${apiNewPort}`],
+        auth: [`127.0.0.1:${ports.authOld.http}`, `127.0.0.1:${ports.authNew.http}`],
+        api: [`127.0.0.1:${ports.apiOld.http}`, `127.0.0.1:${ports.apiNew.http}`],
       },
-      listen: `127.0.0.1:${gatewayPort}`,
+      listen: `127.0.0.1:${ports.gateway}`,
       accessLog: join(dir, 'access.log'),
       comment: 'Written by tests/stack/rolling-restart.test.ts',
     });
     const [command, args] = await checkedNginxCommand(layout, paths, config);
     const nginx = spawn(command, args, { stdio: 'ignore' });
     started.push(nginx);
-    const gateway = `http://127.0.0.1:${gatewayPort}`;
+    const gateway = `http://127.0.0.1:${ports.gateway}`;
     await eventually(
       async () => (await fetch(`${gateway}/`)).status === 404,
       10_000,
@@ -221,12 +273,12 @@ describe('rolling restarts behind the Ingress-rendered gateway', () => {
 
     await sleep(1_500);
     // auth: the new process joins, becomes ready, the old one drains and exits
-    const authNew = await startService('auth', authNewPort);
+    const authNew = await startService('auth', ports.authNew);
     authOld.child.kill('SIGTERM');
     expect(await authOld.exited, authOld.output()).toBe(0);
     await sleep(1_500);
     // then the API
-    const apiNew = await startService('api', apiNewPort);
+    const apiNew = await startService('api', ports.apiNew);
     apiOld.child.kill('SIGTERM');
     expect(await apiOld.exited, apiOld.output()).toBe(0);
     await sleep(1_500);

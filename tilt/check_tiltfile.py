@@ -17,7 +17,9 @@ needed). Prints one JSON object:
   error       set when running the file failed (fail(), a bad key, ...)
 
 Running the file is a dry run against stand-ins of Tilt's built-ins, which record their arguments:
-it proves the control flow, names and paths, not what Tilt or Kubernetes would do with them.
+it proves the control flow, names and paths, not what Tilt or Kubernetes would do with them. Each
+stand-in takes exactly the parameters of the real built-in (tilt/tilt_api.py), so a misspelled
+keyword such as `resource_dep=` makes the run fail, as it would make `tilt up` fail.
 """
 
 import ast
@@ -28,6 +30,9 @@ import os
 import re
 import shlex
 import sys
+
+sys.dont_write_bytecode = True  # no tilt/__pycache__ in the work tree
+from tilt_api import bind  # noqa: E402  (tilt/tilt_api.py, next to this file)
 
 # Built-ins whose arguments name files, and which arguments do.
 PATH_FUNCTIONS = {
@@ -195,74 +200,73 @@ def run_tiltfile(path, source, manifests, context, config_args):
             raise TiltfileFailed('no parsed documents given for %s' % path_or_blob)
         return copy.deepcopy(manifests[path_or_blob])
 
-    def read_file(p, default=None):
-        note('read_file', p)
-        record('read_file', [p], {})
-        with open(os.path.join(base, p)) as f:
-            return Blob(f.read(), path=p)
+    def stand_in(fn, behaviour=None):
+        """A built-in that takes exactly Tilt's parameters (tilt_api.SIGNATURES) and records them."""
+        def call(*args, **kwargs):
+            bound = bind(fn, args, kwargs)
+            return behaviour(bound) if behaviour else record(fn, [], bound)
+        return call
 
-    def decode_yaml_stream(blob):
-        return objects_of(blob)
+    def read_file(a):
+        note('read_file', a['file_path'])
+        record('read_file', [a['file_path']], {})
+        with open(os.path.join(base, a['file_path'])) as f:
+            return Blob(f.read(), path=a['file_path'])
 
-    def encode_yaml_stream(objects):
-        return Blob('', objects=copy.deepcopy(objects))
-
-    def k8s_yaml(yaml, allow_duplicates=False):
-        items = yaml if isinstance(yaml, list) else [yaml]
-        for item in items:
+    def k8s_yaml(a):
+        yaml = a['yaml']
+        for item in yaml if isinstance(yaml, list) else [yaml]:
             if isinstance(item, str):
                 note('k8s_yaml', item)
             applied.extend(objects_of(item))
         record('k8s_yaml', [jsonable(yaml)], {})
 
-    def watch_file(p):
-        note('watch_file', p)
-        record('watch_file', [p], {})
+    def watch_file(a):
+        note('watch_file', a['file_path'])
+        record('watch_file', [a['file_path']], {})
 
-    def local_resource(name, cmd='', deps=None, **kwargs):
-        note('local_resource', deps or [])
-        for c in [cmd, kwargs.get('serve_cmd', '')]:
+    def live_update_paths(a):
+        for step in a.get('live_update', []):
+            if step[0] in ('sync', 'fall_back_on'):
+                note(step[0], step[1])
+
+    def local_resource(a):
+        a.setdefault('cmd', '')
+        a['deps'] = a.get('deps') or []
+        note('local_resource', a['deps'])
+        for c in [a['cmd'], a.get('serve_cmd', '')]:
             note('local_resource', command_paths(c) if isinstance(c, str) else [])
-        kwargs.update({'name': name, 'cmd': cmd, 'deps': deps or []})
-        record('local_resource', [], kwargs)
+        record('local_resource', [], a)
 
-    def custom_build(ref, command, deps, **kwargs):
-        note('custom_build', deps)
-        note('custom_build', command_paths(command))
-        for step in kwargs.get('live_update', []):
-            if step[0] in ('sync', 'fall_back_on'):
-                note(step[0], step[1])
-        kwargs.update({'ref': ref, 'command': command, 'deps': deps})
-        record('custom_build', [], kwargs)
+    def custom_build(a):
+        note('custom_build', a['deps'])
+        note('custom_build', command_paths(a['command']))
+        live_update_paths(a)
+        record('custom_build', [], a)
 
-    def docker_build(ref, context, **kwargs):
-        note('docker_build', context)
-        if 'dockerfile' in kwargs:
-            note('docker_build', kwargs['dockerfile'])
-        for step in kwargs.get('live_update', []):
-            if step[0] in ('sync', 'fall_back_on'):
-                note(step[0], step[1])
-        kwargs.update({'ref': ref, 'context': context})
-        record('docker_build', [], kwargs)
+    def docker_build(a):
+        note('docker_build', a['context'])
+        if 'dockerfile' in a:
+            note('docker_build', a['dockerfile'])
+        live_update_paths(a)
+        record('docker_build', [], a)
 
-    def k8s_resource(workload='', **kwargs):
-        kwargs['workload'] = workload
-        record('k8s_resource', [], kwargs)
+    def k8s_resource(a):
+        a.setdefault('workload', '')
+        record('k8s_resource', [], a)
 
-    def fail(msg):
-        raise TiltfileFailed(msg)
-
-    def include(p):
-        note('include', p)
+    def fail(a):
+        raise TiltfileFailed(a['msg'])
 
     def load(p, *symbols):
         if not p.startswith('ext://'):
             note('load', p)
 
     stubs = {
-        'version_settings': lambda **kw: record('version_settings', [], kw),
-        'allow_k8s_contexts': lambda contexts: record('allow_k8s_contexts', [contexts], {}),
-        'k8s_context': lambda: context,
+        'version_settings': stand_in('version_settings'),
+        'allow_k8s_contexts': stand_in(
+            'allow_k8s_contexts', lambda a: record('allow_k8s_contexts', [a['contexts']], {})),
+        'k8s_context': stand_in('k8s_context', lambda a: context),
         'config': Config(config_args),
         'shlex': Struct(quote=shlex.quote),
         'os': Struct(
@@ -270,26 +274,29 @@ def run_tiltfile(path, source, manifests, context, config_args):
             path=Struct(exists=lambda p: os.path.exists(os.path.join(base, p)),
                         basename=os.path.basename, join=os.path.join, dirname=os.path.dirname),
         ),
-        'read_file': read_file,
-        'decode_yaml_stream': decode_yaml_stream,
-        'encode_yaml_stream': encode_yaml_stream,
-        'k8s_yaml': k8s_yaml,
-        'watch_file': watch_file,
-        'local_resource': local_resource,
-        'custom_build': custom_build,
-        'docker_build': docker_build,
-        'k8s_resource': k8s_resource,
-        'sync': lambda src, dest: ('sync', src, dest),
-        'fall_back_on': lambda files: ('fall_back_on', files if isinstance(files, list) else [files]),
-        'run': lambda cmd, trigger=None, echo_off=False: ('run', cmd, trigger),
-        'port_forward': lambda local_port, container_port=None, name=None, link_path=None, host=None: {
-            'local_port': local_port, 'container_port': container_port, 'name': name},
-        'link': lambda url, name='': {'url': url, 'name': name},
-        'local': lambda command, **kw: Blob(''),
+        'read_file': stand_in('read_file', read_file),
+        'decode_yaml_stream': stand_in('decode_yaml_stream', lambda a: objects_of(a['yaml'])),
+        'encode_yaml_stream': stand_in(
+            'encode_yaml_stream', lambda a: Blob('', objects=copy.deepcopy(a['objs']))),
+        'k8s_yaml': stand_in('k8s_yaml', k8s_yaml),
+        'watch_file': stand_in('watch_file', watch_file),
+        'local_resource': stand_in('local_resource', local_resource),
+        'custom_build': stand_in('custom_build', custom_build),
+        'docker_build': stand_in('docker_build', docker_build),
+        'k8s_resource': stand_in('k8s_resource', k8s_resource),
+        'sync': stand_in('sync', lambda a: ('sync', a['local_path'], a['remote_path'])),
+        'fall_back_on': stand_in('fall_back_on', lambda a: (
+            'fall_back_on', a['files'] if isinstance(a['files'], list) else [a['files']])),
+        'run': stand_in('run', lambda a: ('run', a['cmd'], a.get('trigger'))),
+        'port_forward': stand_in('port_forward', lambda a: {
+            'local_port': a['local_port'], 'container_port': a.get('container_port'),
+            'name': a.get('name')}),
+        'link': stand_in('link', lambda a: {'url': a['url'], 'name': a.get('name', '')}),
+        'local': stand_in('local', lambda a: Blob('')),
         'blob': lambda text: Blob(text),
-        'update_settings': lambda **kw: record('update_settings', [], kw),
-        'fail': fail,
-        'include': include,
+        'update_settings': stand_in('update_settings'),
+        'fail': stand_in('fail', fail),
+        'include': stand_in('include', lambda a: note('include', a['path'])),
         'load': load,
         'TRIGGER_MODE_AUTO': 'auto',
         'TRIGGER_MODE_MANUAL': 'manual',

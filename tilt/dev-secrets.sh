@@ -12,6 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# No value is ever a command-line argument (any user of the machine can read those in `ps`): each
+# one is written to a file in a private folder (mode 700, files 600), handed to kubectl with
+# --from-file and removed, the folder with it when the script exits.
+umask 077
+secret_dir="$(mktemp -d)"
+chmod 700 "$secret_dir"
+trap 'rm -rf "$secret_dir"' EXIT
+
 NAMESPACE=shardgate
 CLUSTER_DOMAIN="${NAMESPACE}.svc.cluster.local"
 
@@ -55,7 +63,8 @@ secret_value() {
   printf '%s' "$encoded" | base64 -d
 }
 
-# create_secret NAME ARGS...: `kubectl create secret generic` arguments (--from-literal, --from-file).
+# create_secret NAME KEY VALUE [KEY VALUE ...]: a generic Secret with those keys, unless one exists.
+# Shell functions and builtins (printf) start no process, so the values stay off command lines.
 create_secret() {
   local name="$1"
   shift
@@ -63,8 +72,16 @@ create_secret() {
     echo "dev-secrets: $name exists, kept"
     return 0
   fi
-  kube -n "$NAMESPACE" create secret generic "$name" "$@" --dry-run=client -o yaml |
+  local dir="$secret_dir/$name" args=()
+  mkdir -m 700 "$dir"
+  while [ $# -gt 0 ]; do
+    printf '%s' "$2" >"$dir/$1"
+    args+=(--from-file="$1=$dir/$1")
+    shift 2
+  done
+  kube -n "$NAMESPACE" create secret generic "$name" "${args[@]}" --dry-run=client -o yaml |
     kube apply -f - >/dev/null
+  rm -rf "$dir"
   echo "dev-secrets: $name created"
 }
 
@@ -83,11 +100,11 @@ fi
 # 1. Passwords of the Postgres clusters and of Redis (keys per charts/postgres-shard and charts/redis).
 for cluster in auth "${shards[@]}"; do
   create_secret "postgres-${cluster}-credentials" \
-    --from-literal=postgres-password="$(random_hex)" \
-    --from-literal=replication-password="$(random_hex)" \
-    --from-literal=app-password="$(random_hex)"
+    postgres-password "$(random_hex)" \
+    replication-password "$(random_hex)" \
+    app-password "$(random_hex)"
 done
-create_secret redis-credentials --from-literal=redis-password="$(random_hex)"
+create_secret redis-credentials redis-password "$(random_hex)"
 
 # 2. The services' connection URLs, from the passwords actually stored in step 1.
 pg_url() { # pg_url CLUSTER SUFFIX(rw|ro)
@@ -96,8 +113,8 @@ pg_url() { # pg_url CLUSTER SUFFIX(rw|ro)
 }
 if ! secret_exists auth-database; then
   create_secret auth-database \
-    --from-literal=DATABASE_URL="$(pg_url auth rw)" \
-    --from-literal=DATABASE_REPLICA_URLS="$(pg_url auth ro)"
+    DATABASE_URL "$(pg_url auth rw)" \
+    DATABASE_REPLICA_URLS "$(pg_url auth ro)"
 else
   echo "dev-secrets: auth-database exists, kept"
 fi
@@ -106,8 +123,8 @@ if ! secret_exists api-database; then
   # A shard added later needs the Secret made again: delete api-database and run this script.
   shard_urls=()
   for shard in "${shards[@]}"; do
-    shard_urls+=(--from-literal="SHARD_${shard#shard}_PRIMARY_URL=$(pg_url "$shard" rw)")
-    shard_urls+=(--from-literal="SHARD_${shard#shard}_REPLICA_URLS=$(pg_url "$shard" ro)")
+    shard_urls+=("SHARD_${shard#shard}_PRIMARY_URL" "$(pg_url "$shard" rw)")
+    shard_urls+=("SHARD_${shard#shard}_REPLICA_URLS" "$(pg_url "$shard" ro)")
   done
   create_secret api-database "${shard_urls[@]}"
 else
@@ -115,7 +132,7 @@ else
 fi
 for service in auth api; do
   if ! secret_exists "${service}-redis"; then
-    create_secret "${service}-redis" --from-literal=REDIS_URL="$(
+    create_secret "${service}-redis" REDIS_URL "$(
       printf 'redis://:%s@redis.%s:6379/0' "$(secret_value redis-credentials redis-password)" \
         "$CLUSTER_DOMAIN"
     )"
@@ -126,18 +143,19 @@ done
 
 # 3. The auth service's signing key: a private Ed25519 JWK in `<kid>.jwk.json` (docs/operations.md).
 if ! secret_exists auth-signing-keys; then
-  key_dir="$(mktemp -d)"
-  trap 'rm -rf "$key_dir"' EXIT
+  # node writes the key to a file of the private folder; only its kid comes back on stdout.
   kid="$(node -e "
     const { generateKeyPairSync, randomBytes } = require('node:crypto');
     const { writeFileSync } = require('node:fs');
     const kid = 'ed25519-' + new Date().toISOString().slice(0, 10) + '-' + randomBytes(4).toString('hex');
     const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-    writeFileSync(process.argv[1] + '/' + kid + '.jwk.json',
+    writeFileSync(process.argv[1] + '/signing.jwk.json',
       JSON.stringify({ ...jwk, kid, alg: 'EdDSA', use: 'sig' }), { mode: 0o600 });
     process.stdout.write(kid);
-  " "$key_dir")"
-  create_secret auth-signing-keys --from-file="${kid}.jwk.json=${key_dir}/${kid}.jwk.json"
+  " "$secret_dir")"
+  jwk="$(<"$secret_dir/signing.jwk.json")"
+  rm -f "$secret_dir/signing.jwk.json"
+  create_secret auth-signing-keys "${kid}.jwk.json" "$jwk"
 else
   echo "dev-secrets: auth-signing-keys exists, kept"
 fi

@@ -1,8 +1,10 @@
 /**
- * Reading and linting the synthesized manifests of k8s/<env>/: schema validation with
- * kubernetes-models, Pod Security "restricted" checks, ingress-nginx's own annotation validation
- * rules, and a small NetworkPolicy evaluator. Every checker returns a list of problems (empty when
- * fine) so tests can also prove that it rejects bad input.
+ * Reading the synthesized manifests of k8s/<env>/ and validating every object against the
+ * Kubernetes schemas with kubernetes-models. The other checks live next to this file, one topic
+ * each: k8s-pod-security.ts (Pod Security "restricted", resources, images), k8s-ingress-nginx.ts
+ * (ingress-nginx's annotation validation rules) and k8s-network-policy.ts (a NetworkPolicy
+ * evaluator). Every checker returns a list of problems (empty when fine) so tests can also prove
+ * that it rejects bad input.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,7 +97,8 @@ export function schemaProblems(object: K8sObject): string[] {
   }
 }
 
-interface SecurityContext {
+/** The security context fields the checks read (pod or container level). */
+export interface SecurityContext {
   runAsNonRoot?: boolean;
   runAsUser?: number;
   allowPrivilegeEscalation?: boolean;
@@ -141,318 +144,29 @@ export function podLabelsOf(object: K8sObject): Record<string, string> {
   return (object.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
 }
 
-const ALLOWED_VOLUME_TYPES = new Set([
-  'name',
-  'configMap',
-  'csi',
-  'downwardAPI',
-  'emptyDir',
-  'ephemeral',
-  'persistentVolumeClaim',
-  'projected',
-  'secret',
-]);
+/** The object of `kind` named `name`; throws when there is none. */
+export function findObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind}/${name} not found`);
+  return found;
+}
 
 /**
- * Pod Security Standards "restricted" (Kubernetes v1.30+): no host namespaces, only the volume
- * types it allows, and on every container (each checked with the pod-level fallback the admission
- * controller applies) runAsNonRoot, a non-zero runAsUser, allowPrivilegeEscalation false,
- * capabilities dropping ALL (adding at most NET_BIND_SERVICE), a RuntimeDefault or Localhost
- * seccomp profile. We also require the pod-level settings themselves and a read-only root
- * filesystem on every container.
+ * The one object of `kind` whose `app.kubernetes.io/name` label is `name`: how a migration Job is
+ * found, since its own name carries a hash of its spec (`auth-migrations-<hash>`).
  */
-export function restrictedProblems(where: string, pod: PodSpec): string[] {
-  const problems: string[] = [];
-  const podSc = pod.securityContext ?? {};
-  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) problems.push(`${where}: host namespaces`);
-  if (podSc.runAsNonRoot !== true) problems.push(`${where}: pod runAsNonRoot is not true`);
-  if (podSc.seccompProfile?.type !== 'RuntimeDefault') {
-    problems.push(`${where}: pod seccompProfile is not RuntimeDefault`);
-  }
-  if (podSc.runAsUser === 0) problems.push(`${where}: pod runAsUser 0`);
-  for (const volume of pod.volumes ?? []) {
-    for (const key of Object.keys(volume)) {
-      if (!ALLOWED_VOLUME_TYPES.has(key)) problems.push(`${where}: volume type ${key}`);
-    }
-  }
-  const containers = [...(pod.initContainers ?? []), ...pod.containers];
-  if (containers.length === 0) problems.push(`${where}: no containers`);
-  for (const c of containers) {
-    const at = `${where} container ${c.name}`;
-    const sc = c.securityContext;
-    if (!sc) {
-      problems.push(`${at}: no securityContext`);
-      continue;
-    }
-    if (sc.runAsNonRoot !== true) problems.push(`${at}: runAsNonRoot is not true`);
-    if ((sc.runAsUser ?? podSc.runAsUser) === 0) problems.push(`${at}: runAsUser 0`);
-    if (sc.privileged) problems.push(`${at}: privileged`);
-    if (sc.allowPrivilegeEscalation !== false) problems.push(`${at}: allowPrivilegeEscalation`);
-    if (sc.readOnlyRootFilesystem !== true) problems.push(`${at}: root filesystem is writable`);
-    if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push(`${at}: does not drop ALL`);
-    const added = (sc.capabilities?.add ?? []).filter((cap) => cap !== 'NET_BIND_SERVICE');
-    if (added.length > 0) problems.push(`${at}: adds capabilities ${added.join(',')}`);
-    if (sc.seccompProfile?.type !== 'RuntimeDefault') {
-      problems.push(`${at}: seccompProfile is not RuntimeDefault`);
-    }
-  }
-  return problems;
-}
-
-/** Every container must request and limit both cpu and memory. */
-export function resourceProblems(where: string, pod: PodSpec): string[] {
-  const problems: string[] = [];
-  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
-    for (const kind of ['requests', 'limits'] as const) {
-      const keys = Object.keys(c.resources?.[kind] ?? {}).sort();
-      if (keys.join(',') !== 'cpu,memory') {
-        problems.push(`${where} container ${c.name}: resources.${kind} is {${keys.join(',')}}`);
-      }
-    }
-  }
-  return problems;
-}
-
-/** An image must carry an explicit tag (or digest) that is not `latest`. */
-export function imageProblems(image: string | undefined): string[] {
-  if (!image) return ['no image'];
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return [];
-  // The tag is after the last colon that comes after the last slash (a registry port is not one).
-  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-  const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.lastIndexOf(':') + 1) : '';
-  if (tag === '') return [`${image}: no tag`];
-  if (tag === 'latest') return [`${image}: tag latest`];
-  return [];
-}
-
-// ---------------------------------------------------------------------------------------------
-// ingress-nginx annotation validation, mirrored from the controller's source
-// (internal/ingress/annotations/parser/validators.go and .../authreq/main.go, controller v1.9+):
-// values are checked after removing spaces where the controller does, and an invalid value makes
-// the controller reject the annotation (for external auth: serve the location unauthenticated or
-// not at all), so the manifests must never carry one.
-
-const alphaNumericChars = String.raw`\-\._~a-zA-Z0-9/:`;
-const urlEnabledChars = ':?&=';
-/** parser.URLWithNginxVariableRegex. */
-export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}$]*$`);
-/** parser.URLIsValidRegex. */
-export const URL_IS_VALID = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}]*$`);
-/** parser.HeadersVariable. */
-export const HEADERS_VARIABLE = /^[A-Za-z0-9_, -]*$/;
-/** authreq headerRegexp (each name of auth-response-headers). */
-export const HEADER_NAME = /^[a-zA-Z\d\-_]+$/;
-/** parser.ExtendedCharsRegex. */
-export const EXTENDED_CHARS = new RegExp(`^[/${alphaNumericChars}, ]*$`);
-/** parser.NGINXVariable. */
-export const NGINX_VARIABLE = /^[A-Za-z0-9\-_${}]*$/;
-/** parser.SizeRegex. */
-export const SIZE = /^\d+[bkmgBKMG]?$/;
-
-/**
- * `auth-url`: the character whitelist (after removing spaces), then parser.StringToURL: a scheme,
- * a host, no `..` in the host. We are stricter than the controller in one way: no `$` (nginx
- * variables), since our URL is a fixed Service address.
- */
-export function authUrlProblems(value: string): string[] {
-  const problems: string[] = [];
-  const compact = value.replaceAll(' ', '');
-  if (!URL_WITH_NGINX_VARIABLE.test(compact)) {
-    problems.push(`auth-url ${value}: characters outside ingress-nginx's URL whitelist`);
-  }
-  if (compact.includes('$')) problems.push(`auth-url ${value}: contains an nginx variable`);
-  const parts = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(value);
-  if (!parts) problems.push(`auth-url ${value}: no scheme or host`);
-  else if (parts[2] === '') problems.push(`auth-url ${value}: empty host`);
-  else if (parts[2]?.includes('..')) problems.push(`auth-url ${value}: invalid host`);
-  return problems;
-}
-
-/** `auth-response-headers`: the list whitelist, then every name against the header pattern. */
-export function authResponseHeadersProblems(value: string): string[] {
-  const problems: string[] = [];
-  if (!HEADERS_VARIABLE.test(value.replaceAll(' ', ''))) {
-    problems.push(`auth-response-headers ${value}: characters outside the whitelist`);
-  }
-  for (const name of value.split(',').map((h) => h.trim())) {
-    if (name.length > 0 && !HEADER_NAME.test(name)) {
-      problems.push(`auth-response-headers: invalid header name "${name}"`);
-    }
-  }
-  return problems;
-}
-
-/** authreq ValidCacheDuration: `[code ...] time [time ...]`, codes never after a time. */
-function validCacheDuration(duration: string): boolean {
-  let seenDuration = false;
-  for (const element of duration.split(' ')) {
-    if (element.length === 0) continue;
-    if (/^\d{3}$/.test(element)) {
-      if (seenDuration) return false;
-      continue;
-    }
-    if (/^\d+(ms|s|m|h|d|w|M|y)$/.test(element)) seenDuration = true;
-  }
-  return seenDuration;
-}
-
-/** `auth-cache-duration`: comma list of `[codes] time` entries. */
-export function authCacheDurationProblems(value: string): string[] {
-  if (!EXTENDED_CHARS.test(value)) return [`auth-cache-duration ${value}: characters`];
-  return value
-    .split(',')
-    .map((d) => d.trim())
-    .filter((d) => d.length > 0 && !validCacheDuration(d))
-    .map((d) => `auth-cache-duration: invalid entry "${d}"`);
-}
-
-const AUTH_METHODS = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-];
-
-const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
-
-/** Validators of the nginx annotations we accept at all; any other one is a problem. */
-const ANNOTATION_VALIDATORS: Readonly<Record<string, (value: string) => string[]>> = {
-  'auth-url': authUrlProblems,
-  'auth-response-headers': authResponseHeadersProblems,
-  'auth-cache-duration': authCacheDurationProblems,
-  'auth-cache-key': (v) =>
-    NGINX_VARIABLE.test(v.replaceAll(' ', '')) ? [] : [`auth-cache-key ${v}: characters`],
-  'auth-method': (v) => (AUTH_METHODS.includes(v.trim()) ? [] : [`auth-method ${v}: not a method`]),
-  'auth-request-redirect': (v) =>
-    URL_IS_VALID.test(v.replaceAll(' ', '')) ? [] : [`auth-request-redirect ${v}: characters`],
-  'auth-always-set-cookie': (v) =>
-    ['true', 'false'].includes(v) ? [] : [`auth-always-set-cookie ${v}: not a boolean`],
-  'proxy-body-size': (v) => (SIZE.test(v) ? [] : [`proxy-body-size ${v}: not a size`]),
-};
-
-/**
- * Lints the `nginx.ingress.kubernetes.io/*` annotations of one Ingress: no snippet annotation
- * (refused by default, "Critical" risk), only annotations we know how to validate, and each value
- * valid under the controller's rules.
- */
-export function nginxAnnotationProblems(annotations: Record<string, string> = {}): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(annotations)) {
-    if (key.endsWith('-snippet')) {
-      problems.push(`${key}: snippet annotations are forbidden`);
-      continue;
-    }
-    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
-    const validator = ANNOTATION_VALIDATORS[key.slice(ANNOTATION_PREFIX.length)];
-    if (!validator) problems.push(`${key}: not an annotation this project allows`);
-    else problems.push(...validator(value));
-  }
-  return problems;
-}
-
-// ---------------------------------------------------------------------------------------------
-// NetworkPolicy evaluation (ingress only), enough for the selectors the app writes.
-
-/** A Kubernetes label selector. */
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-/** True when `labels` satisfy `selector` (an empty selector matches everything). */
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return false;
-  }
-  for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
-    const has = key in labels;
-    const value = labels[key];
-    const ok =
-      operator === 'In'
-        ? has && values.includes(value as string)
-        : operator === 'NotIn'
-          ? !has || !values.includes(value as string)
-          : operator === 'Exists'
-            ? has
-            : operator === 'DoesNotExist'
-              ? !has
-              : false;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-/** A pod as the evaluator sees it. */
-export interface PodRef {
-  namespace: string;
-  /** Labels of the pod's namespace (at least `kubernetes.io/metadata.name`). */
-  namespaceLabels: Record<string, string>;
-  labels: Record<string, string>;
-  /** Named container ports, for policies that name ports. */
-  ports?: Record<string, number>;
-}
-
-/** A namespace's labels as the API server sets them. */
-export const namespaceLabels = (name: string) => ({ 'kubernetes.io/metadata.name': name });
-
-/**
- * Would the NetworkPolicies let `from` open a TCP connection to `to` on `port`? A pod no Ingress
- * policy selects accepts everything; a selected pod accepts what at least one rule of one
- * selecting policy allows.
- */
-export function ingressAllowed(
-  policies: readonly K8sObject[],
-  from: PodRef,
-  to: PodRef,
-  port: number,
-): boolean {
-  const selecting = policies.filter(
-    (p) =>
-      (p.metadata.namespace ?? 'default') === to.namespace &&
-      ((p.spec?.policyTypes as string[] | undefined) ?? ['Ingress']).includes('Ingress') &&
-      selectorMatches(p.spec?.podSelector ?? {}, to.labels),
+export function findByAppName(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+): K8sObject {
+  const found = objects.filter(
+    (o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/name'] === name,
   );
-  if (selecting.length === 0) return true;
-  return selecting.some((policy) =>
-    ((policy.spec?.ingress ?? []) as IngressRule[]).some(
-      (rule) => peersMatch(rule.from, policy, from) && portsMatch(rule.ports, to, port),
-    ),
-  );
-}
-
-interface IngressRule {
-  from?: {
-    podSelector?: LabelSelector;
-    namespaceSelector?: LabelSelector;
-    ipBlock?: unknown;
-  }[];
-  ports?: { protocol?: string; port?: number | string; endPort?: number }[];
-}
-
-function peersMatch(peers: IngressRule['from'], policy: K8sObject, from: PodRef): boolean {
-  if (!peers || peers.length === 0) return true;
-  return peers.some((peer) => {
-    if (peer.ipBlock) return false; // pod-to-pod traffic is judged by the selectors
-    const nsOk = peer.namespaceSelector
-      ? selectorMatches(peer.namespaceSelector, from.namespaceLabels)
-      : from.namespace === (policy.metadata.namespace ?? 'default');
-    const podOk = peer.podSelector ? selectorMatches(peer.podSelector, from.labels) : true;
-    return nsOk && podOk;
-  });
-}
-
-function portsMatch(ports: IngressRule['ports'], to: PodRef, port: number): boolean {
-  if (!ports || ports.length === 0) return true;
-  return ports.some((p) => {
-    if ((p.protocol ?? 'TCP') !== 'TCP') return false;
-    if (p.port === undefined) return true;
-    const number = typeof p.port === 'number' ? p.port : to.ports?.[p.port];
-    if (number === undefined) return false;
-    return p.endPort ? port >= number && port <= p.endPort : port === number;
-  });
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one ${kind} labelled app.kubernetes.io/name=${name}, found ${found.length}`,
+    );
+  }
+  return found[0] as K8sObject;
 }

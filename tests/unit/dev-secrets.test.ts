@@ -5,6 +5,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -40,6 +41,8 @@ const objectsOf = (file: string): K8sObject[] =>
 describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
   const bin = join(work, 'bin');
   const state = join(work, 'kubectl-state.json');
+  /** The script's TMPDIR: its private folder of values must be gone when it exits. */
+  const scratch = join(work, 'tmp');
   type Secrets = Record<string, Record<string, string>>;
 
   function runScript() {
@@ -52,6 +55,7 @@ describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
         PATH: `${bin}:${process.env.PATH ?? ''}`,
         FAKE_KUBECTL_STATE: state,
         KUBE_CONTEXT: 'kind-shardgate',
+        TMPDIR: scratch,
       },
     });
     expect(r.status, r.stderr).toBe(0);
@@ -94,6 +98,7 @@ describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
   let first: ReturnType<typeof runScript>;
   beforeAll(() => {
     mkdirSync(bin, { recursive: true });
+    mkdirSync(scratch, { recursive: true });
     copyFileSync(join(root, 'tests/support/fake-kubectl.cjs'), join(bin, 'kubectl'));
     chmodSync(join(bin, 'kubectl'), 0o755);
     first = runScript();
@@ -135,6 +140,22 @@ describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
     for (const pw of Object.values(s['postgres-auth-credentials'] ?? {})) {
       expect(pw).toMatch(/^[0-9a-f]{32}$/);
     }
+  });
+
+  it('never puts a value on a command line, and leaves no value file behind', () => {
+    const values = Object.values(first.secrets).flatMap((data) => Object.values(data));
+    expect(values.length).toBeGreaterThanOrEqual(15);
+    // Every argument of every kubectl call (the stand-in also refuses --from-literal and value
+    // files other users could read).
+    for (const line of first.log) {
+      for (const value of values) expect(line).not.toContain(value);
+    }
+    expect(first.log.filter((l) => l.startsWith('create secret')).join('\n')).toMatch(
+      /--from-file=app-password=\S+/,
+    );
+    const script = readFileSync(join(root, 'tilt/dev-secrets.sh'), 'utf8');
+    expect(script).not.toMatch(/--from-literal/);
+    expect(readdirSync(scratch)).toEqual([]);
   });
 
   it('makes one private Ed25519 signing key named after its kid', () => {

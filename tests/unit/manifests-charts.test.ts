@@ -1,17 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { type K8sObject, podSpecOf, schemaProblems } from '../support/k8s-manifests.js';
 import {
   imageProblems,
-  type K8sObject,
-  podSpecOf,
   resourceProblems,
   restrictedProblems,
-  schemaProblems,
-} from '../support/k8s-manifests.js';
+} from '../support/k8s-pod-security.js';
+import { runInitdbScript } from '../support/k8s-postgres-initdb.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const chartsDir = join(root, 'charts');
@@ -124,5 +124,53 @@ describe('postgres-shard specifics', () => {
     expect(
       byName.get('PodDisruptionBudget/test-postgres-shard-standby')?.spec?.maxUnavailable,
     ).toBe(1);
+  });
+});
+
+describe('postgres-shard initdb script', () => {
+  it('creates the roles from passwords in the environment, never on a command line', () => {
+    const objects = render('charts/postgres-shard', 'charts/postgres-shard/ci/default-values.yaml');
+    const configMap = objects.find(
+      (o) => o.kind === 'ConfigMap' && /-initdb$/.test(o.metadata.name),
+    );
+    const script = (configMap?.data as Record<string, string> | undefined)?.['10-replication.sh'];
+    expect(script).toBeDefined();
+    // Quotes, spaces and a $ must survive: psql's :'var' quoting, not the shell, handles them.
+    const env = {
+      POSTGRES_DB: 'shard9',
+      APP_USER: 'app',
+      APP_PASSWORD: `app pw'with "quotes" $HOME ${randomBytes(6).toString('hex')}`,
+      REPLICATION_USER: 'replicator',
+      REPLICATION_PASSWORD: `repl-${randomBytes(12).toString('hex')}`,
+    };
+    const run = runInitdbScript(script as string, env);
+    try {
+      expect(run.psqlArgv.length).toBeGreaterThan(0);
+      for (const argv of run.psqlArgv) {
+        for (const secret of [env.APP_PASSWORD, env.REPLICATION_PASSWORD]) {
+          expect(argv.join(' ')).not.toContain(secret);
+        }
+      }
+      expect(
+        run.query(
+          "SELECT rolname, rolcanlogin, rolreplication FROM pg_roles WHERE rolname IN ('app', 'replicator') ORDER BY 1",
+        ),
+      ).toBe('app|t|f\nreplicator|t|t');
+      expect(
+        run.query("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shard9'"),
+      ).toBe('app');
+      expect(run.hba).toMatch(/^host replication replicator all scram-sha-256$/m);
+      // The stored passwords are the environment's: both roles log in with them, not without.
+      const as = (user: string, password: string) => ({ user, password, database: 'shard9' });
+      expect(run.query('SELECT current_user', as('app', env.APP_PASSWORD))).toBe('app');
+      expect(run.query('SELECT current_user', as('replicator', env.REPLICATION_PASSWORD))).toBe(
+        'replicator',
+      );
+      expect(() => run.query('SELECT 1', as('app', env.REPLICATION_PASSWORD))).toThrow(
+        /password authentication failed/,
+      );
+    } finally {
+      run.stop();
+    }
   });
 });

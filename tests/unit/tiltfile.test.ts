@@ -4,12 +4,31 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import type { PodSpec } from '../support/k8s-manifests.js';
+import {
+  ancestors,
+  type Call,
+  calls,
+  dependencyGraph,
+  isBuildOutput,
+  key,
+  kw,
+  migrationResources,
+  podSpecOf,
+  python3,
+  type Report,
+  readDocs,
+  resourceNames,
+  type TiltObject,
+  WORKLOAD_KINDS,
+} from '../support/k8s-tiltfile-check.js';
 
 // The Tiltfile cannot run here (no Tilt, no cluster, no container engine). It is checked with
 // Python instead: Starlark is a subset of Python's syntax, and tilt/check_tiltfile.py runs the file
-// against stand-ins of Tilt's built-ins that record every call, so names, paths, images and the
-// order of resources are checked against the real k8s/dev manifests.
+// against stand-ins of Tilt's built-ins that take exactly Tilt's parameters and record every call,
+// so names, paths, images and the order of resources are checked against the real k8s/dev
+// manifests.
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const devDir = join(root, 'k8s/dev');
@@ -18,61 +37,17 @@ const OPT_IN = ['gateway-api.k8s.yaml'];
 const work = mkdtempSync(join(tmpdir(), 'tiltfile-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-type K8sObject = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  spec?: Record<string, unknown>;
-};
-type Container = {
-  name: string;
-  image: string;
-  command?: string[];
-  ports?: { containerPort: number; name?: string }[];
-  securityContext?: { readOnlyRootFilesystem?: boolean };
-  env?: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-  envFrom?: { secretRef?: { name: string } }[];
-};
-type PodSpec = {
-  containers: Container[];
-  initContainers?: Container[];
-  volumes?: { secret?: { secretName: string } }[];
-};
-type Call = { fn: string; args: unknown[]; kwargs: Record<string, unknown> };
-type Report = {
-  violations: string[];
-  paths: { fn: string; path: string }[];
-  missing: string[];
-  calls: Call[];
-  applied: K8sObject[];
-  error: string | null;
-};
-
-function python3(args: string[]) {
-  const r = spawnSync('python3', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  if (r.error) {
-    throw new Error(`python3 is required (scripts/bootstrap.sh installs it): ${r.error.message}`);
-  }
-  return r;
-}
-
-function readDocs(path: string): K8sObject[] {
-  const docs = parseAllDocuments(readFileSync(path, 'utf8'));
-  for (const d of docs) expect(d.errors, `${path}: ${String(d.errors)}`).toEqual([]);
-  return docs.map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o != null);
-}
-
 const devFiles = readdirSync(devDir)
   .filter((f) => f.endsWith('.k8s.yaml'))
   .sort();
-const manifests: Record<string, K8sObject[]> = Object.fromEntries(
+const manifests: Record<string, TiltObject[]> = Object.fromEntries(
   devFiles.map((f) => [`k8s/dev/${f}`, readDocs(join(devDir, f))]),
 );
 const manifestsJson = join(work, 'manifests.json');
 writeFileSync(manifestsJson, JSON.stringify(manifests));
 
 function check(tiltfile: string, options: string[] = []): Report {
-  const r = python3(['tilt/check_tiltfile.py', tiltfile, manifestsJson, ...options]);
+  const r = python3(root, ['tilt/check_tiltfile.py', tiltfile, manifestsJson, ...options]);
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as Report;
 }
@@ -81,63 +56,6 @@ function snippet(name: string, source: string): string {
   const path = join(root, `.tiltfile-test-${process.pid}-${name}`);
   writeFileSync(path, source);
   return path;
-}
-
-const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
-const podSpecOf = (o: K8sObject): PodSpec | undefined =>
-  o.kind === 'Pod'
-    ? (o.spec as PodSpec)
-    : (o.spec?.template as { spec?: PodSpec } | undefined)?.spec;
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod'];
-
-const calls = (report: Report, fn: string) => report.calls.filter((c) => c.fn === fn);
-const kw = <T>(c: Call, name: string) => c.kwargs[name] as T;
-
-/** Every resource name Tilt would show: workloads, local resources, grouped objects. */
-function resourceNames(report: Report): Set<string> {
-  const names = new Set(
-    report.applied.filter((o) => WORKLOAD_KINDS.includes(o.kind)).map((o) => o.metadata.name),
-  );
-  for (const c of calls(report, 'local_resource')) names.add(kw<string>(c, 'name'));
-  for (const c of calls(report, 'k8s_resource')) {
-    const newName = kw<string | undefined>(c, 'new_name');
-    if (newName) names.add(newName);
-  }
-  return names;
-}
-
-/** resource -> its resource_deps, for every resource configured in the Tiltfile. */
-function dependencyGraph(report: Report): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const c of calls(report, 'local_resource')) {
-    graph.set(kw<string>(c, 'name'), kw<string[] | undefined>(c, 'resource_deps') ?? []);
-  }
-  for (const c of calls(report, 'k8s_resource')) {
-    const name = kw<string | undefined>(c, 'new_name') || kw<string>(c, 'workload');
-    graph.set(name, kw<string[] | undefined>(c, 'resource_deps') ?? []);
-  }
-  return graph;
-}
-
-function ancestors(graph: Map<string, string[]>, name: string): Set<string> {
-  const seen = new Set<string>();
-  const todo = [...(graph.get(name) ?? [])];
-  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-    if (seen.has(next)) continue;
-    seen.add(next);
-    todo.push(...(graph.get(next) ?? []));
-  }
-  return seen;
-}
-
-/** Paths built by `npm run build` rather than committed: fine when their tsconfig emits there. */
-function isBuildOutput(missing: string): boolean {
-  const m = /: (services\/[a-z]+)\/dist$/.exec(missing);
-  if (!m?.[1]) return false;
-  const tsconfig = JSON.parse(readFileSync(join(root, m[1], 'tsconfig.json'), 'utf8')) as {
-    compilerOptions?: { outDir?: string };
-  };
-  return tsconfig.compilerOptions?.outDir === 'dist';
 }
 
 describe('tilt/check_tiltfile.py (the checker itself)', () => {
@@ -185,6 +103,28 @@ describe('tilt/check_tiltfile.py (the checker itself)', () => {
     expect(report.error).toMatch(/no parsed documents given for k8s\/dev\/nope\.k8s\.yaml/);
   });
 
+  it("reports a keyword argument, or a positional one, that Tilt's built-in does not take", () => {
+    const misspelled = check(
+      snippet('kwarg', "local_resource('x', cmd='true', resource_dep=['y'])"),
+    ).error;
+    expect(misspelled).toMatch(
+      /^TypeError: local_resource\(\) got an unexpected keyword argument 'resource_dep'/,
+    );
+    expect(misspelled).toContain('resource_deps');
+    for (const [source, message] of [
+      ["k8s_resource('auth', port_forward=[4001])", /k8s_resource\(\) .* 'port_forward'/],
+      ["custom_build('a', 'make', ['.'], live_updates=[])", /custom_build\(\) .* 'live_updates'/],
+      ["docker_build('a', '.', docker_file='D')", /docker_build\(\) .* 'docker_file'/],
+      ["port_forward(1, 2, 'n', '/', 'h', 'extra')", /port_forward\(\) takes at most 5/],
+      ["local_resource(cmd='true')", /local_resource\(\) missing required argument 'name'/],
+    ] as const) {
+      expect(check(snippet('kwarg', source)).error, source).toMatch(message);
+    }
+    // Every parameter the real built-in has is accepted.
+    const fine = "local_resource('x', cmd='true', serve_cmd='', serve_env={}, allow_parallel=True)";
+    expect(check(snippet('kwarg', fine)).error).toBeNull();
+  });
+
   it('reports fail() and errors raised while running the file', () => {
     expect(check(snippet('fail', "fail('stop here')")).error).toBe('fail(): stop here');
     expect(check(snippet('key', "x = {}['missing']")).error).toMatch(/^KeyError/);
@@ -214,7 +154,7 @@ describe('Tiltfile', () => {
   it('references only files that exist (dist/ folders: made by the build)', () => {
     for (const report of all) {
       expect(report.paths.length).toBeGreaterThan(20);
-      expect(report.missing.filter((m) => !isBuildOutput(m))).toEqual([]);
+      expect(report.missing.filter((m) => !isBuildOutput(root, m))).toEqual([]);
     }
     const referenced = new Set(withGatewayApi.paths.map((p) => p.path));
     for (const path of [
@@ -249,7 +189,9 @@ describe('Tiltfile', () => {
         .sort();
       const images = report.applied.flatMap((o) => {
         const pod = podSpecOf(o);
-        return pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.image) : [];
+        return pod
+          ? [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.image ?? '')
+          : [];
       });
       const repos = (prefix: boolean) =>
         [...new Set(images.map((i) => i.replace(/:[^:/]+$/, '')))]
@@ -288,18 +230,22 @@ describe('Tiltfile', () => {
       (manifests[file] ?? []).find((o) => o.kind === 'Deployment' && o.metadata.name === name);
     for (const service of ['auth', 'api']) {
       const file = `k8s/dev/${service}.k8s.yaml`;
-      const before = podSpecOf(original(service, file) as K8sObject) as PodSpec;
+      const before = podSpecOf(original(service, file) as TiltObject) as PodSpec;
       const after = podSpecOf(
-        kind.applied.find((o) => key(o) === `Deployment/${service}`) as K8sObject,
+        kind.applied.find((o) => key(o) === `Deployment/${service}`) as TiltObject,
       ) as PodSpec;
-      const main = after.containers.find((c) => c.image.startsWith(`shardgate/${service}:`));
-      const mainBefore = before.containers.find((c) => c.image.startsWith(`shardgate/${service}:`));
+      const main = after.containers.find((c) =>
+        (c.image ?? '').startsWith(`shardgate/${service}:`),
+      );
+      const mainBefore = before.containers.find((c) =>
+        (c.image ?? '').startsWith(`shardgate/${service}:`),
+      );
       expect(mainBefore?.command).toEqual(['node', `services/${service}/dist/main.js`]);
       expect(main?.command).toEqual(['node', '--watch', `services/${service}/dist/main.js`]);
       expect(main?.securityContext?.readOnlyRootFilesystem).toBe(false);
       expect(after.initContainers).toEqual(before.initContainers);
       const unpatched = podSpecOf(
-        noLiveUpdate.applied.find((o) => key(o) === `Deployment/${service}`) as K8sObject,
+        noLiveUpdate.applied.find((o) => key(o) === `Deployment/${service}`) as TiltObject,
       );
       expect(unpatched).toEqual(before);
     }
@@ -333,7 +279,7 @@ describe('Tiltfile', () => {
         for (const dep of deps) expect(names, `${name} depends on ${dep}`).toContain(dep);
       }
       const statefulSets = report.applied.filter((o) => o.kind === 'StatefulSet');
-      const jobs = report.applied.filter((o) => o.kind === 'Job').map((o) => o.metadata.name);
+      const jobs = migrationResources(report);
       expect(jobs.sort()).toEqual(['api-migrations', 'auth-migrations']);
       expect(ancestors(graph, 'dev-secrets')).toEqual(new Set(['synth']));
       for (const s of statefulSets) {
@@ -351,6 +297,25 @@ describe('Tiltfile', () => {
         expect.arrayContaining(['auth', 'api', 'ingress-nginx']),
       );
     }
+  });
+
+  it('finds the hash-named migration Jobs in the manifests and names their resources stably', () => {
+    const jobs = (manifests['k8s/dev/migrations.k8s.yaml'] ?? []).filter((o) => o.kind === 'Job');
+    expect(jobs).toHaveLength(2);
+    for (const report of all) {
+      for (const job of jobs) {
+        const label = job.metadata.labels?.['app.kubernetes.io/name'] ?? '';
+        // The Tiltfile must read the names, not hard-code them: they change with every image.
+        expect(job.metadata.name).toMatch(new RegExp(`^${label}-[0-9a-f]{8}$`));
+        const configured = calls(report, 'k8s_resource').filter(
+          (c) => kw(c, 'workload') === job.metadata.name,
+        );
+        expect(configured.map((c) => [kw(c, 'new_name'), kw(c, 'trigger_mode')])).toEqual([
+          [label, 'manual'],
+        ]);
+      }
+    }
+    expect(readFileSync(join(root, 'Tiltfile'), 'utf8')).not.toMatch(/migrations-[0-9a-f]{8}/);
   });
 
   it('installs ingress-nginx v1.15.1 for the cluster at hand and forwards the gateway to 8080', () => {
@@ -391,7 +356,7 @@ describe('Tiltfile', () => {
       ['prometheus', [9090]],
     ] as const) {
       const pod = podSpecOf(
-        kind.applied.find((o) => key(o) === `Deployment/${name}`) as K8sObject,
+        kind.applied.find((o) => key(o) === `Deployment/${name}`) as TiltObject,
       ) as PodSpec;
       const open = pod.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
       expect(open).toEqual(expect.arrayContaining([...ports]));

@@ -14,8 +14,8 @@ export interface MigrationsChartProps {
  * The migration Jobs. They are ordered before the services not by apply order (which neither
  * kubectl nor Tilt guarantees) but by each Deployment's wait-for-migrations initContainer.
  *
- * Jobs are immutable: to run a new image's migrations, delete the finished Job and apply again
- * (Tilt replaces it by itself when the image changes).
+ * Each Job is named after a hash of its spec (see {@link MigrationJob}), so a new image's
+ * manifests carry a new Job that `kubectl apply` creates next to the old one, which its TTL removes.
  */
 export class MigrationsChart extends Chart {
   constructor(scope: Construct, id: string, props: MigrationsChartProps) {

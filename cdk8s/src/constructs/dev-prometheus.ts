@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
@@ -84,7 +85,9 @@ export function prometheusConfig(): Record<string, unknown> {
 
 /**
  * An operator-free Prometheus for the dev environment: one replica, in-memory retention, pod
- * discovery through a Role that can only get/list/watch pods of this namespace.
+ * discovery through a Role that can only get/list/watch pods of this namespace, and a
+ * PodDisruptionBudget like every Deployment's (`maxUnavailable: 1`, so a node drain can still
+ * evict the single replica).
  *
  * Its pod is the one pod that mounts a ServiceAccount token (Prometheus's Kubernetes discovery
  * reads it); the ServiceAccount itself keeps automount off, so nothing else using it gets one.
@@ -183,6 +186,13 @@ export class DevPrometheus extends Construct {
             },
           },
         },
+      }),
+    );
+    addModel(
+      this,
+      new PodDisruptionBudget({
+        metadata: { name, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
       }),
     );
     addModel(

@@ -43,7 +43,7 @@ export interface ServiceDefinition {
 /**
  * Time readiness stays false while the service keeps serving after SIGTERM
  * (`SHUTDOWN_DRAIN_DELAY_MS`, the default of services/shared/src/config.ts). The pods' preStop sleep
- * is the same length: see service-deployment.ts.
+ * is the same length: see constructs/service-workload.ts.
  */
 export const SHUTDOWN_DRAIN_DELAY_SECONDS = 5;
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../../../scripts/stack/layout.js';
-import { createScratchDatabase, writeMigrations } from './scratch-database.js';
+import { createScratchDatabase, query, writeMigrations } from './scratch-database.js';
 
 const stack = inject('stack');
 const tsx = join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -43,7 +43,19 @@ describe('shardgate-migrate --wait', () => {
     expect(waited.status, waited.stderr).toBe(0);
     expect(waited.stdout).toMatch(/waiting: .*no _prisma_migrations table yet/);
     expect(waited.stdout).toContain('all migrations of');
-    expect(waited.stdout).not.toContain('applied 1_init');
+  });
+
+  it('applies nothing itself: an empty database stays empty when the wait times out', async () => {
+    const url = await createScratchDatabase(stack.pg.shard0.primary);
+    const dir = writeMigrations({ '1_init': 'CREATE TABLE t (id INTEGER);\n' });
+    const timedOut = await migrate(['--wait', '--timeout', '1', dir], { DATABASE_URLS: url });
+    expect(timedOut.status, timedOut.stderr).toBe(1);
+    expect(timedOut.stderr).toContain('no _prisma_migrations table yet (1 pending)');
+    const tables = await query<{ name: string }>(
+      url,
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(tables).toEqual([]);
   });
 
   it('exits 1 after --timeout naming what is missing, and 2 for a bad --timeout', async () => {
@@ -56,6 +68,15 @@ describe('shardgate-migrate --wait', () => {
     expect(timedOut.status).toBe(1);
     expect(timedOut.stderr).toMatch(/\(wait_timeout\).*not all applied within 1 s/);
     expect(timedOut.stderr).toContain('pending 2_next');
+    // The wait applied nothing: 2_next's table is absent and its migration unrecorded.
+    const recorded = await query<{ name: string }>(
+      url,
+      'SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name',
+    );
+    expect(recorded.map((r) => r.name)).toEqual(['1_init']);
+    expect(await query(url, "SELECT to_regclass('public.u') IS NULL AS absent")).toEqual([
+      { absent: true },
+    ]);
     const bad = await migrate(['--wait', '--timeout', 'soon', dir], { DATABASE_URLS: url });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--timeout must be');

@@ -1,0 +1,130 @@
+/**
+ * ingress-nginx annotation validation, mirrored from the controller's source
+ * (internal/ingress/annotations/parser/validators.go and .../authreq/main.go, controller v1.9+):
+ * values are checked after removing spaces where the controller does, and an invalid value makes
+ * the controller reject the annotation (for external auth: serve the location unauthenticated or
+ * not at all), so the manifests must never carry one.
+ */
+
+const alphaNumericChars = String.raw`\-\._~a-zA-Z0-9/:`;
+const urlEnabledChars = ':?&=';
+/** parser.URLWithNginxVariableRegex. */
+export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}$]*$`);
+/** parser.URLIsValidRegex. */
+export const URL_IS_VALID = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}]*$`);
+/** parser.HeadersVariable. */
+export const HEADERS_VARIABLE = /^[A-Za-z0-9_, -]*$/;
+/** authreq headerRegexp (each name of auth-response-headers). */
+export const HEADER_NAME = /^[a-zA-Z\d\-_]+$/;
+/** parser.ExtendedCharsRegex. */
+export const EXTENDED_CHARS = new RegExp(`^[/${alphaNumericChars}, ]*$`);
+/** parser.NGINXVariable. */
+export const NGINX_VARIABLE = /^[A-Za-z0-9\-_${}]*$/;
+/** parser.SizeRegex. */
+export const SIZE = /^\d+[bkmgBKMG]?$/;
+
+/**
+ * `auth-url`: the character whitelist (after removing spaces), then parser.StringToURL: a scheme,
+ * a host, no `..` in the host. We are stricter than the controller in one way: no `$` (nginx
+ * variables), since our URL is a fixed Service address.
+ */
+export function authUrlProblems(value: string): string[] {
+  const problems: string[] = [];
+  const compact = value.replaceAll(' ', '');
+  if (!URL_WITH_NGINX_VARIABLE.test(compact)) {
+    problems.push(`auth-url ${value}: characters outside ingress-nginx's URL whitelist`);
+  }
+  if (compact.includes('$')) problems.push(`auth-url ${value}: contains an nginx variable`);
+  const parts = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(value);
+  if (!parts) problems.push(`auth-url ${value}: no scheme or host`);
+  else if (parts[2] === '') problems.push(`auth-url ${value}: empty host`);
+  else if (parts[2]?.includes('..')) problems.push(`auth-url ${value}: invalid host`);
+  return problems;
+}
+
+/** `auth-response-headers`: the list whitelist, then every name against the header pattern. */
+export function authResponseHeadersProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (!HEADERS_VARIABLE.test(value.replaceAll(' ', ''))) {
+    problems.push(`auth-response-headers ${value}: characters outside the whitelist`);
+  }
+  for (const name of value.split(',').map((h) => h.trim())) {
+    if (name.length > 0 && !HEADER_NAME.test(name)) {
+      problems.push(`auth-response-headers: invalid header name "${name}"`);
+    }
+  }
+  return problems;
+}
+
+/** authreq ValidCacheDuration: `[code ...] time [time ...]`, codes never after a time. */
+function validCacheDuration(duration: string): boolean {
+  let seenDuration = false;
+  for (const element of duration.split(' ')) {
+    if (element.length === 0) continue;
+    if (/^\d{3}$/.test(element)) {
+      if (seenDuration) return false;
+      continue;
+    }
+    if (/^\d+(ms|s|m|h|d|w|M|y)$/.test(element)) seenDuration = true;
+  }
+  return seenDuration;
+}
+
+/** `auth-cache-duration`: comma list of `[codes] time` entries. */
+export function authCacheDurationProblems(value: string): string[] {
+  if (!EXTENDED_CHARS.test(value)) return [`auth-cache-duration ${value}: characters`];
+  return value
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0 && !validCacheDuration(d))
+    .map((d) => `auth-cache-duration: invalid entry "${d}"`);
+}
+
+const AUTH_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+];
+
+const ANNOTATION_PREFIX = 'nginx.ingress.kubernetes.io/';
+
+/** Validators of the nginx annotations we accept at all; any other one is a problem. */
+const ANNOTATION_VALIDATORS: Readonly<Record<string, (value: string) => string[]>> = {
+  'auth-url': authUrlProblems,
+  'auth-response-headers': authResponseHeadersProblems,
+  'auth-cache-duration': authCacheDurationProblems,
+  'auth-cache-key': (v) =>
+    NGINX_VARIABLE.test(v.replaceAll(' ', '')) ? [] : [`auth-cache-key ${v}: characters`],
+  'auth-method': (v) => (AUTH_METHODS.includes(v.trim()) ? [] : [`auth-method ${v}: not a method`]),
+  'auth-request-redirect': (v) =>
+    URL_IS_VALID.test(v.replaceAll(' ', '')) ? [] : [`auth-request-redirect ${v}: characters`],
+  'auth-always-set-cookie': (v) =>
+    ['true', 'false'].includes(v) ? [] : [`auth-always-set-cookie ${v}: not a boolean`],
+  'proxy-body-size': (v) => (SIZE.test(v) ? [] : [`proxy-body-size ${v}: not a size`]),
+};
+
+/**
+ * Lints the `nginx.ingress.kubernetes.io/*` annotations of one Ingress: no snippet annotation
+ * (refused by default, "Critical" risk), only annotations we know how to validate, and each value
+ * valid under the controller's rules.
+ */
+export function nginxAnnotationProblems(annotations: Record<string, string> = {}): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(annotations)) {
+    if (key.endsWith('-snippet')) {
+      problems.push(`${key}: snippet annotations are forbidden`);
+      continue;
+    }
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const validator = ANNOTATION_VALIDATORS[key.slice(ANNOTATION_PREFIX.length)];
+    if (!validator) problems.push(`${key}: not an annotation this project allows`);
+    else problems.push(...validator(value));
+  }
+  return problems;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
+import { findByAppName, findObject, podLabelsOf } from '../support/k8s-manifests.js';
+import {
+  ingressAllowed,
+  namespaceLabels as nsLabels,
+  type PodRef,
+} from '../support/k8s-network-policy.js';
+
+// Reachability under the NetworkPolicies of k8s/<env>, evaluated for every pair that matters:
+// only the ingress controller gets in, only the services (and their migrations) reach their
+// databases and Redis, everything else is denied.
+
+describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
+  const { objects } = environmentManifests(env);
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const inNs = (labels: Record<string, string>, ports?: Record<string, number>): PodRef => ({
+    namespace: NS,
+    namespaceLabels: nsLabels(NS),
+    labels,
+    ports,
+  });
+  const podOf = (kind: string, name: string) => inNs(podLabelsOf(findObject(objects, kind, name)));
+  const auth = podOf('Deployment', 'auth');
+  const api = podOf('Deployment', 'api');
+  const authJob = inNs(podLabelsOf(findByAppName(objects, 'Job', 'auth-migrations')));
+  const apiJob = inNs(podLabelsOf(findByAppName(objects, 'Job', 'api-migrations')));
+  const pgAuth = podOf('StatefulSet', 'postgres-auth-primary');
+  const pgAuthStandby = podOf('StatefulSet', 'postgres-auth-standby');
+  const shard0 = podOf('StatefulSet', 'postgres-shard0-primary');
+  const shard1Standby = podOf('StatefulSet', 'postgres-shard1-standby');
+  const shard1 = podOf('StatefulSet', 'postgres-shard1-primary');
+  const redis = podOf('StatefulSet', 'redis');
+  const prometheus = inNs({ 'app.kubernetes.io/name': 'prometheus' });
+  const stranger = inNs({ 'app.kubernetes.io/name': 'debug-shell' });
+  const controller: PodRef = {
+    namespace: 'ingress-nginx',
+    namespaceLabels: nsLabels('ingress-nginx'),
+    labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
+  };
+  const elsewhere: PodRef = {
+    namespace: 'default',
+    namespaceLabels: nsLabels('default'),
+    labels: { 'app.kubernetes.io/name': 'api' },
+  };
+  const allowed = (from: PodRef, to: PodRef, port: number) =>
+    ingressAllowed(policies, from, to, port);
+
+  it('denies all ingress by default', () => {
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    expect(allowed(stranger, inNs({ any: 'pod' }), 8080)).toBe(false);
+  });
+
+  it('lets only the ingress controller reach the API, and it plus the API reach auth', () => {
+    expect(allowed(controller, api, 8080)).toBe(true);
+    expect(allowed(controller, auth, 8080)).toBe(true);
+    expect(allowed(api, auth, 8080)).toBe(true);
+    expect(allowed(controller, api, 9464)).toBe(false);
+    expect(allowed(auth, api, 8080)).toBe(false);
+    expect(allowed(stranger, api, 8080)).toBe(false);
+    expect(allowed(stranger, auth, 8080)).toBe(false);
+    expect(allowed(elsewhere, api, 8080)).toBe(false);
+    const apiHttp = findObject(objects, 'NetworkPolicy', 'api-http').spec;
+    expect(apiHttp.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: nsLabels('ingress-nginx') } }],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+  });
+
+  it('lets Prometheus scrape the metrics port of both services, and nothing else', () => {
+    for (const svc of [auth, api]) {
+      expect(allowed(prometheus, svc, 9464)).toBe(true);
+      expect(allowed(prometheus, svc, 8080)).toBe(false);
+      expect(allowed(controller, svc, 9464)).toBe(false);
+    }
+    expect(allowed(prometheus, pgAuth, 5432)).toBe(false);
+  });
+
+  it('lets each database be reached only by its service, its migrations and its standbys', () => {
+    expect(allowed(auth, pgAuth, 5432)).toBe(true);
+    expect(allowed(authJob, pgAuth, 5432)).toBe(true);
+    expect(allowed(auth, pgAuthStandby, 5432)).toBe(true);
+    expect(allowed(pgAuthStandby, pgAuth, 5432)).toBe(true);
+    expect(allowed(api, pgAuth, 5432)).toBe(false);
+    expect(allowed(apiJob, pgAuth, 5432)).toBe(false);
+    for (const shard of [shard0, shard1, shard1Standby]) {
+      expect(allowed(api, shard, 5432)).toBe(true);
+      expect(allowed(apiJob, shard, 5432)).toBe(true);
+      expect(allowed(auth, shard, 5432)).toBe(false);
+      expect(allowed(authJob, shard, 5432)).toBe(false);
+      expect(allowed(controller, shard, 5432)).toBe(false);
+      expect(allowed(stranger, shard, 5432)).toBe(false);
+    }
+    expect(allowed(shard1Standby, shard1, 5432)).toBe(true);
+    expect(allowed(shard1Standby, shard0, 5432)).toBe(false);
+    expect(allowed(pgAuthStandby, shard0, 5432)).toBe(false);
+  });
+
+  it('lets only the services reach Redis', () => {
+    expect(allowed(auth, redis, 6379)).toBe(true);
+    expect(allowed(api, redis, 6379)).toBe(true);
+    expect(allowed(authJob, redis, 6379)).toBe(false);
+    expect(allowed(stranger, redis, 6379)).toBe(false);
+    expect(allowed(controller, redis, 6379)).toBe(false);
+  });
+});

@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
+import {
+  findByAppName,
+  findObject,
+  type Loose,
+  type PodSpec,
+  podLabelsOf,
+  podSpecOf,
+} from '../support/k8s-manifests.js';
+import { selectorMatches } from '../support/k8s-network-policy.js';
+import {
+  imageProblems,
+  resourceProblems,
+  restrictedProblems,
+} from '../support/k8s-pod-security.js';
+
+// The pods of k8s/<env>: Pod Security, resources, images, tokens; the auth and api Deployments
+// with their probes, drain, config, PDB, HPA; the migration Jobs.
+
+/** The `app.kubernetes.io/name` of a workload's pods. */
+const appName = (o: { spec?: Loose }) =>
+  (o.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'] ?? '') as string;
+
+/** JSON with sorted keys, computed here independently of cdk8s/src/lib/stable-hash.ts. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+
+describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
+  const { objects } = environmentManifests(env);
+  const workloads = objects.filter((o) => podSpecOf(o));
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const jobs = objects.filter((o) => o.kind === 'Job');
+
+  it('passes Pod Security "restricted" and sets requests and limits on every pod', () => {
+    expect(workloads.map((w) => `${w.kind}/${appName(w) || w.metadata.name}`).sort()).toEqual(
+      expect.arrayContaining([
+        'Deployment/api',
+        'Deployment/auth',
+        'Job/api-migrations',
+        'Job/auth-migrations',
+        'StatefulSet/postgres-shard',
+        'StatefulSet/redis',
+        ...(env === 'dev' ? ['Deployment/prometheus'] : []),
+      ]),
+    );
+    expect(workloads.map((w) => w.metadata.name)).toEqual(
+      expect.arrayContaining(['postgres-auth-primary', 'postgres-shard0-standby', 'redis']),
+    );
+    for (const w of workloads) {
+      const where = `${w.kind}/${w.metadata.name}`;
+      const pod = podSpecOf(w) as PodSpec;
+      expect(restrictedProblems(where, pod)).toEqual([]);
+      expect(resourceProblems(where, pod)).toEqual([]);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        expect(imageProblems(c.image), `${where} ${c.name}`).toEqual([]);
+      }
+    }
+  });
+
+  it('runs the shardgate pods as uid 1000 with the images tagged 0.1.0', () => {
+    const own = workloads.filter((o) => /^(auth|api)(-migrations)?$/.test(appName(o)));
+    expect(own).toHaveLength(4);
+    for (const w of own) {
+      const pod = podSpecOf(w) as PodSpec;
+      expect(pod.securityContext?.runAsUser).toBe(1000);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        expect(c.securityContext?.runAsUser).toBe(1000);
+        expect(c.image).toMatch(/^shardgate\/(auth|api):0\.1\.0$/);
+      }
+    }
+  });
+
+  it('keeps ServiceAccount tokens out of every pod but Prometheus, whose Role only reads pods', () => {
+    const accounts = objects.filter((o) => o.kind === 'ServiceAccount');
+    expect(accounts.length).toBeGreaterThanOrEqual(6);
+    for (const sa of accounts)
+      expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
+    for (const w of workloads) {
+      const pod = podSpecOf(w) as PodSpec;
+      const expected = w.metadata.name === 'prometheus';
+      expect(pod.automountServiceAccountToken, w.metadata.name).toBe(expected);
+    }
+    if (env === 'dev') {
+      const role = findObject(objects, 'Role', 'prometheus-pod-discovery');
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      ]);
+      const binding = findObject(objects, 'RoleBinding', 'prometheus-pod-discovery');
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'prometheus', namespace: NS },
+      ]);
+    } else {
+      expect(objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
+    }
+  });
+
+  it('covers every Deployment with exactly one PodDisruptionBudget of maxUnavailable 1', () => {
+    expect(deployments.length).toBe(env === 'dev' ? 3 : 2);
+    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+    for (const deployment of deployments) {
+      const labels = podLabelsOf(deployment);
+      const covering = pdbs.filter((p) => selectorMatches(p.spec.selector, labels));
+      expect(
+        covering.map((p) => [p.metadata.name, p.spec.maxUnavailable, p.spec.minAvailable]),
+        deployment.metadata.name,
+      ).toEqual([[deployment.metadata.name, 1, undefined]]);
+    }
+  });
+
+  describe.each(['auth', 'api'])('Deployment %s', (name) => {
+    const deployment = findObject(objects, 'Deployment', name);
+    const pod = podSpecOf(deployment) as PodSpec;
+    const container = pod.containers.find((c) => c.name === name) as Record<string, Loose>;
+    const config = findObject(objects, 'ConfigMap', `${name}-config`).data as Record<
+      string,
+      string
+    >;
+
+    it('probes /healthz and /readyz on the http port and exposes http 8080, metrics 9464', () => {
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: 8080, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+      ]);
+      expect(config.PORT).toBe('8080');
+      expect(config.METRICS_PORT).toBe('9464');
+      expect(container.command).toEqual(['node', `services/${name}/dist/main.js`]);
+    });
+
+    it('sleeps in preStop for the drain delay and allows the whole shutdown in the grace period', () => {
+      const drain = Number(config.SHUTDOWN_DRAIN_DELAY_MS) / 1000;
+      const timeout = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
+      expect(drain).toBeGreaterThan(0);
+      expect(container.lifecycle.preStop).toEqual({ sleep: { seconds: drain } });
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(drain + drain + timeout);
+      expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    });
+
+    it('waits for its migrations, reads config from its ConfigMap and secrets by reference', () => {
+      const init = pod.initContainers?.[0] as Record<string, Loose>;
+      expect(init.name).toBe('wait-for-migrations');
+      expect(init.command).toEqual([
+        'node',
+        'services/shared/dist/migrate/cli.js',
+        '--wait',
+        '--timeout',
+        '300',
+        `services/${name}/prisma/migrations`,
+      ]);
+      expect(container.envFrom).toEqual([
+        { configMapRef: { name: `${name}-config` } },
+        { secretRef: { name: `${name}-database` } },
+        { secretRef: { name: `${name}-redis` } },
+      ]);
+      expect(JSON.stringify(config)).not.toMatch(/postgres(ql)?:\/\/|redis:\/\/|password/i);
+    });
+
+    it('is annotated for Prometheus scraping on the metrics port', () => {
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '9464',
+        'prometheus.io/path': '/metrics',
+      });
+    });
+
+    it('is selected by a Service on port 8080', () => {
+      const service = findObject(objects, 'Service', name);
+      expect(selectorMatches({ matchLabels: service.spec.selector }, podLabelsOf(deployment))).toBe(
+        true,
+      );
+      expect(service.spec.ports).toEqual([
+        { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+      ]);
+    });
+
+    it(env === 'prod' ? 'scales with an HPA from 2 replicas' : 'runs one replica', () => {
+      const hpas = objects.filter(
+        (o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.name === name,
+      );
+      if (env === 'prod') {
+        expect(hpas).toHaveLength(1);
+        expect(hpas[0]?.spec.scaleTargetRef).toEqual({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name,
+        });
+        expect(hpas[0]?.spec.minReplicas).toBeGreaterThanOrEqual(2);
+        expect(deployment.spec.replicas).toBeUndefined();
+      } else {
+        expect(hpas).toHaveLength(0);
+        expect(deployment.spec.replicas).toBe(1);
+      }
+    });
+  });
+
+  it('migrates the auth database and every shard primary in one Job per service', () => {
+    const migrate = (service: string) =>
+      (podSpecOf(findByAppName(objects, 'Job', `${service}-migrations`)) as PodSpec)
+        .containers[0] as Record<string, Loose>;
+    const urls = (c: Record<string, Loose>) =>
+      c.env.find((e: { name: string }) => e.name === 'DATABASE_URLS').value;
+    expect(urls(migrate('auth'))).toBe('$(DATABASE_URL)');
+    expect(urls(migrate('api'))).toBe('$(SHARD_0_PRIMARY_URL),$(SHARD_1_PRIMARY_URL)');
+    expect(migrate('api').command).toEqual([
+      'node',
+      'services/shared/dist/migrate/cli.js',
+      'services/api/prisma/migrations',
+    ]);
+    // The wait initContainer polls exactly the databases its Job migrates.
+    for (const name of ['auth', 'api']) {
+      const init = (podSpecOf(findObject(objects, 'Deployment', name)) as PodSpec)
+        .initContainers?.[0];
+      expect(init?.env).toEqual(migrate(name).env);
+    }
+  });
+
+  it('names each migration Job after a hash of its spec, so a new image is a new Job', () => {
+    expect(jobs.map(appName).sort()).toEqual(['api-migrations', 'auth-migrations']);
+    for (const job of jobs) {
+      const hash = createHash('sha256').update(canonical(job.spec)).digest('hex').slice(0, 8);
+      expect(job.metadata.name).toBe(`${appName(job)}-${hash}`);
+      expect(job.metadata.labels?.['app.kubernetes.io/name']).toBe(appName(job));
+      // Finished Jobs (one per image) are removed; a day leaves time to read a failure's logs.
+      expect(job.spec.ttlSecondsAfterFinished).toBe(86_400);
+      expect(podSpecOf(job)?.serviceAccountName).toBe(appName(job));
+    }
+  });
+});

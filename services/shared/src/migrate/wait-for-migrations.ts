@@ -50,7 +50,7 @@ export async function waitForMigrations(options: WaitForMigrationsOptions): Prom
         'wait_timeout',
         `Migrations of ${options.migrationsDir} were not all applied within ` +
           `${Math.round(options.timeoutMs / 1000)} s:\n  ${reasons.join('\n  ')}\n` +
-          'Check the migration Job (kubectl logs job/<service>-migrations).',
+          'Check the migration Job (kubectl -n shardgate logs -l app.kubernetes.io/name=<service>-migrations).',
       );
     }
     options.onWaiting?.(reasons);

@@ -46,6 +46,10 @@ export function gatewayVerify(
   // One line per check, so a gateway request id can be followed into this log; the level is
   // read once because the check itself is cheaper than a per-request level lookup.
   const logLevel = deps.config.VERIFY_LOG_LEVEL;
+  // Redaction costs about 11 µs a line (4x the line itself) and this line only ever holds the
+  // fixed, non-secret fields below (the request id already mapped by requestIdFrom), so its logger
+  // skips it. Anything else about a request goes through deps.logger, which redacts.
+  const verifyLog = deps.logger.child({}, { redact: [] });
   return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     let resolution: Resolution | { outcome: 'error' };
@@ -95,8 +99,8 @@ export function gatewayVerify(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.verifyOutcome(resolution.outcome);
     deps.metrics.observeRequest({ method: req.method ?? 'GET', route: '/verify', status }, seconds);
-    if (deps.logger.isLevelEnabled(logLevel)) {
-      deps.logger[logLevel](
+    if (verifyLog.isLevelEnabled(logLevel)) {
+      verifyLog[logLevel](
         {
           reqId: requestIdFrom(req.headers['x-request-id']),
           status,

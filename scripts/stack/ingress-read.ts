@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { documentsOfKind, isObject, type Json } from './manifest-documents.js';
 
 /** The path types of `networking.k8s.io/v1` Ingress paths. */
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
@@ -23,10 +23,6 @@ export interface IngressObject {
   readonly paths: readonly IngressPath[];
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Reads every `kind: Ingress` document of a multi-document YAML file (a `k8s/<env>/*.k8s.yaml`).
  * Throws, naming the file and the Ingress, on anything the local gateway cannot render faithfully:
@@ -39,12 +35,7 @@ export function readIngresses(file: string): IngressObject[] {
 /** {@link readIngresses} on YAML text; `source` names it in errors. */
 export function ingressesFromYaml(text: string, source: string): IngressObject[] {
   const ingresses: IngressObject[] = [];
-  for (const document of parseAllDocuments(text)) {
-    if (document.errors.length > 0) {
-      throw new Error(`${source}: invalid YAML: ${document.errors[0]?.message}`);
-    }
-    const object: unknown = document.toJS();
-    if (!isObject(object) || object.kind !== 'Ingress') continue;
+  for (const object of documentsOfKind(text, source, 'Ingress')) {
     ingresses.push(toIngress(object, source));
   }
   return ingresses;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { documentsOfKind, isObject } from './manifest-documents.js';
 
 /** One `spec.ports[]` entry of a Service. */
 export interface ServicePort {
@@ -16,10 +16,6 @@ export interface ServiceObject {
   readonly namespace: string;
   readonly ports: readonly ServicePort[];
 }
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Reads the `kind: Service` documents of every `*.k8s.yaml` file in `dir` (a `k8s/<env>` folder,
@@ -38,12 +34,7 @@ export function readServices(dir: string): ServiceObject[] {
 /** {@link readServices} on the YAML text of one file; `source` names it in errors. */
 export function servicesFromYaml(text: string, source: string): ServiceObject[] {
   const services: ServiceObject[] = [];
-  for (const document of parseAllDocuments(text)) {
-    if (document.errors.length > 0) {
-      throw new Error(`${source}: invalid YAML: ${document.errors[0]?.message}`);
-    }
-    const object: unknown = document.toJS();
-    if (!isObject(object) || object.kind !== 'Service') continue;
+  for (const object of documentsOfKind(text, source, 'Service')) {
     const metadata = isObject(object.metadata) ? object.metadata : {};
     if (typeof metadata.name !== 'string' || metadata.name === '') {
       throw new Error(`${source}: a Service without metadata.name`);

@@ -36,18 +36,27 @@ export interface IngressAnnotations {
   readonly proxyBodySize: string | null;
 }
 
-// Character classes of the controller's validators (parser/validators.go).
-const ALPHANUMERIC = String.raw`\-\.\_\~a-zA-Z0-9\/:`;
-const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${ALPHANUMERIC}, ,:?&=$]*$`);
-const HEADERS_VARIABLE = /^[A-Za-z0-9-_, ]*$/;
-const SIZE = /^\d+[bkmg]?$/i;
+// The controller's validators (parser/validators.go), the one copy of them in the project: the
+// manifest tests' annotation linter (tests/support/k8s-ingress-nginx.ts) uses these too.
+/** parser `alphaNumericChars`. */
+export const ALPHANUMERIC = String.raw`\-\.\_\~a-zA-Z0-9\/:`;
+/**
+ * parser.URLWithNginxVariableRegex, one notch stricter: since v1.12 the controller also allows `,`
+ * and spaces (`extendedAlphaNumeric`); an auth-url needs neither, so we refuse them.
+ */
+export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${ALPHANUMERIC}:?&=$]*$`);
+/** parser.HeadersVariable. */
+export const HEADERS_VARIABLE = /^[A-Za-z0-9-_, ]*$/;
+/** parser.SizeRegex. */
+export const SIZE = /^\d+[bkmg]?$/i;
 const MALICIOUS = /\r|\n/;
-// authreq.ValidHeader, and the template's isValidByteSize (offset form) for client_max_body_size
-const HEADER_NAME = /^[a-zA-Z\d\-_]+$/;
+/** authreq.ValidHeader: each name of auth-response-headers. */
+export const HEADER_NAME = /^[a-zA-Z\d\-_]+$/;
+// the template's isValidByteSize (offset form) for client_max_body_size
 const NGINX_OFFSET = /^[0-9]+[kKmMgG]?$/;
 
 /** `ValidateRegex(regex, removeSpace)`: spaces removed, then the class and the malicious check. */
-function validRegex(regex: RegExp, value: string): boolean {
+export function validRegex(regex: RegExp, value: string): boolean {
   const s = value.replaceAll(' ', '');
   return regex.test(s) && !MALICIOUS.test(s);
 }

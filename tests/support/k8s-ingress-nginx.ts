@@ -3,25 +3,27 @@
  * (internal/ingress/annotations/parser/validators.go and .../authreq/main.go, controller v1.9+):
  * values are checked after removing spaces where the controller does, and an invalid value makes
  * the controller reject the annotation (for external auth: serve the location unauthenticated or
- * not at all), so the manifests must never carry one.
+ * not at all), so the manifests must never carry one. The character classes shared with the local
+ * gateway's renderer come from scripts/stack/ingress-annotations.ts, the project's one copy.
  */
+import {
+  ALPHANUMERIC,
+  HEADER_NAME,
+  HEADERS_VARIABLE,
+  SIZE,
+  URL_WITH_NGINX_VARIABLE,
+  validRegex,
+} from '../../scripts/stack/ingress-annotations.js';
 
-const alphaNumericChars = String.raw`\-\._~a-zA-Z0-9/:`;
+export { HEADER_NAME, HEADERS_VARIABLE, SIZE, URL_WITH_NGINX_VARIABLE };
+
 const urlEnabledChars = ':?&=';
-/** parser.URLWithNginxVariableRegex. */
-export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}$]*$`);
 /** parser.URLIsValidRegex. */
-export const URL_IS_VALID = new RegExp(`^[${alphaNumericChars}${urlEnabledChars}]*$`);
-/** parser.HeadersVariable. */
-export const HEADERS_VARIABLE = /^[A-Za-z0-9_, -]*$/;
-/** authreq headerRegexp (each name of auth-response-headers). */
-export const HEADER_NAME = /^[a-zA-Z\d\-_]+$/;
+export const URL_IS_VALID = new RegExp(`^[${ALPHANUMERIC}${urlEnabledChars}]*$`);
 /** parser.ExtendedCharsRegex. */
-export const EXTENDED_CHARS = new RegExp(`^[/${alphaNumericChars}, ]*$`);
+export const EXTENDED_CHARS = new RegExp(`^[/${ALPHANUMERIC}, ]*$`);
 /** parser.NGINXVariable. */
 export const NGINX_VARIABLE = /^[A-Za-z0-9\-_${}]*$/;
-/** parser.SizeRegex. */
-export const SIZE = /^\d+[bkmgBKMG]?$/;
 
 /**
  * `auth-url`: the character whitelist (after removing spaces), then parser.StringToURL: a scheme,
@@ -31,7 +33,7 @@ export const SIZE = /^\d+[bkmgBKMG]?$/;
 export function authUrlProblems(value: string): string[] {
   const problems: string[] = [];
   const compact = value.replaceAll(' ', '');
-  if (!URL_WITH_NGINX_VARIABLE.test(compact)) {
+  if (!validRegex(URL_WITH_NGINX_VARIABLE, value)) {
     problems.push(`auth-url ${value}: characters outside ingress-nginx's URL whitelist`);
   }
   if (compact.includes('$')) problems.push(`auth-url ${value}: contains an nginx variable`);
@@ -45,7 +47,7 @@ export function authUrlProblems(value: string): string[] {
 /** `auth-response-headers`: the list whitelist, then every name against the header pattern. */
 export function authResponseHeadersProblems(value: string): string[] {
   const problems: string[] = [];
-  if (!HEADERS_VARIABLE.test(value.replaceAll(' ', ''))) {
+  if (!validRegex(HEADERS_VARIABLE, value)) {
     problems.push(`auth-response-headers ${value}: characters outside the whitelist`);
   }
   for (const name of value.split(',').map((h) => h.trim())) {
@@ -100,10 +102,10 @@ const ANNOTATION_VALIDATORS: Readonly<Record<string, (value: string) => string[]
   'auth-response-headers': authResponseHeadersProblems,
   'auth-cache-duration': authCacheDurationProblems,
   'auth-cache-key': (v) =>
-    NGINX_VARIABLE.test(v.replaceAll(' ', '')) ? [] : [`auth-cache-key ${v}: characters`],
+    validRegex(NGINX_VARIABLE, v) ? [] : [`auth-cache-key ${v}: characters`],
   'auth-method': (v) => (AUTH_METHODS.includes(v.trim()) ? [] : [`auth-method ${v}: not a method`]),
   'auth-request-redirect': (v) =>
-    URL_IS_VALID.test(v.replaceAll(' ', '')) ? [] : [`auth-request-redirect ${v}: characters`],
+    validRegex(URL_IS_VALID, v) ? [] : [`auth-request-redirect ${v}: characters`],
   'auth-always-set-cookie': (v) =>
     ['true', 'false'].includes(v) ? [] : [`auth-always-set-cookie ${v}: not a boolean`],
   'proxy-body-size': (v) => (SIZE.test(v) ? [] : [`proxy-body-size ${v}: not a size`]),

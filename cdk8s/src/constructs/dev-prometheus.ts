@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import { ConfigMap, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
 import { stringify } from 'yaml';
 import { addModel } from '../lib/add-model.js';
+import { addDeploymentFront } from '../lib/deployment-front.js';
 import { objectLabels, selectorLabels } from '../lib/labels.js';
 import { restricted, restrictedPodSecurityContext } from '../lib/restricted-security.js';
 import { NAMESPACE } from '../names.js';
@@ -188,23 +188,6 @@ export class DevPrometheus extends Construct {
         },
       }),
     );
-    addModel(
-      this,
-      new PodDisruptionBudget({
-        metadata: { name, labels },
-        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-      }),
-    );
-    addModel(
-      this,
-      new Service({
-        metadata: { name, labels },
-        spec: {
-          type: 'ClusterIP',
-          selector,
-          ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: 'http', protocol: 'TCP' }],
-        },
-      }),
-    );
+    addDeploymentFront(this, { name, labels, selector, port: PROMETHEUS_PORT });
   }
 }

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { ConfigMap, type IProbe, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { ConfigMap, type IProbe, ServiceAccount } from 'kubernetes-models/v1';
 import type { ServiceSizing } from '../environments.js';
 import { addModel } from '../lib/add-model.js';
+import { addDeploymentFront } from '../lib/deployment-front.js';
 import { objectLabels, selectorLabels } from '../lib/labels.js';
 import { waitForMigrationsContainer } from '../lib/migration-containers.js';
 import { restricted, restrictedPodSecurityContext } from '../lib/restricted-security.js';
@@ -148,30 +148,7 @@ export class ServiceWorkload extends Construct {
       }),
     );
 
-    addModel(
-      this,
-      new Service({
-        metadata: { name, labels },
-        spec: {
-          type: 'ClusterIP',
-          selector,
-          ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
-        },
-      }),
-    );
-
-    addModel(
-      this,
-      new PodDisruptionBudget({
-        metadata: { name, labels },
-        spec: {
-          // maxUnavailable rather than minAvailable: with one replica (dev) a drain can still
-          // evict the pod; with two or more one replica always keeps serving.
-          maxUnavailable: 1,
-          selector: { matchLabels: selector },
-        },
-      }),
-    );
+    addDeploymentFront(this, { name, labels, selector, port: HTTP_PORT });
 
     if (sizing.autoscaling) {
       const { minReplicas, maxReplicas, targetCpuUtilization } = sizing.autoscaling;

@@ -19,7 +19,7 @@ export interface MigrationTarget {
  */
 export async function applyMigrationsEverywhere(
   targets: readonly MigrationTarget[],
-  options: Pick<ApplyMigrationsOptions, 'lockTimeoutMs' | 'onApplied'> = {},
+  options: Pick<ApplyMigrationsOptions, 'lockTimeoutMs' | 'onApplied' | 'connectTimeoutMs'> = {},
 ): Promise<MigrationReport[]> {
   const reports: MigrationReport[] = [];
   for (const target of targets) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectWithRetry } from './connect-with-retry.js';
 import { describeDatabase } from './describe-database.js';
 import { MigrationError } from './migration-error.js';
 import { type MigrationFile, readMigrationFiles } from './migration-files.js';
@@ -24,6 +25,12 @@ export interface ApplyMigrationsOptions {
   readonly lockTimeoutMs?: number;
   /** Called once per migration as it is applied; for progress output. */
   readonly onApplied?: (migrationName: string, database: string) => void;
+  /**
+   * How long to keep trying to connect while the database is not reachable yet (starting up, no
+   * ready endpoint, network rules not yet in place for a pod that has just started).
+   * @default 60000
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /** What one run did to one database. */
@@ -39,6 +46,7 @@ export interface MigrationReport {
 }
 
 const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 60_000;
 const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
@@ -57,11 +65,11 @@ const LOCK_NOT_AVAILABLE = '55P03';
 export async function applyMigrations(options: ApplyMigrationsOptions): Promise<MigrationReport> {
   const files = await readMigrationFiles(options.migrationsDir);
   const database = describeDatabase(options.databaseUrl);
-  const client = new pg.Client({
-    connectionString: options.databaseUrl,
-    application_name: 'shardgate-migrate',
-  });
-  await client.connect();
+  const client = await connectWithRetry(
+    { connectionString: options.databaseUrl, application_name: 'shardgate-migrate' },
+    database,
+    options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  );
   try {
     await acquireLock(client, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, database);
     try {

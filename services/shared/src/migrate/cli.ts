@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
- * `shardgate-migrate [--wait [--timeout <s>]] <migrationsDir>`: applies Prisma-format migrations to
- * every database listed in `DATABASE_URLS` (separated by commas or whitespace). URLs come from the
- * environment, never from arguments, because arguments are visible to every user of the machine in
- * `ps`.
+ * `shardgate-migrate [--connect-timeout <s> | --wait [--timeout <s>]] <migrationsDir>`: applies
+ * Prisma-format migrations to every database listed in `DATABASE_URLS` (separated by commas or
+ * whitespace). URLs come from the environment, never from arguments, because arguments are visible
+ * to every user of the machine in `ps`. A database that is not reachable yet (starting, no ready
+ * endpoint, network rules not yet in place for a pod that has just started) is tried again for
+ * `--connect-timeout` seconds (default 60) before the run fails.
  *
  * With `--wait` it applies nothing: it polls every 2 s until each migration of the folder is
  * recorded as finished in `_prisma_migrations` of every database, then exits 0; after `--timeout`
@@ -16,13 +18,14 @@ import { MigrationError } from './migration-error.js';
 import { waitForMigrations } from './wait-for-migrations.js';
 
 const USAGE =
-  'usage: DATABASE_URLS=<url>[,<url>...] shardgate-migrate [--wait [--timeout <seconds>]] <migrationsDir>';
+  'usage: DATABASE_URLS=<url>[,<url>...] shardgate-migrate [--connect-timeout <seconds> | --wait [--timeout <seconds>]] <migrationsDir>';
 
 const DEFAULT_WAIT_TIMEOUT_SECONDS = 300;
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 60;
 
 /** The parsed command line, or the reason it is unusable. */
 type Command =
-  | { mode: 'apply'; migrationsDir: string }
+  | { mode: 'apply'; migrationsDir: string; connectTimeoutSeconds: number }
   | { mode: 'wait'; migrationsDir: string; timeoutSeconds: number }
   | { mode: 'usage'; problem: string };
 
@@ -40,21 +43,43 @@ function parseCommand(args: string[]): Command {
   }
   if (!values.wait) {
     if (values.timeout !== undefined) return { mode: 'usage', problem: '--timeout needs --wait' };
-    return { mode: 'apply', migrationsDir };
+    const connectTimeoutSeconds = seconds(
+      values['connect-timeout'],
+      DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    );
+    if (connectTimeoutSeconds === undefined) {
+      return {
+        mode: 'usage',
+        problem: '--connect-timeout must be a whole number of seconds, at least 1',
+      };
+    }
+    return { mode: 'apply', migrationsDir, connectTimeoutSeconds };
   }
-  const timeoutSeconds =
-    values.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_SECONDS : Number(values.timeout);
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+  if (values['connect-timeout'] !== undefined) {
+    return { mode: 'usage', problem: '--connect-timeout applies to migrating, not to --wait' };
+  }
+  const timeoutSeconds = seconds(values.timeout, DEFAULT_WAIT_TIMEOUT_SECONDS);
+  if (timeoutSeconds === undefined) {
     return { mode: 'usage', problem: '--timeout must be a whole number of seconds, at least 1' };
   }
   return { mode: 'wait', migrationsDir, timeoutSeconds };
+}
+
+/** A whole number of seconds ≥ 1 from an option, its default when absent, undefined when invalid. */
+function seconds(value: string | undefined, fallback: number): number | undefined {
+  const parsed = value === undefined ? fallback : Number(value);
+  return Number.isInteger(parsed) && parsed >= 1 ? parsed : undefined;
 }
 
 function parse(args: string[]) {
   return parseArgs({
     args,
     allowPositionals: true,
-    options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    options: {
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+      'connect-timeout': { type: 'string' },
+    },
   });
 }
 
@@ -79,7 +104,10 @@ async function main(): Promise<number> {
   }
   const reports = await applyMigrationsEverywhere(
     urls.map((databaseUrl) => ({ databaseUrl, migrationsDir })),
-    { onApplied: (name, database) => console.log(`applied ${name} on ${database}`) },
+    {
+      onApplied: (name, database) => console.log(`applied ${name} on ${database}`),
+      connectTimeoutMs: command.connectTimeoutSeconds * 1000,
+    },
   );
   for (const report of reports) {
     console.log(

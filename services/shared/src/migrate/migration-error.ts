@@ -8,6 +8,7 @@
  * - `migration_failed`: a migration's SQL failed; its transaction was rolled back.
  * - `lock_timeout`: another runner held the migration lock for longer than allowed.
  * - `wait_timeout`: `--wait` gave up before every migration was recorded as applied everywhere.
+ * - `unreachable`: a database could not be reached before the connection timeout.
  */
 export type MigrationErrorCode =
   | 'invalid_migrations_dir'
@@ -15,7 +16,8 @@ export type MigrationErrorCode =
   | 'unfinished_migration'
   | 'migration_failed'
   | 'lock_timeout'
-  | 'wait_timeout';
+  | 'wait_timeout'
+  | 'unreachable';
 
 /** The one error type the migration runner throws; `message` is written for an operator. */
 export class MigrationError extends Error {

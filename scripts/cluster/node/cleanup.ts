@@ -1,0 +1,64 @@
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCommand } from '../command.js';
+
+/**
+ * Unmounts everything mounted under `roots` (pod volumes, container root filesystems, pod network
+ * namespaces), deepest first; a mount still busy is detached lazily so that removal can go on.
+ */
+export async function unmountUnder(roots: readonly string[]): Promise<void> {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    .map(unescapeMountPoint)
+    .filter((point) => roots.some((root) => point === root || point.startsWith(`${root}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const point of new Set(mountPoints)) {
+    await runCommand('umount', [point]).catch(() =>
+      runCommand('umount', ['--lazy', point]).catch(() => undefined),
+    );
+  }
+}
+
+/** mountinfo escapes spaces, tabs, newlines and backslashes as octal. */
+function unescapeMountPoint(point: string): string {
+  return point.replace(/\\([0-7]{3})/g, (_, octal: string) =>
+    String.fromCharCode(Number.parseInt(octal, 8)),
+  );
+}
+
+/**
+ * Removes the cgroups the kubelet made (`kubepods` in every v1 hierarchy), deepest first. They are
+ * empty once every container is gone; one that is not stays, and is reported.
+ */
+export function removeKubeletCgroups(): string[] {
+  const left: string[] = [];
+  const base = '/sys/fs/cgroup';
+  if (!existsSync(base)) return left;
+  for (const hierarchy of readdirSync(base)) {
+    const root = join(base, hierarchy, 'kubepods');
+    if (!existsSync(root)) continue;
+    for (const dir of subdirectoriesDeepestFirst(root)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        left.push(dir);
+      }
+    }
+  }
+  return left;
+}
+
+function subdirectoriesDeepestFirst(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+    }
+    found.push(dir);
+  };
+  walk(root);
+  return found;
+}

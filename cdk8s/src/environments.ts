@@ -31,6 +31,14 @@ export interface InfrastructureSizing {
   readonly redisResources: IResourceRequirements;
 }
 
+/** How the Traefik ingress controller (`ingress-controller.k8s.yaml`) runs in an environment. */
+export interface IngressControllerSizing {
+  /** Traefik replicas; each holds the whole routing table, so any number serves every route. */
+  readonly replicas: number;
+  /** Requests and limits of the Traefik container. */
+  readonly resources: IResourceRequirements;
+}
+
 /** Everything that differs between `dev` and `prod`; the charts read nothing else. */
 export interface EnvironmentConfig {
   /** Also the output folder name under k8s/. */
@@ -47,6 +55,11 @@ export interface EnvironmentConfig {
   readonly services: Readonly<Record<ServiceName, ServiceSizing>>;
   /** Infrastructure sizing. */
   readonly infrastructure: InfrastructureSizing;
+  /**
+   * Deploy Traefik as the ingress controller of our (unchanged) ingress-nginx Ingresses, in
+   * `ingress-controller.k8s.yaml`; none when the cluster brings its own edge.
+   */
+  readonly ingressController?: IngressControllerSizing;
   /** Deploy the operator-free Prometheus of prometheus.k8s.yaml. */
   readonly prometheus: boolean;
   /** `LOG_LEVEL` of both services. */
@@ -75,6 +88,8 @@ export const dev: EnvironmentConfig = {
     postgresResources: small('100m', '128Mi', '500m', '512Mi'),
     redisResources: small('50m', '64Mi', '250m', '256Mi'),
   },
+  // ingress-nginx is retired and its image cannot be had: Traefik serves the same Ingresses.
+  ingressController: { replicas: 1, resources: small('100m', '64Mi', '500m', '256Mi') },
   prometheus: true,
   logLevel: 'debug',
 };
@@ -103,6 +118,7 @@ export const prod: EnvironmentConfig = {
     postgresResources: small('500m', '1Gi', '2', '2Gi'),
     redisResources: small('100m', '256Mi', '500m', '512Mi'),
   },
+  // No ingressController: the production edge (controller, TLS, load balancer) is decided apart.
   prometheus: false,
   logLevel: 'info',
 };

@@ -25,6 +25,18 @@ export const REDIS_PORT = 6379;
 /** Namespace of the ingress-nginx controller (its `kubernetes.io/metadata.name` label). */
 export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
 
+/**
+ * Namespace of the Traefik ingress controller (`ingress-controller.k8s.yaml`), which serves the
+ * unchanged ingress-nginx Ingresses with its Kubernetes Ingress NGINX provider.
+ */
+export const TRAEFIK_NAMESPACE = 'traefik';
+
+/** `ingressClassName` of our Ingresses: ingress-nginx's class, which Traefik's provider also serves. */
+export const INGRESS_CLASS = 'nginx';
+
+/** `spec.controller` of {@link INGRESS_CLASS}: ingress-nginx's; Traefik's provider matches on it. */
+export const INGRESS_NGINX_CONTROLLER = 'k8s.io/ingress-nginx';
+
 /** Namespace of Envoy Gateway's proxies, for the Gateway API alternative. */
 export const ENVOY_GATEWAY_NAMESPACE = 'envoy-gateway-system';
 

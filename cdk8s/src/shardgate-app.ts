@@ -2,6 +2,7 @@ import { App, YamlOutputType } from 'cdk8s';
 import { GatewayApiChart } from './charts/gateway-api-chart.js';
 import { InfrastructureChart } from './charts/infrastructure-chart.js';
 import { IngressChart } from './charts/ingress-chart.js';
+import { IngressControllerChart } from './charts/ingress-controller-chart.js';
 import { MigrationsChart } from './charts/migrations-chart.js';
 import { NamespaceChart } from './charts/namespace-chart.js';
 import { NetworkPoliciesChart } from './charts/network-policies-chart.js';
@@ -9,6 +10,7 @@ import { PrometheusChart } from './charts/prometheus-chart.js';
 import { ServiceChart } from './charts/service-chart.js';
 import type { EnvironmentConfig } from './environments.js';
 import { serviceDefinitions } from './lib/service-definitions.js';
+import { TRAEFIK_NAMESPACE } from './names.js';
 
 /**
  * Builds the cdk8s app of one environment: one chart per concern, each synthesized to
@@ -26,6 +28,13 @@ export function buildApp(env: EnvironmentConfig, outdir: string): App {
   new IngressChart(app, 'ingress', { env });
   new GatewayApiChart(app, 'gateway-api', { env });
   new NetworkPoliciesChart(app, 'network-policies', { env });
-  if (env.prometheus) new PrometheusChart(app, 'prometheus');
+  if (env.ingressController) {
+    new IngressControllerChart(app, 'ingress-controller', { env, sizing: env.ingressController });
+  }
+  if (env.prometheus) {
+    new PrometheusChart(app, 'prometheus', {
+      alsoScrape: env.ingressController ? [TRAEFIK_NAMESPACE] : [],
+    });
+  }
   return app;
 }

@@ -12,6 +12,12 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '
 /** The namespace of every shardgate object. */
 export const NS = 'shardgate';
 
+/** The namespace of the Traefik ingress controller (dev: `ingress-controller.k8s.yaml`). */
+export const TRAEFIK_NS = 'traefik';
+
+/** The file of the ingress controller, synthesized in dev only. */
+export const INGRESS_CONTROLLER_FILE = 'ingress-controller.k8s.yaml';
+
 /** The headers `/verify` answers with, as the Ingress and the Gateway API policy list them. */
 export const AUTH_HEADERS = 'X-User-Id,X-User-Email,X-User-Role,X-Session-Id';
 

@@ -11,9 +11,14 @@ import { join } from 'node:path';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Job } from 'kubernetes-models/batch/v1';
-import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Ingress, IngressClass, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import {
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 
@@ -71,9 +76,20 @@ export const MODELS: Readonly<Record<string, Model>> = {
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': Ingress,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'networking.k8s.io/v1/IngressClass': IngressClass,
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+  'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
 };
+
+/** Kinds without a namespace; every other kind the app emits is namespaced. */
+export const CLUSTER_SCOPED_KINDS: readonly string[] = [
+  'Namespace',
+  'IngressClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+];
 
 /** Custom resources kubernetes-models has no schema for; their shape is asserted by the tests. */
 export const CUSTOM_KINDS: readonly string[] = [
@@ -144,10 +160,23 @@ export function podLabelsOf(object: K8sObject): Record<string, string> {
   return (object.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
 }
 
-/** The object of `kind` named `name`; throws when there is none. */
-export function findObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`${kind}/${name} not found`);
+/**
+ * The object of `kind` named `name` (in `namespace`, when given: names repeat across namespaces,
+ * e.g. `default-deny-ingress`); throws when there is none.
+ */
+export function findObject(
+  objects: readonly K8sObject[],
+  kind: string,
+  name: string,
+  namespace?: string,
+): K8sObject {
+  const found = objects.find(
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (namespace === undefined || o.metadata.namespace === namespace),
+  );
+  if (!found) throw new Error(`${kind}/${name}${namespace ? ` in ${namespace}` : ''} not found`);
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
+import { ENVIRONMENTS, environmentManifests, NS, TRAEFIK_NS } from '../support/k8s-environment.js';
 import { findByAppName, findObject, podLabelsOf } from '../support/k8s-manifests.js';
 import {
   ingressAllowed,
@@ -8,8 +8,9 @@ import {
 } from '../support/k8s-network-policy.js';
 
 // Reachability under the NetworkPolicies of k8s/<env>, evaluated for every pair that matters:
-// only the ingress controller gets in, only the services (and their migrations) reach their
-// databases and Redis, everything else is denied.
+// only the ingress controller gets in (ingress-nginx's namespace; in dev also the Traefik pods,
+// whose own namespace admits the web port from anywhere and metrics from Prometheus only), only
+// the services (and their migrations) reach their databases and Redis, everything else is denied.
 
 describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
   const { objects } = environmentManifests(env);
@@ -20,7 +21,8 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     labels,
     ports,
   });
-  const podOf = (kind: string, name: string) => inNs(podLabelsOf(findObject(objects, kind, name)));
+  const podOf = (kind: string, name: string) =>
+    inNs(podLabelsOf(findObject(objects, kind, name, NS)));
   const auth = podOf('Deployment', 'auth');
   const api = podOf('Deployment', 'api');
   const authJob = inNs(podLabelsOf(findByAppName(objects, 'Job', 'auth-migrations')));
@@ -38,6 +40,17 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     namespaceLabels: nsLabels('ingress-nginx'),
     labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
   };
+  const traefikLabels = {
+    'app.kubernetes.io/name': 'traefik',
+    'app.kubernetes.io/component': 'ingress-controller',
+  };
+  const traefik: PodRef = {
+    namespace: TRAEFIK_NS,
+    namespaceLabels: nsLabels(TRAEFIK_NS),
+    labels: traefikLabels,
+  };
+  /** Another pod of the traefik namespace: admitted to shardgate by namespace alone, it must not be. */
+  const traefikNeighbour: PodRef = { ...traefik, labels: { 'app.kubernetes.io/name': 'shell' } };
   const elsewhere: PodRef = {
     namespace: 'default',
     namespaceLabels: nsLabels('default'),
@@ -47,7 +60,7 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     ingressAllowed(policies, from, to, port);
 
   it('denies all ingress by default', () => {
-    const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress');
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress', NS);
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
     expect(allowed(stranger, inNs({ any: 'pod' }), 8080)).toBe(false);
   });
@@ -61,14 +74,56 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(stranger, api, 8080)).toBe(false);
     expect(allowed(stranger, auth, 8080)).toBe(false);
     expect(allowed(elsewhere, api, 8080)).toBe(false);
-    const apiHttp = findObject(objects, 'NetworkPolicy', 'api-http').spec;
+    const apiHttp = findObject(objects, 'NetworkPolicy', 'api-http', NS).spec;
+    const traefikPeer = {
+      namespaceSelector: { matchLabels: nsLabels(TRAEFIK_NS) },
+      podSelector: { matchLabels: traefikLabels },
+    };
     expect(apiHttp.ingress).toEqual([
       {
-        from: [{ namespaceSelector: { matchLabels: nsLabels('ingress-nginx') } }],
+        from: [
+          { namespaceSelector: { matchLabels: nsLabels('ingress-nginx') } },
+          ...(env === 'dev' ? [traefikPeer] : []),
+        ],
         ports: [{ protocol: 'TCP', port: 8080 }],
       },
     ]);
   });
+
+  it(
+    env === 'dev'
+      ? 'admits the Traefik pods (not their namespace) to auth and api on 8080 only'
+      : 'admits no Traefik (prod has no ingress-controller chart)',
+    () => {
+      for (const svc of [auth, api]) {
+        expect(allowed(traefik, svc, 8080)).toBe(env === 'dev');
+        expect(allowed(traefik, svc, 9464)).toBe(false);
+        expect(allowed(traefikNeighbour, svc, 8080)).toBe(false);
+      }
+      for (const db of [pgAuth, shard0, redis]) {
+        expect(allowed(traefik, db, db === redis ? 6379 : 5432)).toBe(false);
+      }
+    },
+  );
+
+  if (env === 'dev') {
+    it('lets anyone reach Traefik on 8000, only Prometheus on 9100, nobody on 8080 (ping)', () => {
+      const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress', TRAEFIK_NS);
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+      for (const from of [elsewhere, stranger, controller, traefikNeighbour, prometheus]) {
+        expect(allowed(from, traefik, 8000)).toBe(true);
+        expect(allowed(from, traefik, 8080)).toBe(false);
+        expect(allowed(from, traefik, 9100)).toBe(from === prometheus);
+      }
+      expect(allowed(elsewhere, traefikNeighbour, 8000)).toBe(false);
+      const notPrometheus = {
+        ...prometheus,
+        namespace: 'default',
+        namespaceLabels: nsLabels('default'),
+      };
+      expect(allowed(notPrometheus, traefik, 9100)).toBe(false);
+    });
+  }
 
   it('lets Prometheus scrape the metrics port of both services, and nothing else', () => {
     for (const svc of [auth, api]) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
+import { ENVIRONMENTS, environmentManifests, NS, TRAEFIK_NS } from '../support/k8s-environment.js';
 import {
   findByAppName,
   findObject,
@@ -50,7 +50,7 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
         'Job/auth-migrations',
         'StatefulSet/postgres-shard',
         'StatefulSet/redis',
-        ...(env === 'dev' ? ['Deployment/prometheus'] : []),
+        ...(env === 'dev' ? ['Deployment/prometheus', 'Deployment/traefik'] : []),
       ]),
     );
     expect(workloads.map((w) => w.metadata.name)).toEqual(
@@ -80,32 +80,48 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
     }
   });
 
-  it('keeps ServiceAccount tokens out of every pod but Prometheus, whose Role only reads pods', () => {
+  it('mounts ServiceAccount tokens only in Prometheus (reads pods) and Traefik (its own test)', () => {
     const accounts = objects.filter((o) => o.kind === 'ServiceAccount');
     expect(accounts.length).toBeGreaterThanOrEqual(6);
     for (const sa of accounts)
       expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
     for (const w of workloads) {
       const pod = podSpecOf(w) as PodSpec;
-      const expected = w.metadata.name === 'prometheus';
+      const expected = env === 'dev' && ['prometheus', 'traefik'].includes(w.metadata.name);
       expect(pod.automountServiceAccountToken, w.metadata.name).toBe(expected);
     }
+    const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name !== 'traefik');
     if (env === 'dev') {
-      const role = findObject(objects, 'Role', 'prometheus-pod-discovery');
-      expect(role.rules).toEqual([
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-      ]);
-      const binding = findObject(objects, 'RoleBinding', 'prometheus-pod-discovery');
-      expect(binding.subjects).toEqual([
-        { kind: 'ServiceAccount', name: 'prometheus', namespace: NS },
-      ]);
+      // Prometheus discovers the pods of shardgate and of traefik, each by a Role of its own.
+      expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([NS, TRAEFIK_NS]);
+      for (const role of roles) {
+        expect(role.metadata.name).toBe('prometheus-pod-discovery');
+        expect(role.rules).toEqual([
+          { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        ]);
+        const binding = objects.find(
+          (o) =>
+            o.kind === 'RoleBinding' &&
+            o.metadata.name === role.metadata.name &&
+            o.metadata.namespace === role.metadata.namespace,
+        );
+        expect(binding?.subjects).toEqual([
+          { kind: 'ServiceAccount', name: 'prometheus', namespace: NS },
+        ]);
+        expect(binding?.roleRef).toEqual({
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: role.metadata.name,
+        });
+      }
     } else {
-      expect(objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
+      const rbacKinds = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
+      expect(objects.filter((o) => rbacKinds.includes(o.kind))).toEqual([]);
     }
   });
 
   it('covers every Deployment with exactly one PodDisruptionBudget of maxUnavailable 1', () => {
-    expect(deployments.length).toBe(env === 'dev' ? 3 : 2);
+    expect(deployments.length).toBe(env === 'dev' ? 4 : 2);
     const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
     for (const deployment of deployments) {
       const labels = podLabelsOf(deployment);

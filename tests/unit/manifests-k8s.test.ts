@@ -4,8 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { ENVIRONMENTS, environmentManifests, NS, REPO_ROOT } from '../support/k8s-environment.js';
 import {
+  ENVIRONMENTS,
+  environmentManifests,
+  INGRESS_CONTROLLER_FILE,
+  NS,
+  REPO_ROOT,
+  TRAEFIK_NS,
+} from '../support/k8s-environment.js';
+import {
+  CLUSTER_SCOPED_KINDS,
   CUSTOM_KINDS,
   findObject,
   type Loose,
@@ -17,7 +25,8 @@ import { selectorMatches } from '../support/k8s-network-policy.js';
 // The synthesized manifests as a whole: which files, schema validity, namespace, the Secrets they
 // reference, the dev Prometheus config. By topic, the other checks are in
 // manifests-k8s-workloads.test.ts (pods, Deployments, PDBs, HPAs, migration Jobs),
-// manifests-k8s-edge.test.ts (Ingress, Gateway API), manifests-k8s-network-policies.test.ts and
+// manifests-k8s-edge.test.ts (Ingress, Gateway API), manifests-k8s-ingress-controller.test.ts
+// (Traefik, dev only), manifests-k8s-network-policies.test.ts and
 // manifests-k8s-linters.test.ts (the checkers themselves reject bad input).
 
 const commonFiles = [
@@ -37,7 +46,10 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
 
   it('has exactly the contracted files', () => {
     const files = [...new Set(loaded.map((l) => l.file))].sort();
-    const expected = env === 'dev' ? [...commonFiles, 'prometheus.k8s.yaml'].sort() : commonFiles;
+    const expected =
+      env === 'dev'
+        ? [...commonFiles, INGRESS_CONTROLLER_FILE, 'prometheus.k8s.yaml'].sort()
+        : commonFiles;
     expect(files).toEqual(expected);
   });
 
@@ -48,21 +60,31 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
     for (const custom of CUSTOM_KINDS) expect(kinds).toContain(custom);
   });
 
-  it('puts every namespaced object in the shardgate namespace, names unique, no Secret', () => {
-    for (const o of objects) {
-      if (o.kind === 'Namespace') expect(o.metadata.namespace).toBeUndefined();
-      else expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NS);
+  it('puts every object in shardgate (the ingress controller in traefik), names unique, no Secret', () => {
+    for (const { file, object: o } of loaded) {
+      const where = `${file}: ${o.kind}/${o.metadata.name}`;
+      if (CLUSTER_SCOPED_KINDS.includes(o.kind))
+        expect(o.metadata.namespace, where).toBeUndefined();
+      // The controller's chart also holds its Role in the namespace it watches.
+      else if (file === INGRESS_CONTROLLER_FILE)
+        expect([TRAEFIK_NS, NS], where).toContain(o.metadata.namespace);
+      else expect(o.metadata.namespace, where).toBe(NS);
     }
-    const keys = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    const keys = objects.map((o) => `${o.metadata.namespace ?? ''}/${o.kind}/${o.metadata.name}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const ns = findObject(objects, 'Namespace', NS);
-    expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const namespaces = objects.filter((o) => o.kind === 'Namespace');
+    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(
+      env === 'dev' ? [NS, TRAEFIK_NS] : [NS],
+    );
+    for (const ns of namespaces) {
+      expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    }
   });
 
   it('has nothing but the expected Deployments, each behind exactly one Service of its name', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-      env === 'dev' ? ['api', 'auth', 'prometheus'] : ['api', 'auth'],
+      env === 'dev' ? ['api', 'auth', 'prometheus', 'traefik'] : ['api', 'auth'],
     );
     const services = objects.filter((o) => o.kind === 'Service' && o.spec?.selector);
     for (const deployment of deployments) {
@@ -113,7 +135,9 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
       const text = findObject(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
       const config = parse(text) as { scrape_configs: Record<string, unknown>[] };
       const [job] = config.scrape_configs;
-      expect(job?.kubernetes_sd_configs).toEqual([{ role: 'pod', namespaces: { names: [NS] } }]);
+      expect(job?.kubernetes_sd_configs).toEqual([
+        { role: 'pod', namespaces: { names: [NS, TRAEFIK_NS] } },
+      ]);
       expect(text).toContain('__meta_kubernetes_pod_annotation_prometheus_io_scrape');
       // Debian's Prometheus is built without Kubernetes discovery, so promtool here refuses
       // kubernetes_sd_configs; it checks everything else (relabel rules, regexes) with the

@@ -10,6 +10,7 @@ import { addModel } from '../lib/add-model.js';
 import {
   AUTH_RESPONSE_HEADERS,
   HTTP_PORT,
+  INGRESS_CLASS,
   LABEL_PART_OF,
   NAMESPACE,
   serviceHost,
@@ -67,7 +68,7 @@ export class IngressChart extends Chart {
       new Ingress({
         metadata: { name: 'shardgate-public', labels },
         spec: {
-          ingressClassName: 'nginx',
+          ingressClassName: INGRESS_CLASS,
           tls,
           rules: [
             rule([
@@ -82,7 +83,7 @@ export class IngressChart extends Chart {
       this,
       new Ingress({
         metadata: { name: 'shardgate-api', labels, annotations: externalAuthAnnotations() },
-        spec: { ingressClassName: 'nginx', tls, rules: [rule([['/api', 'api']])] },
+        spec: { ingressClassName: INGRESS_CLASS, tls, rules: [rule([['/api', 'api']])] },
       }),
     );
   }

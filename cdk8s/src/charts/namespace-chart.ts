@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Namespace } from 'kubernetes-models/v1';
 import { addModel } from '../lib/add-model.js';
+import { restrictedNamespaceLabels } from '../lib/pod-security-labels.js';
 import { LABEL_PART_OF, NAMESPACE } from '../names.js';
 
 /**
@@ -18,10 +19,7 @@ export class NamespaceChart extends Chart {
           name: NAMESPACE,
           labels: {
             [LABEL_PART_OF]: 'shardgate',
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'latest',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/audit': 'restricted',
+            ...restrictedNamespaceLabels(),
           },
         },
       }),

@@ -9,6 +9,10 @@ import {
 import { PROMETHEUS_NAME } from '../constructs/dev-prometheus.js';
 import { MIGRATIONS_COMPONENT } from '../constructs/migration-job.js';
 import { SERVER_COMPONENT } from '../constructs/service-workload.js';
+import {
+  INGRESS_CONTROLLER_COMPONENT,
+  TRAEFIK_NAME,
+} from '../constructs/traefik-ingress-controller.js';
 import type { EnvironmentConfig } from '../environments.js';
 import { addModel } from '../lib/add-model.js';
 import { selectorLabels } from '../lib/labels.js';
@@ -27,6 +31,7 @@ import {
   REDIS_PORT,
   REDIS_RELEASE,
   type ServiceName,
+  TRAEFIK_NAMESPACE,
 } from '../names.js';
 
 /** Props of {@link NetworkPoliciesChart}. */
@@ -43,6 +48,11 @@ const migrations = (service: ServiceName): INetworkPolicyPeer => ({
 const ingressNginx: INetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: INGRESS_NGINX_NAMESPACE } },
 };
+/** The Traefik pods of `ingress-controller.k8s.yaml` (that namespace, those pods only). */
+const traefik: INetworkPolicyPeer = {
+  namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: TRAEFIK_NAMESPACE } },
+  podSelector: { matchLabels: selectorLabels(TRAEFIK_NAME, INGRESS_CONTROLLER_COMPONENT) },
+};
 const tcp = (port: number): INetworkPolicyPort[] => [{ protocol: 'TCP', port }];
 
 /** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
@@ -57,7 +67,9 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
 /**
  * Ingress NetworkPolicies of the namespace: deny by default, then allow exactly
  *
- * - ingress-nginx's namespace → auth and api on 8080 (the only way in from outside);
+ * - the ingress controller → auth and api on 8080 (the only way in from outside): the namespace
+ *   of ingress-nginx, for clusters that still run it, and, where the environment deploys it, the
+ *   Traefik pods of `ingress-controller.k8s.yaml`;
  * - api → auth on 8080 (JWKS);
  * - Prometheus → auth and api on 9464;
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
@@ -72,6 +84,7 @@ export class NetworkPoliciesChart extends Chart {
   constructor(scope: Construct, id: string, props: NetworkPoliciesChartProps) {
     super(scope, id, { namespace: NAMESPACE });
     const labels = { [LABEL_PART_OF]: 'shardgate' };
+    const edge = props.env.ingressController ? [ingressNginx, traefik] : [ingressNginx];
     const policy = (name: string, spec: INetworkPolicySpec) =>
       addModel(this, new NetworkPolicy({ metadata: { name, labels }, spec }));
 
@@ -79,12 +92,12 @@ export class NetworkPoliciesChart extends Chart {
     policy('auth-http', {
       podSelector: { matchLabels: selectorLabels('auth', SERVER_COMPONENT) },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [ingressNginx, server('api')], ports: tcp(HTTP_PORT) }],
+      ingress: [{ from: [...edge, server('api')], ports: tcp(HTTP_PORT) }],
     });
     policy('api-http', {
       podSelector: { matchLabels: selectorLabels('api', SERVER_COMPONENT) },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [ingressNginx], ports: tcp(HTTP_PORT) }],
+      ingress: [{ from: edge, ports: tcp(HTTP_PORT) }],
     });
     policy('metrics-from-prometheus', {
       podSelector: {

@@ -21,6 +21,13 @@ export interface DevPrometheusProps {
    * @default '1d'
    */
   readonly retention?: string;
+  /**
+   * Namespaces whose annotated pods are scraped. Prometheus may read pods of its own namespace;
+   * each other namespace must grant it {@link POD_DISCOVERY_RULES} (a Role named
+   * {@link POD_DISCOVERY_ROLE} bound to its ServiceAccount), as the ingress-controller chart does.
+   * @default ['shardgate']
+   */
+  readonly scrapeNamespaces?: readonly string[];
 }
 
 /** Name of the Prometheus objects and `app.kubernetes.io/name` of its pod. */
@@ -28,6 +35,14 @@ export const PROMETHEUS_NAME = 'prometheus';
 
 /** Port of the Prometheus UI and API (`kubectl port-forward svc/prometheus 9090`). */
 export const PROMETHEUS_PORT = 9090;
+
+/** Name of the Role (and RoleBinding) that lets Prometheus discover the pods of a namespace. */
+export const POD_DISCOVERY_ROLE = `${PROMETHEUS_NAME}-pod-discovery`;
+
+/** What pod discovery reads: pods, nothing else. */
+export const POD_DISCOVERY_RULES = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+];
 
 /** The nobody user the Prometheus image runs as. */
 const PROMETHEUS_UID = 65534;
@@ -37,13 +52,15 @@ const PROMETHEUS_UID = 65534;
  * scraped on their `metrics` port at `prometheus.io/path`. The annotations are what any
  * annotation-driven Prometheus in another cluster would follow too.
  */
-export function prometheusConfig(): Record<string, unknown> {
+export function prometheusConfig(
+  namespaces: readonly string[] = [NAMESPACE],
+): Record<string, unknown> {
   return {
     global: { scrape_interval: '15s', evaluation_interval: '15s' },
     scrape_configs: [
       {
         job_name: 'shardgate-pods',
-        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [NAMESPACE] } }],
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [...namespaces] } }],
         relabel_configs: [
           {
             source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'],
@@ -110,19 +127,15 @@ export class DevPrometheus extends Construct {
     addModel(
       this,
       new Role({
-        metadata: { name: `${name}-pod-discovery`, labels },
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+        metadata: { name: POD_DISCOVERY_ROLE, labels },
+        rules: POD_DISCOVERY_RULES,
       }),
     );
     addModel(
       this,
       new RoleBinding({
-        metadata: { name: `${name}-pod-discovery`, labels },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'Role',
-          name: `${name}-pod-discovery`,
-        },
+        metadata: { name: POD_DISCOVERY_ROLE, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: POD_DISCOVERY_ROLE },
         subjects: [{ kind: 'ServiceAccount', name, namespace: NAMESPACE }],
       }),
     );
@@ -130,7 +143,7 @@ export class DevPrometheus extends Construct {
       this,
       new ConfigMap({
         metadata: { name: `${name}-config`, labels },
-        data: { 'prometheus.yml': stringify(prometheusConfig()) },
+        data: { 'prometheus.yml': stringify(prometheusConfig(props.scrapeNamespaces)) },
       }),
     );
     addModel(

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 
 /** A kubernetes-models object: typed while built, schema-checked before it is added. */
@@ -42,4 +42,15 @@ export function addCustomObject(
   object: { apiVersion: string; kind: string; metadata: { name: string } },
 ): ApiObject {
   return new ApiObject(scope, `${object.kind}-${object.metadata.name}`, object);
+}
+
+/**
+ * {@link addModel} for a cluster-scoped kind (Namespace, IngressClass, ClusterRole,
+ * ClusterRoleBinding) in a chart that has a namespace: cdk8s gives every object its chart's
+ * namespace, which a cluster-scoped object must not carry.
+ */
+export function addClusterModel(scope: Construct, model: ValidatableModel): ApiObject {
+  const object = addModel(scope, model);
+  object.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  return object;
 }

@@ -1,10 +1,13 @@
 """Checks a Tiltfile without Tilt and without a cluster (used by tests/unit/tiltfile.test.ts).
 
 Usage: python3 tilt/check_tiltfile.py TILTFILE MANIFESTS_JSON [--context NAME] [--arg KEY=VALUE ...]
+           [--env KEY=VALUE ...] [--replace PATH=FILE ...]
 
 MANIFESTS_JSON maps each YAML path the Tiltfile may read (relative to the Tiltfile's folder) to its
 documents, already parsed (the test parses them with the `yaml` npm package, so no PyYAML is
-needed). Prints one JSON object:
+needed). `--env` sets what os.getenv returns (nothing else is set); `--replace` makes read_json and
+read_file read FILE when the Tiltfile asks for PATH (e.g. another deploy/plan.json). Prints one
+JSON object:
 
   violations  Python syntax Starlark rejects (while, try, class, import, f-strings, ...)
   paths       every repo path passed to a path-taking built-in or named in a command, with the
@@ -12,9 +15,12 @@ needed). Prints one JSON object:
               while running the file
   missing     those of them that do not exist (globs expanded)
   calls       the recorded built-in calls (custom_build, docker_build, local_resource, k8s_resource,
-              k8s_yaml, read_file, watch_file)
+              k8s_yaml, read_file, read_json, watch_file)
   applied     the objects passed to k8s_yaml
-  error       set when running the file failed (fail(), a bad key, ...)
+  resources   the resources Tilt would make of them and of the calls (tilt/tilt_assembly.py): name,
+              type (k8s or local), objects (`Kind/namespace/name`), deps (resource_deps)
+  error       set when running the file failed (fail(), a bad key, ...), or when Tilt would refuse
+              the resources it makes (an ambiguous object selector, an unknown dependency, ...)
 
 Running the file is a dry run against stand-ins of Tilt's built-ins, which record their arguments:
 it proves the control flow, names and paths, not what Tilt or Kubernetes would do with them. Each
@@ -33,6 +39,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no tilt/__pycache__ in the work tree
 from tilt_api import bind  # noqa: E402  (tilt/tilt_api.py, next to this file)
+from tilt_assembly import AssemblyError, assemble  # noqa: E402
 
 # Built-ins whose arguments name files, and which arguments do.
 PATH_FUNCTIONS = {
@@ -127,10 +134,14 @@ def static_paths(tree):
 
 
 def command_paths(command):
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        words = command.split()
+    """Repo paths among the words of a command: a shell string, or an argv list."""
+    if isinstance(command, (list, tuple)):
+        words = [w for w in command if isinstance(w, str)]
+    else:
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = command.split()
     return [w for w in words if COMMAND_PATH.match(w)]
 
 
@@ -177,8 +188,14 @@ class TiltfileFailed(Exception):
     pass
 
 
-def run_tiltfile(path, source, manifests, context, config_args):
+def run_tiltfile(path, source, manifests, context, config_args, env=None, replaced=None):
     base = os.path.dirname(os.path.abspath(path))
+    env = env or {}
+    replaced = replaced or {}
+
+    def open_repo_file(p):
+        return open(replaced.get(p, os.path.join(base, p)))
+
     calls = []
     paths = []
     applied = []
@@ -210,8 +227,14 @@ def run_tiltfile(path, source, manifests, context, config_args):
     def read_file(a):
         note('read_file', a['file_path'])
         record('read_file', [a['file_path']], {})
-        with open(os.path.join(base, a['file_path'])) as f:
+        with open_repo_file(a['file_path']) as f:
             return Blob(f.read(), path=a['file_path'])
+
+    def read_json(a):
+        note('read_json', a['path'])
+        record('read_json', [a['path']], {})
+        with open_repo_file(a['path']) as f:
+            return json.load(f)
 
     def k8s_yaml(a):
         yaml = a['yaml']
@@ -235,7 +258,7 @@ def run_tiltfile(path, source, manifests, context, config_args):
         a['deps'] = a.get('deps') or []
         note('local_resource', a['deps'])
         for c in [a['cmd'], a.get('serve_cmd', '')]:
-            note('local_resource', command_paths(c) if isinstance(c, str) else [])
+            note('local_resource', command_paths(c))
         record('local_resource', [], a)
 
     def custom_build(a):
@@ -270,11 +293,12 @@ def run_tiltfile(path, source, manifests, context, config_args):
         'config': Config(config_args),
         'shlex': Struct(quote=shlex.quote),
         'os': Struct(
-            getenv=lambda k, default=None: default,
+            getenv=lambda k, default=None: env.get(k, default),
             path=Struct(exists=lambda p: os.path.exists(os.path.join(base, p)),
                         basename=os.path.basename, join=os.path.join, dirname=os.path.dirname),
         ),
         'read_file': stand_in('read_file', read_file),
+        'read_json': stand_in('read_json', read_json),
         'decode_yaml_stream': stand_in('decode_yaml_stream', lambda a: objects_of(a['yaml'])),
         'encode_yaml_stream': stand_in(
             'encode_yaml_stream', lambda a: Blob('', objects=copy.deepcopy(a['objs']))),
@@ -309,13 +333,17 @@ def run_tiltfile(path, source, manifests, context, config_args):
         },
     }
     error = None
+    resources = []
     try:
         exec(compile(source, path, 'exec'), stubs)
+        resources = assemble(calls, applied)
     except TiltfileFailed as e:
         error = 'fail(): %s' % e
+    except AssemblyError as e:
+        error = 'Tilt: %s' % e
     except Exception as e:  # the report names it; the test fails on any error
         error = '%s: %s' % (type(e).__name__, e)
-    return calls, paths, applied, error
+    return calls, paths, applied, resources, error
 
 
 def jsonable(value):
@@ -345,14 +373,14 @@ def missing_paths(base, found):
 def main(argv):
     path, manifests_json = argv[0], argv[1]
     context = 'kind-shardgate'
-    config_args = {}
+    config_args, env, replaced = {}, {}, {}
     rest = argv[2:]
     while rest:
         if rest[0] == '--context':
             context = rest[1]
-        elif rest[0] == '--arg':
+        elif rest[0] in ('--arg', '--env', '--replace'):
             key, _, value = rest[1].partition('=')
-            config_args[key] = value
+            {'--arg': config_args, '--env': env, '--replace': replaced}[rest[0]][key] = value
         else:
             raise SystemExit('unknown option %s' % rest[0])
         rest = rest[2:]
@@ -361,7 +389,8 @@ def main(argv):
     with open(manifests_json) as f:
         manifests = json.load(f)
     base = os.path.dirname(os.path.abspath(path))
-    report = {'violations': [], 'paths': [], 'missing': [], 'calls': [], 'applied': [], 'error': None}
+    report = {'violations': [], 'paths': [], 'missing': [], 'calls': [], 'applied': [],
+              'resources': [], 'error': None}
     try:
         tree = ast.parse(source, path)
     except SyntaxError as e:
@@ -369,13 +398,15 @@ def main(argv):
         print(json.dumps(report))
         return
     report['violations'] = starlark_violations(tree)
-    calls, dynamic, applied, error = run_tiltfile(path, source, manifests, context, config_args)
+    calls, dynamic, applied, resources, error = run_tiltfile(
+        path, source, manifests, context, config_args, env, replaced)
     found = sorted(set(static_paths(tree) + dynamic))
     report.update({
         'paths': [{'fn': fn, 'path': p} for fn, p in found],
         'missing': missing_paths(base, found),
         'calls': jsonable(calls),
         'applied': applied,
+        'resources': resources,
         'error': error,
     })
     print(json.dumps(report))

@@ -44,6 +44,7 @@ SIGNATURES = {
     ], ['name']),
     'port_forward': (['local_port', 'container_port', 'name', 'link_path', 'host'], ['local_port']),
     'read_file': (['file_path', 'default'], ['file_path']),
+    'read_json': (['path', 'default'], ['path']),
     'run': (['cmd', 'trigger', 'echo_off'], ['cmd']),
     'sync': (['local_path', 'remote_path'], ['local_path', 'remote_path']),
     'update_settings': ([

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Finds the system tools the local stack and the tests need and installs the missing ones:
 # Debian packages with apt-get when run as root (or with passwordless sudo), Helm with `go install`
-# when Go is present. Otherwise it prints the exact command to run and exits 1.
+# when Go is present, and the pinned Node.js from the npm registry when the machine's node is of an
+# older major (scripts/node-env.sh). Otherwise it prints the exact command to run and exits 1.
 # Idempotent, and silent when everything is already there.
+#
+#   bash scripts/bootstrap.sh             what the local stack and `npm test` need
+#   bash scripts/bootstrap.sh --cluster   also what the local Kubernetes cluster needs
+#                                         (`npm run cluster`, `npm run test:cluster`)
 set -euo pipefail
+# shellcheck source=scripts/node-env.sh
+source "$(dirname "$0")/node-env.sh"
 
 # Pinned: charts are rendered and linted with this exact Helm.
 HELM_VERSION="${HELM_VERSION:-v3.19.0}"
@@ -24,6 +31,25 @@ have_nginx_auth_request || missing_packages+=(nginx)
 command -v prometheus >/dev/null 2>&1 || missing_packages+=(prometheus)
 command -v wrk >/dev/null 2>&1 || missing_packages+=(wrk)
 command -v python3 >/dev/null 2>&1 || missing_packages+=(python3)
+
+# The local cluster (scripts/cluster/host-tools.ts checks the same programs before it starts):
+# containerd + runc run the pods, podman builds the images, mmdebstrap makes their Debian base,
+# gcc + libc6-dev + binutils build the static pause program, busybox-static is the local-path
+# helper pods' shell, iptables + ipset + conntrack serve kube-proxy and the NetworkPolicy firewall,
+# Debian's CNI plugins wire the pods.
+cluster_packages=(
+  containerd runc podman conmon containernetworking-plugins mmdebstrap iptables ipset conntrack
+  gcc libc6-dev binutils busybox-static curl openssl util-linux iproute2
+)
+if [ "${1:-}" = "--cluster" ]; then
+  for package in "${cluster_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      missing_packages+=("$package")
+  done
+elif [ -n "${1:-}" ]; then
+  echo "bootstrap: unknown option $1 (only --cluster)" >&2
+  exit 2
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -54,6 +80,9 @@ if [ ${#missing_packages[@]} -gt 0 ]; then
   fi
   [ -n "$policy_written" ] && as_root rm -f /usr/sbin/policy-rc.d
 fi
+
+# Node.js: needs no root, only npm and the registry. (PATH changes only in this process.)
+shardgate_use_node
 
 helm_path() {
   if command -v helm >/dev/null 2>&1; then command -v helm; return 0; fi

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# `npm test`: every check and every suite. System tools and npm dependencies are installed first;
-# the integration suites start their own stack of real servers on shifted ports (see
-# tests/support/test-stack.ts) and stop it afterwards. Arguments go to vitest.
+# `npm test`: every check and every suite but the Kubernetes cluster's (`npm run test:cluster`).
+# System tools and npm dependencies are installed first; the integration suites start their own
+# stack of real servers on shifted ports (see tests/support/test-stack.ts) and stop it afterwards. Everything runs on the project's Node.js
+# (scripts/node-env.sh). Arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+# shellcheck source=scripts/node-env.sh
+source scripts/node-env.sh
+shardgate_use_node
 run() { bash scripts/with-deps.sh "$@"; }
 echo "== lint";      run biome check .
 echo "== build";     run bash scripts/build.sh
 echo "== typecheck"; run tsc -p tsconfig.json --noEmit
-echo "== tests";     run vitest run "$@"
+echo "== tests";     run vitest run --project unit --project integration "$@"

@@ -35,6 +35,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Against the local Kubernetes cluster (`npm run test:cluster` starts and deploys it
+        // first). One file at a time: the failure drills delete pods the other files talk to.
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['tests/cluster/**/*.test.ts'],
+          globalSetup: ['./tests/cluster/support/cluster-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { stopProcess } from '../stack/processes.js';
 import { buildEtcd } from './build/etcd.js';
 import { buildKubernetes } from './build/kubernetes.js';
-import { kubectl } from './kubectl.js';
+import { applyManifest, kubectl } from './kubectl.js';
 import { type ClusterLayout, CONTEXT_NAME, NODE_NAME } from './layout.js';
-import { removeKubeletCgroups, unmountUnder } from './node/cleanup.js';
+import { podProcesses, removeKubeletCgroups, unmountUnder } from './node/cleanup.js';
 import { type ClusterBinaries, type Component, nodeComponents } from './node/components.js';
 import { importImages, killAllContainers } from './node/containerd.js';
 import {
@@ -99,8 +99,12 @@ export async function clusterUp(layout: ClusterLayout, parts: ClusterParts): Pro
     if (component.name === 'containerd')
       await importImages(paths.containerdSocket, parts.images, paths.importedImages);
   }
-  const k = (args: string[]) => kubectl(kubectlPath(parts.binaries), layout.adminKubeconfig, args);
-  for (const manifest of parts.addonManifests) await k(['apply', '--server-side', '-f', manifest]);
+  const k = (args: readonly string[]) =>
+    kubectl(kubectlPath(parts.binaries), layout.adminKubeconfig, args);
+  for (const manifest of parts.addonManifests) {
+    for (const warning of await applyManifest(k, manifest))
+      console.warn(`cluster: ${manifest}: ${warning}`);
+  }
   await k(['wait', '--for=condition=Ready', `node/${NODE_NAME}`, '--timeout=180s']);
   console.log(
     `cluster: node ${NODE_NAME} Ready; kubeconfig ${layout.adminKubeconfig} (context ${CONTEXT_NAME})`,
@@ -119,8 +123,11 @@ export async function clusterDown(layout: ClusterLayout): Promise<void> {
   for (const name of ['kubelet', 'kube-proxy']) await stopComponent(layout, name);
   if (isRunning(layout, 'containerd')) await killAllContainers(paths.containerdSocket);
   for (const name of order) await stopComponent(layout, name);
-  // Whatever is left in the node (a shim whose container was already gone) was started by us too.
-  for (const pid of await processesInNode()) await stopProcess(pid, 'SIGKILL', 5_000);
+  // Whatever is left in the node (a shim whose container was already gone) or in the pods' cgroups
+  // (containers whose containerd is gone) was started by us too.
+  for (const pid of [...(await processesInNode()), ...podProcesses()]) {
+    await stopProcess(pid, 'SIGKILL', 5_000);
+  }
   await unmountUnder([layout.stateDir, layout.runDir]);
   const stuck = removeKubeletCgroups();
   if (stuck.length > 0)

@@ -54,9 +54,9 @@ export async function buildGoBinaries(spec: GoBuildSpec): Promise<string> {
     if (spec.prepare) await spec.prepare(moduleDir);
     const env = {
       CGO_ENABLED: spec.cgo ? '1' : '0',
+      // GOTOOLCHAIN stays the machine's setting: by default a module that needs a newer Go than
+      // the machine's makes the go command fetch that toolchain from the module proxy.
       GOFLAGS: '-buildvcs=false -mod=mod',
-      // The scratch module names a `go` line no newer than the machine's toolchain.
-      GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'local',
     };
     await runCommand('go', ['mod', 'tidy'], { cwd: moduleDir, env });
     const ldflags = ['-s', '-w', ...(spec.ldflags ?? [])].join(' ');

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Every pinned version the local cluster is built from, declared once. Build caches under
  * `~/.cache/shardgate/` are keyed by these values, so changing one rebuilds that part only.
@@ -28,8 +30,8 @@ export const VERSIONS = {
   busybox: '1.35.0',
   /** Prometheus of the dev environment (its Go module tags release 2.X.Y as v0.X.Y). */
   prometheus: '2.55.1',
-  /** Node.js LTS of the images and of the host scripts. */
-  node: '24.22.3',
+  /** Node.js LTS of the images and of the host scripts: `.node-version`, which the shell scripts read too. */
+  node: readFileSync(new URL('../../.node-version', import.meta.url), 'utf8').trim(),
 } as const;
 
 /** The version string every Kubernetes binary reports (`kubectl version`). */

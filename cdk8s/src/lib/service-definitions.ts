@@ -83,8 +83,9 @@ export function serviceDefinitions(
         AUTH_KEYS_DIR: SIGNING_KEYS_DIR,
         // Keys come from the Secret only; a pod must never invent its own.
         AUTH_GENERATE_DEV_KEY: 'false',
-        // ingress-nginx is the one proxy in front: its X-Forwarded-For entry is the client.
+        // The ingress controller is the one proxy in front: its X-Forwarded-For entry is the client.
         TRUST_PROXY_HOPS: '1',
+        ...(env.registrationsPerIp ? { REGISTRATIONS_PER_IP: String(env.registrationsPerIp) } : {}),
       },
       secretEnvFrom: [databaseSecret('auth'), redisSecret('auth')],
       migrationUrls: [{ secret: databaseSecret('auth'), key: 'DATABASE_URL' }],

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, runCommand } from '../command.js';
-import { kubectl } from '../kubectl.js';
+import { applyManifest, kubectl } from '../kubectl.js';
 import { type DeployPlan, loadPlan, type PlanStep } from './plan.js';
 import { type ManifestObject, normalizeImageRef, readManifestObjects } from './workloads.js';
 
@@ -57,7 +57,11 @@ export async function deployPlan(target: DeployTarget): Promise<DeployPlan> {
     // changes with its spec, so a finished Job would otherwise never run a rebuilt image.
     if (step.wait === 'complete') await deleteJobs(k, objects, plan.namespace);
     const stale = await existingWorkloadsUsing(k, objects, plan.namespace, changed);
-    for (const file of step.apply ?? []) await apply(k, file, target.repoRoot);
+    for (const file of step.apply ?? []) {
+      for (const warning of await applyManifest(k, join(target.repoRoot, file))) {
+        console.warn(`deploy: ${file}: ${warning}`);
+      }
+    }
     // Same tag, new content: `apply` changes nothing, so the pods are restarted to pick it up.
     for (const workload of stale)
       await k(['rollout', 'restart', workload.ref, '-n', workload.namespace]);
@@ -139,17 +143,6 @@ async function existingWorkloadsUsing(
     if (stdout.trim()) stale.push({ ref, namespace: ns });
   }
   return stale;
-}
-
-/** `kubectl apply`; a Pod Security warning is an error, other warnings are shown. */
-async function apply(k: Kubectl, file: string, repoRoot: string): Promise<void> {
-  const { stderr } = await k(['apply', '-f', join(repoRoot, file)]);
-  const warnings = stderr.split('\n').filter((line) => line.startsWith('Warning:'));
-  const podSecurity = warnings.filter((line) => line.includes('PodSecurity'));
-  if (podSecurity.length > 0) {
-    throw new Error(`applying ${file} drew Pod Security warnings:\n${podSecurity.join('\n')}`);
-  }
-  for (const warning of warnings) console.warn(`deploy: ${file}: ${warning}`);
 }
 
 /** Waits until the step's workloads are rolled out (`ready`) or its Jobs complete (`complete`). */

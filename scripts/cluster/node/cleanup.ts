@@ -29,6 +29,25 @@ function unescapeMountPoint(point: string): string {
 }
 
 /**
+ * The pids of every process in the kubelet's pod cgroups (`kubepods` of the v1 `pids` hierarchy,
+ * which holds every container process): what is left of the pods when containerd was not there
+ * to kill them, e.g. after the session that started the cluster ended.
+ */
+export function podProcesses(): number[] {
+  const root = '/sys/fs/cgroup/pids/kubepods';
+  if (!existsSync(root)) return [];
+  const pids = new Set<number>();
+  for (const dir of subdirectoriesDeepestFirst(root)) {
+    const procs = join(dir, 'cgroup.procs');
+    if (!existsSync(procs)) continue;
+    for (const line of readFileSync(procs, 'utf8').split('\n')) {
+      if (line.trim()) pids.add(Number(line));
+    }
+  }
+  return [...pids];
+}
+
+/**
  * Removes the cgroups the kubelet made (`kubepods` in every v1 hierarchy), deepest first. They are
  * empty once every container is gone; one that is not stays, and is reported.
  */

@@ -5,7 +5,13 @@ import { buildEtcd } from './build/etcd.js';
 import { buildKubernetes } from './build/kubernetes.js';
 import { applyManifest, kubectl } from './kubectl.js';
 import { type ClusterLayout, CONTEXT_NAME, NODE_NAME } from './layout.js';
-import { podProcesses, removeKubeletCgroups, unmountUnder } from './node/cleanup.js';
+import {
+  mountsUnder,
+  podProcesses,
+  processesNaming,
+  removeKubeletCgroups,
+  unmountUnder,
+} from './node/cleanup.js';
 import { type ClusterBinaries, type Component, nodeComponents } from './node/components.js';
 import { importImages, killAllContainers } from './node/containerd.js';
 import {
@@ -135,4 +141,23 @@ export async function clusterDown(layout: ClusterLayout): Promise<void> {
   await deleteNodeNetwork();
   rmSync(layout.stateDir, { recursive: true, force: true });
   rmSync(layout.runDir, { recursive: true, force: true });
+  const left = leftovers(layout);
+  if (left.length > 0) throw new Error(`down left these behind:\n- ${left.join('\n- ')}`);
+}
+
+/** What of a cluster is still on the machine: nothing, after a successful {@link clusterDown}. */
+export function leftovers(layout: ClusterLayout): string[] {
+  const left: string[] = [];
+  if (nodeNetnsExists()) left.push('the node network namespace');
+  for (const dir of [layout.stateDir, layout.runDir]) if (existsSync(dir)) left.push(dir);
+  for (const point of mountsUnder([layout.stateDir, layout.runDir])) left.push(`mount ${point}`);
+  // The folders the node's programs are given (not the admin kubeconfig, which clients name).
+  const programPaths = ['etcd', 'pki', 'containerd', 'config', 'kubeconfigs', 'kubelet'].map(
+    (dir) => join(layout.stateDir, dir),
+  );
+  for (const { pid, command } of processesNaming([layout.runDir, ...programPaths])) {
+    left.push(`process ${pid}: ${command.slice(0, 120)}`);
+  }
+  for (const pid of podProcesses()) left.push(`pod process ${pid}`);
+  return left;
 }

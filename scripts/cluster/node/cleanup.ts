@@ -7,18 +7,42 @@ import { runCommand } from '../command.js';
  * namespaces), deepest first; a mount still busy is detached lazily so that removal can go on.
  */
 export async function unmountUnder(roots: readonly string[]): Promise<void> {
-  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((point): point is string => point !== undefined)
-    .map(unescapeMountPoint)
-    .filter((point) => roots.some((root) => point === root || point.startsWith(`${root}/`)))
-    .sort((a, b) => b.length - a.length);
+  const mountPoints = mountsUnder(roots).sort((a, b) => b.length - a.length);
   for (const point of new Set(mountPoints)) {
     await runCommand('umount', [point]).catch(() =>
       runCommand('umount', ['--lazy', point]).catch(() => undefined),
     );
   }
+}
+
+/** The mount points under `roots`, as /proc/self/mountinfo lists them. */
+export function mountsUnder(roots: readonly string[]): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((point): point is string => point !== undefined)
+    .map(unescapeMountPoint)
+    .filter((point) => roots.some((root) => point === root || point.startsWith(`${root}/`)));
+}
+
+/**
+ * Processes whose command line names one of `paths` (every program the cluster starts is given
+ * its state or run folder: a config file, a socket, a data folder), other than this one.
+ */
+export function processesNaming(paths: readonly string[]): { pid: number; command: string }[] {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let command: string;
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (paths.some((path) => command.includes(path))) found.push({ pid, command });
+  }
+  return found;
 }
 
 /** mountinfo escapes spaces, tabs, newlines and backslashes as octal. */

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCommand } from '../command.js';
 import { API_SERVER_URL, CONTEXT_NAME, NETWORK, NODE_NAME } from '../layout.js';
 
@@ -213,5 +213,6 @@ export function writeKubeconfig(
     `current-context: ${CONTEXT_NAME}`,
     '',
   ].join('\n');
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, yaml, { mode: 0o600 });
 }

@@ -1,13 +1,12 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runCommand } from '../command.js';
 import { podmanBuild } from '../podman.js';
 import { VERSIONS } from '../versions.js';
 import { type BuiltImage, digestPaths, ensureImage } from './image-cache.js';
+import { REPO_ROOT } from './recipe-paths.js';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CONTAINERFILE = join('images', 'busybox', 'Containerfile');
 /** Where Debian's `busybox-static` installs its binary. */
 const DEBIAN_BUSYBOX = '/bin/busybox';

@@ -1,12 +1,7 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildCoreDns } from '../build/coredns.js';
-import { podmanBuild } from '../podman.js';
 import { VERSIONS } from '../versions.js';
-import { type BuiltImage, digestPaths, ensureImage } from './image-cache.js';
-
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const CONTAINERFILE = join('images', 'coredns', 'Containerfile');
+import { ensureBinaryImage } from './binary-image.js';
+import type { BuiltImage } from './image-cache.js';
 
 /** The reference the CoreDNS Deployment names: upstream's, so the manifest is the usual one. */
 export const COREDNS_IMAGE = `registry.k8s.io/coredns/coredns:v${VERSIONS.coredns}`;
@@ -16,20 +11,10 @@ export const COREDNS_IMAGE = `registry.k8s.io/coredns/coredns:v${VERSIONS.coredn
  * (`io.shardgate.stand-in=true`). Built once per version and Containerfile, then cached.
  */
 export function ensureCoreDnsImage(): Promise<BuiltImage> {
-  return ensureImage({
+  return ensureBinaryImage({
     ref: COREDNS_IMAGE,
-    key: digestPaths(REPO_ROOT, [CONTAINERFILE], VERSIONS.coredns),
-    async build() {
-      const binary = await buildCoreDns();
-      await podmanBuild([
-        '--file',
-        join(REPO_ROOT, CONTAINERFILE),
-        '--build-arg',
-        `VERSION=${VERSIONS.coredns}`,
-        '--tag',
-        COREDNS_IMAGE,
-        dirname(binary),
-      ]);
-    },
+    recipe: 'images/coredns',
+    buildBinary: buildCoreDns,
+    buildArgs: { VERSION: VERSIONS.coredns },
   });
 }

@@ -57,6 +57,17 @@ const SERVING_CERTIFICATES: readonly CertificateSpec[] = [
   },
 ];
 
+/** `openssl req` with a new, unencrypted EC P-256 key. */
+const NEW_KEY_REQUEST = [
+  'req',
+  '-new',
+  '-nodes',
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+];
+
 /**
  * Creates the cluster's certificate authority, every serving and client certificate, and the
  * service-account signing key in `pkiDir` (private keys mode 0600). EC P-256 throughout: fast to
@@ -67,14 +78,8 @@ export async function createPki(pkiDir: string): Promise<void> {
   const ca = { crt: join(pkiDir, 'ca.crt'), key: join(pkiDir, 'ca.key') };
   if (!existsSync(ca.crt)) {
     await runCommand('openssl', [
-      'req',
+      ...NEW_KEY_REQUEST,
       '-x509',
-      '-new',
-      '-nodes',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
       '-keyout',
       ca.key,
       '-out',
@@ -129,21 +134,7 @@ async function issue(
     ...(spec.organizations ?? []).map((o) => `/O=${o}`),
     `/CN=${spec.commonName}`,
   ].join('');
-  await runCommand('openssl', [
-    'req',
-    '-new',
-    '-nodes',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    subject,
-  ]);
+  await runCommand('openssl', [...NEW_KEY_REQUEST, '-keyout', key, '-out', csr, '-subj', subject]);
   chmodSync(key, 0o600);
   const altNames = [
     ...(spec.dnsNames ?? []).map((d) => `DNS:${d}`),

@@ -7,10 +7,11 @@ import { REPO_ROOT } from '../stack/layout.js';
 import { addonImages, addonManifests, networkPolicyEnforcer } from './addons/index.js';
 import { clusterBinaries, clusterDown, clusterUp, kubectlPath } from './cluster.js';
 import { deployPlan } from './deploy/deploy.js';
+import { PLAN_PATH } from './deploy/plan.js';
 import { requireHostTools } from './host-tools.js';
 import { ensureStandInImages } from './images/all.js';
 import { ensurePauseImage } from './images/pause-image.js';
-import { buildServiceImage } from './images/service-images.js';
+import { buildServiceImage, SERVICES } from './images/service-images.js';
 import { ensureTraefikImage } from './images/traefik.js';
 import { kubectl } from './kubectl.js';
 import { CONTEXT_NAME, clusterLayout } from './layout.js';
@@ -56,8 +57,12 @@ async function main(command: string | undefined, args: readonly string[]): Promi
         async loadImages(deployPlanFile) {
           const images = [...(await ensureStandInImages()), await ensureTraefikImage()];
           const services = [];
-          for (const image of deployPlanFile.images)
-            services.push(await buildServiceImage(image.service as 'auth' | 'api'));
+          for (const image of deployPlanFile.images) {
+            const service = SERVICES.find((name) => name === image.service);
+            if (!service)
+              throw new Error(`${PLAN_PATH}: no image recipe for service ${image.service}`);
+            services.push(await buildServiceImage(service));
+          }
           const changed = await importImages(
             paths.containerdSocket,
             [...images, ...services],

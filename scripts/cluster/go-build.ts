@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cacheDir, fillCacheEntry } from './cache.js';
 import { runCommand } from './command.js';
 
@@ -58,7 +59,7 @@ export async function buildGoBinaries(spec: GoBuildSpec): Promise<string> {
       // the machine's makes the go command fetch that toolchain from the module proxy.
       GOFLAGS: '-buildvcs=false -mod=mod',
     };
-    await runCommand('go', ['mod', 'tidy'], { cwd: moduleDir, env });
+    await withRetries(() => runCommand('go', ['mod', 'tidy'], { cwd: moduleDir, env }));
     const ldflags = ['-s', '-w', ...(spec.ldflags ?? [])].join(' ');
     const tags = spec.tags?.length ? ['-tags', spec.tags.join(',')] : [];
     console.log(`building ${spec.packages.join(', ')} (${spec.name} ${key}); once, then cached`);
@@ -68,6 +69,25 @@ export async function buildGoBinaries(spec: GoBuildSpec): Promise<string> {
       { cwd: moduleDir, env },
     );
   });
+}
+
+/**
+ * Runs `go mod tidy` (idempotent) up to three times: the module proxy and its checksum database
+ * sometimes answer a lookup with a passing error (seen: a 404 from the checksum database for a
+ * module version it served a minute later), and one such answer should not fail a cold build.
+ */
+async function withRetries<T>(attempt: () => Promise<T>, pausesMs = [10_000, 30_000]): Promise<T> {
+  for (const pause of pausesMs) {
+    try {
+      return await attempt();
+    } catch (error) {
+      console.warn(
+        `go mod tidy failed, trying again in ${pause / 1000} s: ${(error as Error).message}`,
+      );
+      await sleep(pause);
+    }
+  }
+  return attempt();
 }
 
 function goMod(spec: GoBuildSpec): string {

@@ -28,20 +28,50 @@ export interface SendOptions {
    * address (`$remote_addr`), so each simulated client has its own rate-limit counters.
    */
   readonly from?: string;
-  /** Another gateway to send to (a test's own); the stack's gateway by default. */
+  /** Another gateway to send to (a test's own); the client's own gateway by default. */
   readonly gatewayUrl?: string;
+  /** Give up after this long without an answer. @default 30000 */
+  readonly timeoutMs?: number;
+}
+
+/** Sends one request to a gateway: {@link send} (the test stack's) or a {@link gatewayClient}. */
+export type Send = (
+  method: string,
+  path: string,
+  options?: SendOptions,
+) => Promise<GatewayResponse>;
+
+/**
+ * A {@link Send} bound to the gateway at `baseUrl` (e.g. a port-forward to a cluster's ingress
+ * controller), which `options.gatewayUrl` still overrides per request.
+ */
+export function gatewayClient(baseUrl: string): Send {
+  return (method, path, options = {}) =>
+    sendTo(options.gatewayUrl ?? baseUrl, method, path, options);
 }
 
 /**
- * Sends one request to the stack's gateway with `path` exactly as given: node:http writes the
- * request target verbatim, where `fetch` would normalise `/api/../auth/me` or `//api/me` first.
+ * Sends one request to the test stack's gateway (`inject('stack')`); see {@link sendTo}.
  */
 export function send(
   method: string,
   path: string,
   options: SendOptions = {},
 ): Promise<GatewayResponse> {
-  const gateway = new URL(options.gatewayUrl ?? inject('stack').gatewayUrl);
+  return sendTo(options.gatewayUrl ?? inject('stack').gatewayUrl, method, path, options);
+}
+
+/**
+ * Sends one request to the gateway at `gatewayUrl` with `path` exactly as given: node:http writes
+ * the request target verbatim, where `fetch` would normalise `/api/../auth/me` or `//api/me` first.
+ */
+export function sendTo(
+  gatewayUrl: string,
+  method: string,
+  path: string,
+  options: SendOptions = {},
+): Promise<GatewayResponse> {
+  const gateway = new URL(gatewayUrl);
   const headers: Record<string, string | string[]> = {};
   let payload: string | undefined;
   if (options.json !== undefined) {
@@ -81,7 +111,10 @@ export function send(
       },
     );
     req.on('error', reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs} ms`)),
+    );
     req.end(payload);
   });
 }

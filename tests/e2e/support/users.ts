@@ -1,79 +1,34 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../../scripts/stack/layout.js';
-import { STRONG_PASSWORD } from '../../../services/auth/test/support/auth-server.js';
-import { newClientAddress, send } from './gateway-client.js';
+import { type Account, accountFlows, type Tokens, type User } from './accounts.js';
+import { send } from './gateway-client.js';
 import { testStackLayout } from './stack-settings.js';
 
-/** An account registered through the gateway, and the loopback address its client uses. */
-export interface Account {
-  readonly id: string;
-  readonly email: string;
-  readonly password: string;
-  /** The client's address (see {@link newClientAddress}); every call of this user comes from it. */
-  readonly from: string;
-}
+export { type Account, type Tokens, tokensOf, type User } from './accounts.js';
 
-/** A token pair, as `/auth/token`, `/auth/login` and `/auth/refresh` answer it. */
-export interface Tokens {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-}
-
-/** An account with one logged-in session. */
-export type User = Account & Tokens;
+/** The account flows through the test stack's gateway (see {@link accountFlows}). */
+const stackAccounts = accountFlows(send);
 
 /** Registers a new account through the gateway (`POST /auth/register`), from its own address. */
-export async function register(): Promise<Account> {
-  const email = `e2e-${randomUUID()}@example.com`;
-  const from = newClientAddress();
-  const res = await send('POST', '/auth/register', {
-    json: { email, password: STRONG_PASSWORD, name: 'E2E User' },
-    from,
-  });
-  if (res.status !== 201) throw new Error(`register: ${res.status} ${res.text}`);
-  return { id: String(res.body.id), email, password: STRONG_PASSWORD, from };
-}
-
-/** Reads a token answer, failing with the body when it is not a 200 pair. */
-export function tokensOf(res: { status: number; text: string; body: unknown }): Tokens {
-  const body = res.body as { access_token?: unknown; refresh_token?: unknown } | undefined;
-  if (
-    res.status !== 200 ||
-    typeof body?.access_token !== 'string' ||
-    typeof body.refresh_token !== 'string'
-  ) {
-    throw new Error(`expected a token pair, got ${res.status} ${res.text}`);
-  }
-  return { accessToken: body.access_token, refreshToken: body.refresh_token };
+export function register(): Promise<Account> {
+  return stackAccounts.register();
 }
 
 /** Logs in with the OAuth2 password grant (`POST /auth/token`, form-encoded). */
-export async function tokenGrant(account: Account, password = account.password): Promise<Tokens> {
-  return tokensOf(
-    await send('POST', '/auth/token', {
-      form: { grant_type: 'password', username: account.email, password },
-      from: account.from,
-    }),
-  );
+export function tokenGrant(account: Account, password = account.password): Promise<Tokens> {
+  return stackAccounts.tokenGrant(account, password);
 }
 
 /** Logs in with JSON (`POST /auth/login`). */
-export async function jsonLogin(account: Account, password = account.password): Promise<Tokens> {
-  return tokensOf(
-    await send('POST', '/auth/login', {
-      json: { email: account.email, password },
-      from: account.from,
-    }),
-  );
+export function jsonLogin(account: Account, password = account.password): Promise<Tokens> {
+  return stackAccounts.jsonLogin(account, password);
 }
 
 /** Registers an account and starts one session with the password grant. */
-export async function newUser(): Promise<User> {
-  const account = await register();
-  return { ...account, ...(await tokenGrant(account)) };
+export function newUser(): Promise<User> {
+  return stackAccounts.newUser();
 }
 
 /**

@@ -7,20 +7,48 @@ const UNAVAILABLE_KINDS = new Set([
   'SocketTimeout',
   'TooManyConnections',
 ]);
+/**
+ * Node socket error codes. `@prisma/adapter-pg` maps only four of them to a kind; the others (a
+ * server whose pod address vanished answers EHOSTUNREACH, a half-closed socket EPIPE) reach
+ * Prisma's request handler as they are, which turns any error with a `code` into a
+ * `PrismaClientKnownRequestError` carrying that very code.
+ */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+/**
+ * What `pg` says when a connection dies or cannot be had in time; these errors carry no code, so
+ * Prisma passes on only their message.
+ */
+const PG_CONNECTION_LOST =
+  /Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable/;
 
 /**
  * True when a Prisma error (with `@prisma/adapter-pg`) says the database is down, unreachable, or
  * shutting down, rather than that the query is wrong: storage layers turn it into a
- * {@link DependencyUnavailableError} (503).
+ * {@link DependencyUnavailableError} (503), and replica reads fall back to the primary.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as {
     code?: unknown;
+    message?: unknown;
     meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } };
     name?: string;
   };
   if (e?.name === 'PrismaClientInitializationError') return true;
-  if (typeof e?.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (typeof e?.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || SOCKET_CODES.has(e.code)))
+    return true;
+  if (typeof e?.message === 'string' && PG_CONNECTION_LOST.test(e.message)) return true;
   const cause = e?.meta?.driverAdapterError?.cause;
   if (typeof cause?.kind === 'string' && UNAVAILABLE_KINDS.has(cause.kind)) return true;
   // 57P01-57P03: the server is shutting down or starting up (admin_shutdown, crash_shutdown, cannot_connect_now)

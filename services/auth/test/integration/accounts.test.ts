@@ -188,6 +188,7 @@ describe('GET and PATCH /auth/me', () => {
       );
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(anonymous.headers.get('cache-control')).toBe('no-store');
       expect(anonymous.body.code).toBe('invalid_token');
     }
   });

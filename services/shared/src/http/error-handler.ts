@@ -13,7 +13,8 @@ export const PROBLEM_TYPE_BASE = 'https://shardgate.dev/problems/';
  * Renders a thrown error once, for every route. An {@link HttpError} becomes its problem+json
  * (or whatever `ctx.state.renderError` chooses, e.g. the OAuth shape of `/auth/token`); an error
  * Koa itself raised with a 4xx status keeps that status; anything else is logged with its cause
- * and answered 500 `internal_error` without details.
+ * and answered 500 `internal_error` without details. Every error response is `Cache-Control:
+ * no-store`.
  */
 export function errorHandler(logger: Logger): Middleware<{ renderError?: ErrorRenderer }> {
   return async function renderErrors(ctx, next) {
@@ -30,6 +31,9 @@ export function errorHandler(logger: Logger): Middleware<{ renderError?: ErrorRe
         logger.error({ err: thrown, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = error.status;
+      // An error answers one request (a token refused, a field invalid) and may name the caller's
+      // own data: no shared cache may keep it. A header of the error itself may still override.
+      ctx.set('Cache-Control', 'no-store');
       for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
       const custom = ctx.state.renderError?.(error);
       if (custom !== undefined) {

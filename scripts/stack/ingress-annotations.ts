@@ -13,6 +13,7 @@ export const SUPPORTED_ANNOTATIONS = [
   'auth-url',
   'auth-response-headers',
   'proxy-body-size',
+  'service-upstream',
 ] as const;
 
 /** The external-auth configuration of an Ingress (`auth-url` and its companions). */
@@ -47,6 +48,8 @@ export const ALPHANUMERIC = String.raw`\-\.\_\~a-zA-Z0-9\/:`;
 export const URL_WITH_NGINX_VARIABLE = new RegExp(`^[${ALPHANUMERIC}:?&=$]*$`);
 /** parser.HeadersVariable. */
 export const HEADERS_VARIABLE = /^[A-Za-z0-9-_, ]*$/;
+/** strconv.ParseBool, which the controller's `GetBoolAnnotation` uses. */
+export const GO_BOOL = /^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/;
 /** parser.SizeRegex. */
 export const SIZE = /^\d+[bkmg]?$/i;
 const MALICIOUS = /\r|\n/;
@@ -158,6 +161,12 @@ export function parseIngressAnnotations(
     (!validRegex(SIZE, proxyBodySize) || !NGINX_OFFSET.test(proxyBodySize.trim()))
   ) {
     fail('proxy-body-size', `invalid size ${JSON.stringify(proxyBodySize)} (e.g. 1m, 512k)`);
+  }
+  // `service-upstream` makes ingress-nginx proxy to the Service's ClusterIP instead of each pod. The
+  // local gateway always proxies to one address per service, so only its value is checked here.
+  const serviceUpstream = values.get('service-upstream');
+  if (serviceUpstream !== undefined && !GO_BOOL.test(serviceUpstream)) {
+    fail('service-upstream', `${JSON.stringify(serviceUpstream)} is not a boolean (true or false)`);
   }
   return { externalAuth, proxyBodySize: proxyBodySize?.trim() ?? null };
 }

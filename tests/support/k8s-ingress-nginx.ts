@@ -8,6 +8,7 @@
  */
 import {
   ALPHANUMERIC,
+  GO_BOOL,
   HEADER_NAME,
   HEADERS_VARIABLE,
   SIZE,
@@ -109,6 +110,7 @@ const ANNOTATION_VALIDATORS: Readonly<Record<string, (value: string) => string[]
   'auth-always-set-cookie': (v) =>
     ['true', 'false'].includes(v) ? [] : [`auth-always-set-cookie ${v}: not a boolean`],
   'proxy-body-size': (v) => (SIZE.test(v) ? [] : [`proxy-body-size ${v}: not a size`]),
+  'service-upstream': (v) => (GO_BOOL.test(v) ? [] : [`service-upstream ${v}: not a boolean`]),
 };
 
 /**

@@ -44,6 +44,7 @@ metadata:
     nginx.ingress.kubernetes.io/auth-url: http://auth.shardgate.svc.cluster.local:8080/verify
     nginx.ingress.kubernetes.io/auth-response-headers: X-User-Id,X-User-Email,X-User-Role,X-Session-Id
     nginx.ingress.kubernetes.io/proxy-body-size: 1m
+    nginx.ingress.kubernetes.io/service-upstream: "true"
 spec:
   ingressClassName: nginx
   rules:
@@ -346,6 +347,11 @@ describe('renderIngressHttp: refuses what it cannot render faithfully', () => {
       'an invalid proxy-body-size',
       apiWith({ 'nginx.ingress.kubernetes.io/proxy-body-size': '1 tb' }),
       /proxy-body-size: invalid size/,
+    ],
+    [
+      'a service-upstream that is not a boolean',
+      apiWith({ 'nginx.ingress.kubernetes.io/service-upstream': 'yes' }),
+      /service-upstream: "yes" is not a boolean/,
     ],
     [
       'a rule with a host',

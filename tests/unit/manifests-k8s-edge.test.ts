@@ -45,10 +45,13 @@ describe.each(ENVIRONMENTS)('k8s/%s edge', (env) => {
       expect(nginxAnnotationProblems(ing.metadata.annotations)).toEqual([]);
       if (env === 'dev') expect(ing.spec.rules[0].host).toBeUndefined();
     }
-    expect(pub.metadata.annotations ?? {}).toEqual({});
+    // Through the ClusterIP, so a terminating pod leaves at once (ingress-chart.ts, routingAnnotations).
+    const serviceUpstream = { 'nginx.ingress.kubernetes.io/service-upstream': 'true' };
+    expect(pub.metadata.annotations).toEqual(serviceUpstream);
     expect(api.metadata.annotations).toEqual({
       'nginx.ingress.kubernetes.io/auth-url': AUTH_URL,
       'nginx.ingress.kubernetes.io/auth-response-headers': AUTH_HEADERS,
+      ...serviceUpstream,
     });
   });
 

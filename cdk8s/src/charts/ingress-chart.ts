@@ -30,6 +30,17 @@ export function externalAuthAnnotations(): Record<string, string> {
 }
 
 /**
+ * Sends each request to the Service's ClusterIP rather than to pod addresses the controller keeps
+ * itself. Traefik v3.6.12 misses EndpointSlice changes that touch only conditions (fixed upstream by
+ * traefik/traefik#13405), so it kept routing to terminating pods: every rollout or pod deletion
+ * failed requests. Through the ClusterIP, kube-proxy drops a terminating endpoint at once. Both
+ * controllers read it (docs/gateway.md, docs/decisions.md).
+ */
+export function routingAnnotations(): Record<string, string> {
+  return { 'nginx.ingress.kubernetes.io/service-upstream': 'true' };
+}
+
+/**
  * `Prefix` where ingress-nginx allows it. Since v1.12 the controller validates Prefix and Exact
  * paths strictly (`strict-validate-path-type`: only `A-Za-z0-9/_-`) and its admission webhook
  * refuses the whole Ingress otherwise, so `/.well-known` is `ImplementationSpecific`, which
@@ -66,7 +77,7 @@ export class IngressChart extends Chart {
     addModel(
       this,
       new Ingress({
-        metadata: { name: 'shardgate-public', labels },
+        metadata: { name: 'shardgate-public', labels, annotations: routingAnnotations() },
         spec: {
           ingressClassName: INGRESS_CLASS,
           tls,
@@ -82,7 +93,11 @@ export class IngressChart extends Chart {
     addModel(
       this,
       new Ingress({
-        metadata: { name: 'shardgate-api', labels, annotations: externalAuthAnnotations() },
+        metadata: {
+          name: 'shardgate-api',
+          labels,
+          annotations: { ...externalAuthAnnotations(), ...routingAnnotations() },
+        },
         spec: { ingressClassName: INGRESS_CLASS, tls, rules: [rule([['/api', 'api']])] },
       }),
     );

@@ -31,7 +31,7 @@ const UNAUTHORIZED_BODY = problem(
 const INACTIVE_BODY = problem(403, 'user_inactive', 'The account is deactivated.');
 
 /**
- * The ingress-nginx `auth-url` target (shared/docs/ingress-contract.md), served by plain
+ * The ingress-nginx `auth-url` target (docs/ingress-contract.md), served by plain
  * `node:http` ahead of Koa: it is the gateway's hot path, called once per API request, and Koa's
  * per-request context, logger and middleware cost more than the (cached) check itself.
  *

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { shareInFlight } from './in-flight.js';
 
 /**
  * The root of everything the local cluster builds once and reuses: binaries, image archives,
@@ -30,11 +31,16 @@ export function isCached(dir: string): boolean {
  * renamed into place only when `fill` succeeds, so an interrupted build never leaves an entry that
  * looks finished. Returns `dir`. A second call with a finished entry does nothing.
  */
-export async function fillCacheEntry(
+export function fillCacheEntry(
   dir: string,
   fill: (scratchDir: string) => Promise<void>,
 ): Promise<string> {
-  if (isCached(dir)) return dir;
+  if (isCached(dir)) return Promise.resolve(dir);
+  // the scratch folder is named by pid: two fills of one entry in this process must be one
+  return shareInFlight(dir, () => fillOnce(dir, fill));
+}
+
+async function fillOnce(dir: string, fill: (scratchDir: string) => Promise<void>): Promise<string> {
   const scratch = `${dir}.partial-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });

@@ -13,6 +13,7 @@ import { ensureStandInImages } from './images/all.js';
 import { ensurePauseImage } from './images/pause-image.js';
 import { buildServiceImage, SERVICES } from './images/service-images.js';
 import { ensureTraefikImage } from './images/traefik.js';
+import { inLanes } from './in-flight.js';
 import { kubectl } from './kubectl.js';
 import { CONTEXT_NAME, clusterLayout } from './layout.js';
 import { loadImageIntoNode } from './load-image.js';
@@ -32,9 +33,14 @@ async function main(command: string | undefined, args: readonly string[]): Promi
     case 'up': {
       await requireHostTools();
       const started = Date.now();
-      const binaries = await clusterBinaries();
-      const enforcer = await networkPolicyEnforcer();
-      const images = [await ensurePauseImage(), ...(await addonImages())];
+      // Kubernetes (the longest build) in one lane; etcd's, the add-ons' and their images in the other
+      const [binaries, { enforcer, images }] = await inLanes([
+        () => clusterBinaries(),
+        async () => ({
+          enforcer: await networkPolicyEnforcer(),
+          images: [await ensurePauseImage(), ...(await addonImages())],
+        }),
+      ]);
       await clusterUp(layout, {
         binaries,
         images,
@@ -55,17 +61,24 @@ async function main(command: string | undefined, args: readonly string[]): Promi
         kubectlPath: kubectlPath(binaries),
         kubeconfig: layout.adminKubeconfig,
         async loadImages(deployPlanFile) {
-          const images = [...(await ensureStandInImages()), await ensureTraefikImage()];
-          const services = [];
-          for (const image of deployPlanFile.images) {
+          const planned = deployPlanFile.images.map((image) => {
             const service = SERVICES.find((name) => name === image.service);
             if (!service)
               throw new Error(`${PLAN_PATH}: no image recipe for service ${image.service}`);
-            services.push(await buildServiceImage(service));
-          }
+            return service;
+          });
+          // the stand-ins in one lane; Traefik (a long Go build), then our images, in the other
+          const [standIns, others] = await inLanes([
+            () => ensureStandInImages(),
+            async () => {
+              const built = [await ensureTraefikImage()];
+              for (const service of planned) built.push(await buildServiceImage(service));
+              return built;
+            },
+          ]);
           const changed = await importImages(
             paths.containerdSocket,
-            [...images, ...services],
+            [...standIns, ...others],
             paths.importedImages,
           );
           return { present: await nodeImages(paths.containerdSocket), changed };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../cache.js';
+import { shareInFlight } from '../in-flight.js';
 import { hasImage, podman } from '../podman.js';
 
 /** An image this project builds, cached as an archive under `~/.cache/shardgate/images/`. */
@@ -31,8 +32,12 @@ export const RECIPE_KEY_LABEL = 'io.shardgate.recipe-key';
  * Returns the cached archive of `recipe`, building it once. Also makes sure podman's storage holds
  * the image (loaded from the archive when the storage was wiped), since later builds use it as a base.
  */
-export async function ensureImage(recipe: ImageRecipe): Promise<BuiltImage> {
+export function ensureImage(recipe: ImageRecipe): Promise<BuiltImage> {
   const archive = join(cacheDir('images'), `${archiveName(recipe.ref)}-${recipe.key}.tar`);
+  return shareInFlight(archive, () => ensureArchive(recipe, archive));
+}
+
+async function ensureArchive(recipe: ImageRecipe, archive: string): Promise<BuiltImage> {
   if (existsSync(archive)) {
     if (!(await hasImage(recipe.ref)) || (await isFromOtherRecipe(recipe))) {
       await podman(['load', '--input', archive]);

@@ -1,10 +1,5 @@
 import { HttpError } from '@shardgate/shared';
-
-/** A position in a user's order list, newest first: the last order shown. */
-export interface OrderCursor {
-  readonly createdAt: Date;
-  readonly id: string;
-}
+import type { OrderCursor } from '../types/orders.js';
 
 /** Orders are never older than the epoch nor newer than Postgres and ISO 8601 years allow. */
 const EARLIEST = Date.UTC(1970, 0, 1);

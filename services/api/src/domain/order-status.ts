@@ -1,5 +1,4 @@
-/** The states of an order. */
-export type OrderStatus = 'pending' | 'paid' | 'shipped' | 'delivered' | 'cancelled';
+import type { OrderStatus } from '../types/orders.js';
 
 /**
  * Legal transitions: pending → paid → shipped → delivered, and cancellation before shipping.

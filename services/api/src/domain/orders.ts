@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '@shardgate/shared';
 import { DuplicateIdempotencyKey, type OrderRecord } from '../store/orders-store.js';
+import type { OrderStatus } from '../types/orders.js';
 import { decodeCursor, encodeCursor } from './order-cursor.js';
-import { type OrderStatus, statusesLeadingTo } from './order-status.js';
+import { statusesLeadingTo } from './order-status.js';
 import type { Caller } from './profiles.js';
 import type { ReadYourWrites } from './read-your-writes.js';
 import type { Shards } from './shards.js';

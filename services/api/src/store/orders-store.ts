@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { OrderCursor } from '../domain/order-cursor.js';
-import type { OrderStatus } from '../domain/order-status.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { OrderCursor, OrderStatus } from '../types/orders.js';
 import type { ShardDatabase } from './shard-database.js';
 
 /** An order with its items, as stored. */

@@ -26,14 +26,8 @@ export function createApiDeps(
   );
   const shards = new Shards(config.shardMap, databases);
   const ryw = new ReadYourWrites(redis, config.READ_YOUR_WRITES_WINDOW_SECONDS);
-  const profiles = new Profiles(
-    shards,
-    redis,
-    ryw,
-    config.PROFILE_CACHE_TTL_SECONDS,
-    metrics.profileCache,
-  );
-  const orders = new Orders(shards, ryw, (userId) => profiles.forget(userId));
+  const profiles = new Profiles(redis, ryw, config.PROFILE_CACHE_TTL_SECONDS, metrics.profileCache);
+  const orders = new Orders(ryw, (userId) => profiles.forget(userId));
   const verifier = new JwksTokenVerifier({
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor } from './order-cursor.js';
 import { statusesLeadingTo } from './order-status.js';
 import type { Caller } from './profiles.js';
 import type { ReadYourWrites } from './read-your-writes.js';
-import type { Shards } from './shards.js';
+import type { ShardStores } from './shards.js';
 
 /** An order as answered. Amounts are integer cents. */
 export interface OrderView {
@@ -33,10 +33,9 @@ export interface OrderRequest {
 
 const notFound = () => new HttpError(404, 'not_found', 'No such order.');
 
-/** Orders of the caller, on the caller's shard. */
+/** Orders of the caller, on the caller's shard (placed by `identify`, passed in as `shard`). */
 export class Orders {
   constructor(
-    private readonly shards: Shards,
     private readonly ryw: ReadYourWrites,
     private readonly onProfileWritten: (userId: number) => Promise<void>,
   ) {}
@@ -48,10 +47,11 @@ export class Orders {
    */
   async place(
     caller: Caller,
+    shard: ShardStores,
     request: OrderRequest,
     idempotencyKey: string | null,
   ): Promise<{ order: OrderView; replayed: boolean }> {
-    const { orders } = this.shards.of(caller.userId);
+    const { orders } = shard;
     const requestHash = idempotencyKey ? hashRequest(request) : null;
     if (idempotencyKey) {
       const existing = await orders.findByIdempotencyKey(caller.userId, idempotencyKey);
@@ -77,8 +77,8 @@ export class Orders {
   }
 
   /** One of the caller's orders; 404 also for someone else's. */
-  async get(caller: Caller, id: string): Promise<OrderView> {
-    const { orders } = this.shards.of(caller.userId);
+  async get(caller: Caller, shard: ShardStores, id: string): Promise<OrderView> {
+    const { orders } = shard;
     const order = await orders.find(caller.userId, id, await this.ryw.minimumFor(caller.userId));
     if (!order) throw notFound();
     return toView(order);
@@ -87,10 +87,11 @@ export class Orders {
   /** A page of the caller's orders, newest first. */
   async list(
     caller: Caller,
+    shard: ShardStores,
     limit: number,
     cursor: string | null,
   ): Promise<{ items: OrderView[]; nextCursor: string | null }> {
-    const { orders } = this.shards.of(caller.userId);
+    const { orders } = shard;
     const after = cursor ? decodeCursor(cursor) : null;
     const rows = await orders.page(
       caller.userId,
@@ -110,8 +111,13 @@ export class Orders {
   }
 
   /** Moves an order to `to` if the status machine allows it: 409 `illegal_transition` otherwise. */
-  async changeStatus(caller: Caller, id: string, to: OrderStatus): Promise<OrderView> {
-    const { orders } = this.shards.of(caller.userId);
+  async changeStatus(
+    caller: Caller,
+    shard: ShardStores,
+    id: string,
+    to: OrderStatus,
+  ): Promise<OrderView> {
+    const { orders } = shard;
     const { result, lsn } = await orders.transition(caller.userId, id, statusesLeadingTo(to), to);
     await this.ryw.recordWrite(caller.userId, lsn);
     if (result) return toView(result);

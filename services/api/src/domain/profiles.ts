@@ -1,7 +1,7 @@
 import type { Redis } from '@shardgate/shared';
 import type { Profile } from '../store/profiles-store.js';
 import type { ReadYourWrites } from './read-your-writes.js';
-import type { Shards } from './shards.js';
+import type { ShardStores } from './shards.js';
 
 /** The caller, as the API knows them from a verified token. */
 export interface Caller {
@@ -29,11 +29,11 @@ const cacheKey = (userId: number) => `api:profile:${userId}`;
  * Profiles: created on first use, cached in Redis (cache-aside). Readers fill the cache only where
  * it is empty (`SET NX`) and writers overwrite it after their commit, so a reader that read the
  * database just before a write cannot put the old profile back. Without Redis, answers come from
- * Postgres.
+ * Postgres. Each profile is read and written on the caller's shard, placed by `identify` and
+ * passed in as `shard`.
  */
 export class Profiles {
   constructor(
-    private readonly shards: Shards,
     private readonly redis: Redis,
     private readonly ryw: ReadYourWrites,
     private readonly ttlSeconds: number,
@@ -41,25 +41,26 @@ export class Profiles {
   ) {}
 
   /** The caller's profile, created from their token's email on first use. */
-  async mine(caller: Caller): Promise<ProfileView> {
+  async mine(caller: Caller, shard: ShardStores): Promise<ProfileView> {
     const cached = await this.#cached(caller.userId);
     if (cached && cached.email === caller.email) return cached;
-    const { profiles } = this.shards.of(caller.userId);
+    const { profiles } = shard;
     const stored = await profiles.find(caller.userId, await this.ryw.minimumFor(caller.userId));
     if (stored && stored.email === caller.email) {
       const view = toView(stored);
       await this.#fill(caller.userId, view);
       return view;
     }
-    return (await this.save(caller, {})).profile;
+    return (await this.save(caller, shard, {})).profile;
   }
 
   /** Creates or updates the caller's profile; `created` is true when it did not exist. */
   async save(
     caller: Caller,
+    shard: ShardStores,
     changes: { name?: string | null },
   ): Promise<{ profile: ProfileView; created: boolean }> {
-    const { profiles } = this.shards.of(caller.userId);
+    const { profiles } = shard;
     const { result, lsn } = await profiles.upsert(caller.userId, caller.email, changes);
     await this.ryw.recordWrite(caller.userId, lsn);
     const profile = toView(result.profile);

@@ -11,14 +11,16 @@ export interface ShardStores {
   readonly profiles: ProfilesStore;
 }
 
-/** Finds the stores of the shard a user lives on. */
+/**
+ * Finds the stores of the shard a user lives on. Asked once per request, by `identify`, which
+ * hands the answer on in `ctx.state.shard`: nothing else places a user.
+ */
 export class Shards {
+  readonly #map: ShardMap;
   readonly #byName: Map<string, ShardStores>;
 
-  constructor(
-    readonly map: ShardMap,
-    databases: readonly ShardDatabase[],
-  ) {
+  constructor(map: ShardMap, databases: readonly ShardDatabase[]) {
+    this.#map = map;
     this.#byName = new Map(
       databases.map((database) => [
         database.name,
@@ -34,12 +36,13 @@ export class Shards {
 
   /** The shard of a user, per the shard map. */
   of(userId: number): ShardStores {
-    const { shard } = this.map.place(userId);
+    const { shard } = this.#map.place(userId);
     const stores = this.#byName.get(shard);
     if (!stores) throw new Error(`shard ${shard} has no database configured`);
     return stores;
   }
 
+  /** Every shard's stores (to close their connections). */
   get all(): ShardStores[] {
     return [...this.#byName.values()];
   }

@@ -2,6 +2,7 @@ import { HttpError } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../domain/profiles.js';
+import type { ShardStores } from '../domain/shards.js';
 import type { ApiState } from './api-state.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
@@ -14,8 +15,9 @@ const unauthorized = () =>
 /**
  * Establishes the caller of an `/api` request: the bearer token must verify against the auth
  * service's JWKS, and when the gateway's `X-User-Id` is present it must name the token's subject.
- * A request that bypassed the gateway, or that forged the header, gets 401. Sets `X-Shard` on the
- * response (`none` until the caller is known).
+ * A request that bypassed the gateway, or that forged the header, gets 401. Then places the caller,
+ * once for the whole request: their shard's stores go into `ctx.state.shard` for the routes and
+ * the domain, and its name into `X-Shard` (`none` until the caller is known).
  */
 export function identify(deps: Pick<ApiDeps, 'verifier' | 'shards'>): Middleware<ApiState> {
   return async function identifyCaller(ctx, next) {
@@ -32,14 +34,16 @@ export function identify(deps: Pick<ApiDeps, 'verifier' | 'shards'>): Middleware
       role: claims.role,
       sessionId: claims.sid,
     };
+    const shard = deps.shards.of(caller.userId);
     ctx.state.caller = caller;
-    ctx.set('X-Shard', deps.shards.map.place(caller.userId).shard);
+    ctx.state.shard = shard;
+    ctx.set('X-Shard', shard.name);
     await next();
   };
 }
 
-/** The caller set by {@link identify}. */
-export function callerOf(state: ApiState): Caller {
-  if (!state.caller) throw unauthorized();
-  return state.caller;
+/** The caller and the stores of their shard, as {@link identify} set them. */
+export function identified(state: ApiState): { caller: Caller; shard: ShardStores } {
+  if (!state.caller || !state.shard) throw unauthorized();
+  return { caller: state.caller, shard: state.shard };
 }

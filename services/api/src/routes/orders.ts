@@ -2,7 +2,7 @@ import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { ApiState } from '../http/api-state.js';
-import { callerOf } from '../http/identify.js';
+import { identified } from '../http/identify.js';
 import {
   IDEMPOTENCY_KEY,
   listQuery,
@@ -37,8 +37,10 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
         });
       }
       const body = validateBody(orderBody, await readJsonBody(ctx));
+      const { caller, shard } = identified(ctx.state);
       const { order, replayed } = await deps.orders.place(
-        callerOf(ctx.state),
+        caller,
+        shard,
         body,
         key === '' ? null : key,
       );
@@ -51,22 +53,21 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
     /** The caller's orders, newest first, by cursor. */
     async listOrders(ctx: Ctx) {
       const query = validateBody(listQuery, { ...ctx.query });
-      ctx.body = await deps.orders.list(
-        callerOf(ctx.state),
-        query.limit ?? 20,
-        query.cursor ?? null,
-      );
+      const { caller, shard } = identified(ctx.state);
+      ctx.body = await deps.orders.list(caller, shard, query.limit ?? 20, query.cursor ?? null);
     },
 
     async showOrder(ctx: Ctx) {
-      ctx.body = await deps.orders.get(callerOf(ctx.state), orderId(ctx));
+      const { caller, shard } = identified(ctx.state);
+      ctx.body = await deps.orders.get(caller, shard, orderId(ctx));
     },
 
     /** `{status: "cancelled"}`: 409 when the order can no longer be cancelled. */
     async updateOrder(ctx: Ctx) {
       const id = orderId(ctx);
       const body = validateBody(orderPatchBody, await readJsonBody(ctx));
-      ctx.body = await deps.orders.changeStatus(callerOf(ctx.state), id, body.status);
+      const { caller, shard } = identified(ctx.state);
+      ctx.body = await deps.orders.changeStatus(caller, shard, id, body.status);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '@shardgate/shared';
-import { DuplicateIdempotencyKey, type OrderRecord } from '../store/orders-store.js';
+import type { OrderRecord } from '../store/orders-store.js';
 import type { OrderStatus } from '../types/orders.js';
 import { decodeCursor, encodeCursor } from './order-cursor.js';
 import { statusesLeadingTo } from './order-status.js';
@@ -43,7 +43,9 @@ export class Orders {
   /**
    * Places an order. With an idempotency key, a retry or a concurrent duplicate with the same body
    * gets the first order (`replayed`), never a second; the same key with another body is refused
-   * with 422 `idempotency_key_reused`.
+   * with 422 `idempotency_key_reused`. One call to the store finds or creates the order; this
+   * decides, before, what the request's fingerprint is and, after, whether a found order answers
+   * it, and records a new one's write for read-your-writes.
    */
   async place(
     caller: Caller,
@@ -51,29 +53,18 @@ export class Orders {
     request: OrderRequest,
     idempotencyKey: string | null,
   ): Promise<{ order: OrderView; replayed: boolean }> {
-    const { orders } = shard;
     const requestHash = idempotencyKey ? hashRequest(request) : null;
-    if (idempotencyKey) {
-      const existing = await orders.findByIdempotencyKey(caller.userId, idempotencyKey);
-      if (existing) return { order: replay(existing, requestHash), replayed: true };
-    }
-    try {
-      const { result, lsn } = await orders.create({
-        userId: caller.userId,
-        email: caller.email,
-        ...request,
-        idempotencyKey,
-        requestHash,
-      });
-      await this.ryw.recordWrite(caller.userId, lsn);
-      await this.onProfileWritten(caller.userId);
-      return { order: toView(result), replayed: false };
-    } catch (error) {
-      if (!(error instanceof DuplicateIdempotencyKey) || !idempotencyKey) throw error;
-      const winner = await orders.findByIdempotencyKey(caller.userId, idempotencyKey);
-      if (!winner) throw error;
-      return { order: replay(winner, requestHash), replayed: true };
-    }
+    const outcome = await shard.orders.createOnce({
+      userId: caller.userId,
+      email: caller.email,
+      ...request,
+      idempotencyKey,
+      requestHash,
+    });
+    if (!outcome.created) return { order: replay(outcome.order, requestHash), replayed: true };
+    await this.ryw.recordWrite(caller.userId, outcome.lsn);
+    await this.onProfileWritten(caller.userId);
+    return { order: toView(outcome.order), replayed: false };
   }
 
   /** One of the caller's orders; 404 also for someone else's. */

@@ -16,7 +16,19 @@ export interface NewOrder {
   readonly requestHash: string | null;
 }
 
-/** Another order already holds this user's idempotency key (a unique violation, translated). */
+/**
+ * What {@link OrdersStore.createOnce} did: created the order (committed at WAL position `lsn`), or
+ * found the order that already holds its idempotency key, which it returns instead.
+ */
+export type CreateOutcome =
+  | { readonly created: true; readonly order: OrderRecord; readonly lsn: bigint }
+  | { readonly created: false; readonly order: OrderRecord };
+
+/**
+ * A unique violation, translated: another order holds this user's idempotency key. It escapes
+ * {@link OrdersStore.createOnce} only when that order cannot be read back, or when the order had
+ * no key (then only a collision of random UUIDs could cause it).
+ */
 export class DuplicateIdempotencyKey extends Error {
   override readonly name = 'DuplicateIdempotencyKey';
 }
@@ -28,10 +40,30 @@ export class OrdersStore {
   constructor(private readonly shard: ShardDatabase) {}
 
   /**
-   * Creates the order, and the user's profile if this is their first write, in one transaction.
-   * @throws {@link DuplicateIdempotencyKey} when a concurrent request won the same key.
+   * Creates the order unless the user already has one with its idempotency key: a retry finds
+   * that order first, and a concurrent duplicate that loses the race on the unique index reads the
+   * winner's. Whether a found order answers the request (same body?) is the caller's to decide.
+   * @throws {@link DuplicateIdempotencyKey} when the key's order cannot be read back.
    */
-  async create(order: NewOrder): Promise<{ result: OrderRecord; lsn: bigint }> {
+  async createOnce(order: NewOrder): Promise<CreateOutcome> {
+    const key = order.idempotencyKey;
+    if (key) {
+      const existing = await this.findByIdempotencyKey(order.userId, key);
+      if (existing) return { created: false, order: existing };
+    }
+    try {
+      const { result, lsn } = await this.#create(order);
+      return { created: true, order: result, lsn };
+    } catch (error) {
+      if (!(error instanceof DuplicateIdempotencyKey) || !key) throw error;
+      const winner = await this.findByIdempotencyKey(order.userId, key);
+      if (!winner) throw error;
+      return { created: false, order: winner };
+    }
+  }
+
+  /** Creates the order, and the user's profile if this is their first write, in one transaction. */
+  async #create(order: NewOrder): Promise<{ result: OrderRecord; lsn: bigint }> {
     const totalCents = order.items.reduce(
       (sum, item) => sum + BigInt(item.quantity) * BigInt(item.unitPriceCents),
       0n,

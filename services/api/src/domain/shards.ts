@@ -13,7 +13,7 @@ export interface ShardStores {
 
 /**
  * Finds the stores of the shard a user lives on. Asked once per request, by `identify`, which
- * hands the answer on in `ctx.state.shard`: nothing else places a user.
+ * hands the answer on in `ctx.state.shard`: nothing else in a request places the user.
  */
 export class Shards {
   readonly #map: ShardMap;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stopProcess } from '../stack/processes.js';
 import { buildEtcd } from './build/etcd.js';
 import { buildKubernetes } from './build/kubernetes.js';
+import type { CommandResult } from './command.js';
 import { applyManifest, kubectl } from './kubectl.js';
 import { type ClusterLayout, CONTEXT_NAME, NODE_NAME } from './layout.js';
 import {
@@ -58,6 +59,17 @@ export function kubectlPath(binaries: ClusterBinaries): string {
   return join(binaries.kubernetesDir, 'kubectl');
 }
 
+/** Applies the add-on manifests in order, passing on the API server's warnings. */
+async function applyAddonManifests(
+  k: (args: readonly string[]) => Promise<CommandResult>,
+  manifests: readonly string[],
+): Promise<void> {
+  for (const manifest of manifests) {
+    for (const warning of await applyManifest(k, manifest))
+      console.warn(`cluster: ${manifest}: ${warning}`);
+  }
+}
+
 /**
  * Starts the node: its network, certificates, every process in order (each waited for), the
  * images, the add-ons; then waits for the Node to be Ready. A cluster already running is left as
@@ -96,7 +108,12 @@ export async function clusterUp(layout: ClusterLayout, parts: ClusterParts): Pro
   writeKubeconfig(layout.pkiDir, 'admin', layout.adminKubeconfig);
   writeNodeConfig(layout, paths);
 
+  const k = (args: readonly string[]) =>
+    kubectl(kubectlPath(parts.binaries), layout.adminKubeconfig, args);
   for (const component of components) {
+    // The add-ons go in before the extra components: the enforcer's RBAC must exist when it
+    // starts, or it gives up after its one-minute cache sync (seen when its health check lagged).
+    if (component === parts.extraComponents[0]) await applyAddonManifests(k, parts.addonManifests);
     const started = Date.now();
     await startComponent(layout, component);
     console.log(
@@ -105,12 +122,7 @@ export async function clusterUp(layout: ClusterLayout, parts: ClusterParts): Pro
     if (component.name === 'containerd')
       await importImages(paths.containerdSocket, parts.images, paths.importedImages);
   }
-  const k = (args: readonly string[]) =>
-    kubectl(kubectlPath(parts.binaries), layout.adminKubeconfig, args);
-  for (const manifest of parts.addonManifests) {
-    for (const warning of await applyManifest(k, manifest))
-      console.warn(`cluster: ${manifest}: ${warning}`);
-  }
+  if (parts.extraComponents.length === 0) await applyAddonManifests(k, parts.addonManifests);
   await k(['wait', '--for=condition=Ready', `node/${NODE_NAME}`, '--timeout=180s']);
   console.log(
     `cluster: node ${NODE_NAME} Ready; kubeconfig ${layout.adminKubeconfig} (context ${CONTEXT_NAME})`,

@@ -1,15 +1,13 @@
-import { HttpError } from '@shardgate/shared';
+import { bearerToken, HttpError, INVALID_TOKEN_CHALLENGE } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../domain/profiles.js';
 import type { ShardStores } from '../domain/shards.js';
 import type { ApiState } from './api-state.js';
 
-const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
-
 const unauthorized = () =>
   new HttpError(401, 'invalid_token', 'A valid access token is required.', {
-    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
   });
 
 /**
@@ -22,8 +20,7 @@ const unauthorized = () =>
 export function identify(deps: Pick<ApiDeps, 'verifier' | 'shards'>): Middleware<ApiState> {
   return async function identifyCaller(ctx, next) {
     ctx.set('X-Shard', 'none');
-    const header = ctx.get('Authorization');
-    const token = header.length <= 8192 ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(ctx.get('Authorization'));
     const claims = token ? await deps.verifier.verify(token) : null;
     if (!claims) throw unauthorized();
     const gatewayUserId = ctx.get('X-User-Id');

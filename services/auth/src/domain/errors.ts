@@ -1,4 +1,4 @@
-import { type FieldError, HttpError } from '@shardgate/shared';
+import { type FieldError, HttpError, INVALID_TOKEN_CHALLENGE } from '@shardgate/shared';
 
 /**
  * Every `code` the auth service answers with: public, documented API (docs/api/auth.md).
@@ -23,9 +23,6 @@ export type AuthErrorCode =
   | 'invalid_request'
   | 'invalid_grant'
   | 'unsupported_grant_type';
-
-/** The WWW-Authenticate challenge of a rejected bearer token (RFC 6750 §3). */
-export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
 
 /** Builds the error for an auth `code`; route code throws the result. */
 export function authError(

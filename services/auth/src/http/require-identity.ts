@@ -1,9 +1,9 @@
+import { bearerToken } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { AuthDeps } from '../deps.js';
 import { authError, invalidToken } from '../domain/errors.js';
 import { resolveAccessToken } from '../domain/identity.js';
 import type { AuthState } from './auth-state.js';
-import { bearerToken } from './bearer.js';
 
 /** Authenticated routes: a live access token of an active user, else 401 (403 when inactive). */
 export function requireIdentity(deps: Pick<AuthDeps, 'tokens' | 'state'>): Middleware<AuthState> {

@@ -1,11 +1,16 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { readJsonBody, requestIdFrom, validateBody } from '@shardgate/shared';
+import {
+  bearerToken,
+  INVALID_TOKEN_CHALLENGE,
+  readJsonBody,
+  requestIdFrom,
+  validateBody,
+} from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { AuthDeps } from '../deps.js';
-import { INVALID_TOKEN_CHALLENGE, invalidToken } from '../domain/errors.js';
+import { invalidToken } from '../domain/errors.js';
 import { type Resolution, resolveAccessToken } from '../domain/identity.js';
 import type { AuthState } from '../http/auth-state.js';
-import { bearerToken } from '../http/bearer.js';
 import { introspectBody } from '../http/schemas.js';
 
 /** True for the gateway's paths: `/verify` and anything under it, whatever the method or query. */

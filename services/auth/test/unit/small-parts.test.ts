@@ -7,25 +7,6 @@ import {
   newRefreshToken,
 } from '../../src/domain/refresh-token-value.js';
 import { Semaphore } from '../../src/domain/semaphore.js';
-import { bearerToken } from '../../src/http/bearer.js';
-
-describe('bearerToken', () => {
-  it.each([
-    ['Bearer abc.def.ghi', 'abc.def.ghi'],
-    ['bearer abc', 'abc'],
-    ['BEARER   abc==  ', 'abc=='],
-    ['Basic dXNlcjpwYXNz', null],
-    ['Bearer', null],
-    ['Bearer ', null],
-    ['Bearer a b', null],
-    ['Bearer abc\u00e9', null],
-    ['', null],
-    [undefined, null],
-    [`Bearer ${'a'.repeat(9000)}`, null],
-  ])('%j → %j', (header, token) => {
-    expect(bearerToken(header)).toBe(token);
-  });
-});
 
 describe('ExpiringCache', () => {
   it('expires entries at their time and evicts the oldest beyond its size', () => {

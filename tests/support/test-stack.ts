@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { REPO_ROOT, stackLayout } from '../../scripts/stack/layout.js';
 import { isAlive } from '../../scripts/stack/processes.js';
+import { SERVICES, serviceBuilt } from '../../scripts/stack/services.js';
 import { down, up } from '../../scripts/stack/stack.js';
 import type { StackInfo } from '../../scripts/stack/stack-info.js';
 
@@ -50,8 +51,17 @@ function lockTestStack(name: string): () => void {
  * after the run (kept with KEEP_TEST_STACK=1 for debugging).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const unlock = lockTestStack(TEST_STACK_NAME);
   const layout = stackLayout({ name: TEST_STACK_NAME, portOffset: TEST_STACK_PORT_OFFSET });
+  // The suites talk to the stack's auth and API processes (JWKS, the key files they write), which
+  // run from dist/: without a build they would fail later with a misleading missing file.
+  const unbuilt = SERVICES.filter((service) => !serviceBuilt(layout, service));
+  if (unbuilt.length > 0) {
+    throw new Error(
+      `the test stack runs the built services, and ${unbuilt.join(' and ')} ${unbuilt.length > 1 ? 'are' : 'is'} not built: ` +
+        'run `npm run build` first, or run the suites through `npm test -- <file or folder>`, which builds',
+    );
+  }
+  const unlock = lockTestStack(TEST_STACK_NAME);
   try {
     const started = Date.now();
     const info = await up(layout, { fresh: true });

@@ -25,6 +25,15 @@ export {
   type HttpErrorOptions,
   problemBody,
 } from './http/http-error.js';
+export { type ProblemCodeSchema, problemCodeSchema } from './http/problem-openapi.js';
+export {
+  COMMON_PROBLEMS,
+  defineProblems,
+  FORM_PROBLEMS,
+  type Problem,
+  type ProblemCatalogue,
+  type ProblemSpec,
+} from './http/problems.js';
 export { DEFAULT_BODY_LIMIT, readFormBody, readJsonBody } from './http/read-body.js';
 export {
   type RequestContextOptions,
@@ -33,6 +42,11 @@ export {
   requestContext,
 } from './http/request-context.js';
 export { requestIdFrom } from './http/request-id.js';
+export {
+  createServiceApp,
+  type RouteTable,
+  type ServiceAppOptions,
+} from './http/service-app.js';
 export { validateBody } from './http/validate.js';
 export {
   JwksTokenVerifier,

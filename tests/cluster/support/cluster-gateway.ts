@@ -79,7 +79,7 @@ export function expectTraefikDenial(res: GatewayResponse, status: 401 | 403, wha
   expect(res.headers['cache-control'], `${at}cache-control`).toBe('no-store');
   expect(res.body, `${at}body`).toEqual({
     type: `https://shardgate.dev/problems/${code}`,
-    title: status === 401 ? 'Unauthorized' : 'Forbidden',
+    title: status === 401 ? 'Invalid token' : 'User inactive',
     status,
     detail:
       status === 401

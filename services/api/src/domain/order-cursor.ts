@@ -1,4 +1,5 @@
 import { HttpError } from '@shardgate/shared';
+import { API_PROBLEMS } from '../problems.js';
 import type { OrderCursor } from '../types/orders.js';
 
 /** Orders are never older than the epoch nor newer than Postgres and ISO 8601 years allow. */
@@ -16,7 +17,7 @@ export function encodeCursor(cursor: OrderCursor): string {
 /** @throws 400 `invalid_cursor` for anything {@link encodeCursor} did not make. */
 export function decodeCursor(value: string): OrderCursor {
   const invalid = () =>
-    new HttpError(400, 'invalid_cursor', 'The cursor is not one this API issued.');
+    new HttpError(API_PROBLEMS.invalid_cursor, 'The cursor is not one this API issued.');
   if (value.length > 200 || !/^[A-Za-z0-9_-]+$/.test(value)) throw invalid();
   try {
     const { t, i } = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HttpError } from '@shardgate/shared';
+import { API_PROBLEMS } from '../problems.js';
 import type { OrderRecord } from '../store/orders-store.js';
 import type { OrderStatus } from '../types/orders.js';
 import { decodeCursor, encodeCursor } from './order-cursor.js';
@@ -31,7 +32,7 @@ export interface OrderRequest {
   readonly items: ReadonlyArray<{ sku: string; quantity: number; unitPriceCents: number }>;
 }
 
-const notFound = () => new HttpError(404, 'not_found', 'No such order.');
+const notFound = () => new HttpError(API_PROBLEMS.not_found, 'No such order.');
 
 /** Orders of the caller, on the caller's shard (placed by `identify`, passed in as `shard`). */
 export class Orders {
@@ -115,8 +116,7 @@ export class Orders {
     const current = await orders.find(caller.userId, id, 'primary');
     if (!current) throw notFound();
     throw new HttpError(
-      409,
-      'illegal_transition',
+      API_PROBLEMS.illegal_transition,
       `An order that is ${current.status} cannot become ${to}.`,
     );
   }
@@ -138,8 +138,7 @@ function hashRequest(request: OrderRequest): string {
 function replay(order: OrderRecord, requestHash: string | null): OrderView {
   if (order.requestHash !== requestHash) {
     throw new HttpError(
-      422,
-      'idempotency_key_reused',
+      API_PROBLEMS.idempotency_key_reused,
       'This Idempotency-Key was already used with a different request.',
     );
   }

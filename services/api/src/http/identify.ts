@@ -3,10 +3,11 @@ import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../domain/profiles.js';
 import type { ShardStores } from '../domain/shards.js';
+import { API_PROBLEMS } from '../problems.js';
 import type { ApiState } from './api-state.js';
 
 const unauthorized = () =>
-  new HttpError(401, 'invalid_token', 'A valid access token is required.', {
+  new HttpError(API_PROBLEMS.invalid_token, 'A valid access token is required.', {
     headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
   });
 

@@ -10,12 +10,13 @@ import {
   orderBody,
   orderPatchBody,
 } from '../http/schemas.js';
+import { API_PROBLEMS } from '../problems.js';
 
 type Ctx = Context & { state: ApiState; params: Record<string, string> };
 
 function orderId(ctx: Ctx): string {
   const id = ctx.params.id ?? '';
-  if (!ORDER_ID.test(id)) throw new HttpError(404, 'not_found', 'No such order.');
+  if (!ORDER_ID.test(id)) throw new HttpError(API_PROBLEMS.not_found, 'No such order.');
   return id;
 }
 
@@ -26,7 +27,7 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
     async placeOrder(ctx: Ctx) {
       const key = ctx.get('Idempotency-Key');
       if (key !== '' && !IDEMPOTENCY_KEY.test(key)) {
-        throw new HttpError(422, 'validation_failed', 'The request is invalid.', {
+        throw new HttpError(API_PROBLEMS.validation_failed, 'The request is invalid.', {
           errors: [
             {
               field: 'Idempotency-Key',

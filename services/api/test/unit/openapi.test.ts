@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { problemCodeSchema } from '@shardgate/shared';
 import { describe, expect, it } from 'vitest';
 import {
   methodsOf,
@@ -8,6 +9,8 @@ import {
   resolvePointerIn,
   strings,
 } from '../../../../tests/support/openapi-document.js';
+import { expectGeneratedProblemCodes } from '../../../../tests/support/openapi-problem-codes.js';
+import { API_PROBLEMS } from '../../src/problems.js';
 
 interface Header {
   readonly required?: boolean;
@@ -41,7 +44,8 @@ interface OpenApiDocument {
   };
 }
 
-const raw = readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8');
+const DOCUMENT = new URL('../../openapi.json', import.meta.url).pathname;
+const raw = readFileSync(DOCUMENT, 'utf8');
 const doc = JSON.parse(raw) as OpenApiDocument;
 
 /** The API service's HTTP contract: path → methods (design §3 and the decisions of issue 4). */
@@ -55,20 +59,12 @@ const CONTRACT: Record<string, readonly string[]> = {
   '/readyz': ['get'],
 };
 
-/** Every stable problem+json `code` and its HTTP status. */
-const PROBLEM_CODES: Record<string, number> = {
-  invalid_token: 401,
-  invalid_json: 400,
-  invalid_cursor: 400,
-  validation_failed: 422,
-  idempotency_key_reused: 422,
-  unsupported_media_type: 415,
-  payload_too_large: 413,
-  not_found: 404,
-  method_not_allowed: 405,
-  illegal_transition: 409,
-  not_ready: 503,
-};
+/** The catalogue's codes rendered as problem+json, and their statuses. */
+const PROBLEM_CODES: Record<string, number> = Object.fromEntries(
+  Object.values(API_PROBLEMS)
+    .filter((problem) => problem.shape !== 'oauth')
+    .map((problem) => [problem.code, problem.status]),
+);
 
 /** The statuses each operation documents. */
 const STATUSES: Record<string, readonly string[]> = {
@@ -150,6 +146,10 @@ describe('services/api/openapi.json', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('holds the ProblemCode schema generated from the catalogue', () => {
+    expectGeneratedProblemCodes(DOCUMENT, problemCodeSchema(API_PROBLEMS));
+  });
+
   it('lists every stable error code', () => {
     const all = strings(doc);
     for (const code of Object.keys(PROBLEM_CODES)) expect(all.has(code), code).toBe(true);
@@ -165,7 +165,9 @@ describe('services/api/openapi.json', () => {
       codes.add(node.code);
       expect(node.type).toBe(`https://shardgate.dev/problems/${node.code}`);
       expect(node.status, node.code).toBe(PROBLEM_CODES[node.code]);
-      expect(node.title, node.code).toEqual(expect.any(String));
+      expect(node.title, node.code).toBe(
+        API_PROBLEMS[node.code as keyof typeof API_PROBLEMS]?.title,
+      );
       expect(node.detail, node.code).toEqual(expect.any(String));
     }
     // every code has at least one example

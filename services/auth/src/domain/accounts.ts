@@ -1,7 +1,8 @@
-import type { Logger } from '@shardgate/shared';
+import { HttpError, type Logger } from '@shardgate/shared';
+import { AUTH_PROBLEMS } from '../problems.js';
 import { EmailTakenError, type User, type UsersStore } from '../store/users-store.js';
 import type { Role } from './access-tokens.js';
-import { authError, rateLimited } from './errors.js';
+import { rateLimited } from './errors.js';
 import type { Identity } from './identity.js';
 import type { IdentityState } from './identity-state.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -25,7 +26,7 @@ export interface AccountsDeps {
 }
 
 const invalidCredentials = () =>
-  authError(401, 'invalid_credentials', 'The email or password is incorrect.');
+  new HttpError(AUTH_PROBLEMS.invalid_credentials, 'The email or password is incorrect.');
 
 /** Accounts: registration, authentication, passwords, profile and administration. */
 export class Accounts {
@@ -46,7 +47,7 @@ export class Accounts {
       userInputs: [input.email, input.email.split('@')[0] ?? '', input.name ?? ''],
     });
     if (problems.length > 0) {
-      throw authError(422, 'weak_password', 'The password does not meet the policy.', {
+      throw new HttpError(AUTH_PROBLEMS.weak_password, 'The password does not meet the policy.', {
         errors: problems,
       });
     }
@@ -55,7 +56,10 @@ export class Accounts {
       return await this.deps.users.create({ email: input.email, name: input.name, passwordHash });
     } catch (error) {
       if (error instanceof EmailTakenError) {
-        throw authError(409, 'email_taken', 'An account with this email already exists.');
+        throw new HttpError(
+          AUTH_PROBLEMS.email_taken,
+          'An account with this email already exists.',
+        );
       }
       throw error;
     }
@@ -94,14 +98,14 @@ export class Accounts {
   /** The caller's account, from the primary (their own recent change must show). */
   async me(identity: Identity): Promise<User> {
     const user = await this.deps.users.findById(identity.userId, true);
-    if (!user) throw authError(404, 'not_found', 'The account no longer exists.');
+    if (!user) throw new HttpError(AUTH_PROBLEMS.not_found, 'The account no longer exists.');
     return user;
   }
 
   /** Changes the caller's display name (null clears it). */
   async updateProfile(identity: Identity, changes: { name?: string | null }): Promise<User> {
     const user = await this.deps.users.update(identity.userId, changes);
-    if (!user) throw authError(404, 'not_found', 'The account no longer exists.');
+    if (!user) throw new HttpError(AUTH_PROBLEMS.not_found, 'The account no longer exists.');
     return user;
   }
 
@@ -121,16 +125,20 @@ export class Accounts {
     if (blocked > 0) throw rateLimited(blocked);
     if (!(await hasher.verify(policy.normalize(current), user.passwordHash))) {
       await limits.recordLoginFailure(user.email, ip);
-      throw authError(403, 'wrong_password', 'The current password is incorrect.');
+      throw new HttpError(AUTH_PROBLEMS.wrong_password, 'The current password is incorrect.');
     }
     const problems = policy.problems(next, {
       field: 'new_password',
       userInputs: [user.email, user.email.split('@')[0] ?? '', user.name ?? '', current],
     });
     if (problems.length > 0) {
-      throw authError(422, 'weak_password', 'The new password does not meet the policy.', {
-        errors: problems,
-      });
+      throw new HttpError(
+        AUTH_PROBLEMS.weak_password,
+        'The new password does not meet the policy.',
+        {
+          errors: problems,
+        },
+      );
     }
     await users.update(user.id, { passwordHash: await hasher.hash(policy.normalize(next)) });
     await this.deps.sessions.revokeAll(user.id, 'password_change', identity.sessionId);
@@ -139,7 +147,7 @@ export class Accounts {
   /** An account, for an administrator; a replica may answer. */
   async find(id: number): Promise<User> {
     const user = await this.deps.users.findById(id, false);
-    if (!user) throw authError(404, 'not_found', `No user with id ${id}.`);
+    if (!user) throw new HttpError(AUTH_PROBLEMS.not_found, `No user with id ${id}.`);
     return user;
   }
 
@@ -149,7 +157,7 @@ export class Accounts {
    */
   async administer(id: number, changes: { active?: boolean; role?: Role }): Promise<User> {
     const user = await this.deps.users.update(id, changes);
-    if (!user) throw authError(404, 'not_found', `No user with id ${id}.`);
+    if (!user) throw new HttpError(AUTH_PROBLEMS.not_found, `No user with id ${id}.`);
     await this.deps.state.publishUser(id, user);
     if (changes.active === false) await this.deps.sessions.revokeAll(id, 'deactivated');
     return user;

@@ -1,8 +1,8 @@
-import type { Logger } from '@shardgate/shared';
+import { HttpError, type Logger } from '@shardgate/shared';
+import { AUTH_PROBLEMS } from '../problems.js';
 import type { SessionsStore } from '../store/sessions-store.js';
 import type { User } from '../store/users-store.js';
 import type { AccessTokens } from './access-tokens.js';
-import { authError } from './errors.js';
 import type { Identity } from './identity.js';
 import type { IdentityState } from './identity-state.js';
 import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from './refresh-token-value.js';
@@ -24,9 +24,8 @@ export interface SessionOptions {
 }
 
 const invalidRefresh = () =>
-  authError(
-    401,
-    'invalid_refresh_token',
+  new HttpError(
+    AUTH_PROBLEMS.invalid_refresh_token,
     'The refresh token is invalid, expired, spent or revoked.',
   );
 

@@ -1,8 +1,9 @@
-import { bearerToken } from '@shardgate/shared';
+import { bearerToken, HttpError } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { AuthDeps } from '../deps.js';
-import { authError, invalidToken } from '../domain/errors.js';
+import { invalidToken } from '../domain/errors.js';
 import { resolveAccessToken } from '../domain/identity.js';
+import { AUTH_PROBLEMS } from '../problems.js';
 import type { AuthState } from './auth-state.js';
 
 /** Authenticated routes: a live access token of an active user, else 401 (403 when inactive). */
@@ -14,7 +15,7 @@ export function requireIdentity(deps: Pick<AuthDeps, 'tokens' | 'state'>): Middl
       deps.state,
     );
     if (resolution.outcome === 'inactive')
-      throw authError(403, 'user_inactive', 'The account is deactivated.');
+      throw new HttpError(AUTH_PROBLEMS.user_inactive, 'The account is deactivated.');
     if (resolution.outcome !== 'allowed') throw invalidToken();
     ctx.state.identity = resolution.identity;
     await next();
@@ -24,7 +25,7 @@ export function requireIdentity(deps: Pick<AuthDeps, 'tokens' | 'state'>): Middl
 /** Admin routes: after {@link requireIdentity}, the caller's current role must be `admin`. */
 export const requireAdmin: Middleware<AuthState> = async function requireAdmin(ctx, next) {
   if (ctx.state.identity?.role !== 'admin')
-    throw authError(403, 'forbidden', 'This needs the admin role.');
+    throw new HttpError(AUTH_PROBLEMS.forbidden, 'This needs the admin role.');
   await next();
 };
 

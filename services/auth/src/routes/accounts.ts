@@ -1,7 +1,6 @@
-import { readJsonBody, validateBody } from '@shardgate/shared';
+import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { AuthDeps } from '../deps.js';
-import { authError } from '../domain/errors.js';
 import type { AuthState } from '../http/auth-state.js';
 import { clientIp } from '../http/client-ip.js';
 import { identityOf } from '../http/require-identity.js';
@@ -13,6 +12,7 @@ import {
   userIdParam,
 } from '../http/schemas.js';
 import { userView } from '../http/user-view.js';
+import { AUTH_PROBLEMS } from '../problems.js';
 
 type Ctx = Context & { state: AuthState; params: Record<string, string> };
 
@@ -74,6 +74,7 @@ export function accountRoutes(deps: Pick<AuthDeps, 'accounts'>) {
 
 function parseUserId(raw: string | undefined): number {
   const id = userIdParam.safeParse(raw);
-  if (!id.success || !/^\d+$/.test(raw ?? '')) throw authError(404, 'not_found', 'No such user.');
+  if (!id.success || !/^\d+$/.test(raw ?? ''))
+    throw new HttpError(AUTH_PROBLEMS.not_found, 'No such user.');
   return id.data;
 }

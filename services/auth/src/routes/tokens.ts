@@ -1,11 +1,11 @@
-import { type HttpError, readFormBody, readJsonBody, validateBody } from '@shardgate/shared';
+import { HttpError, readFormBody, readJsonBody, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { AuthDeps } from '../deps.js';
-import { authError } from '../domain/errors.js';
 import type { AuthState } from '../http/auth-state.js';
 import { clientIp } from '../http/client-ip.js';
 import { identityOf } from '../http/require-identity.js';
 import { loginBody, loginEmail, password as passwordSchema, refreshBody } from '../http/schemas.js';
+import { AUTH_PROBLEMS, type AuthProblemCode } from '../problems.js';
 
 type Ctx = Context & { state: AuthState };
 
@@ -17,15 +17,14 @@ function noStore(ctx: Ctx): void {
 
 /** `/auth/token` answers errors as RFC 6749 §5.2 `{error, error_description}`. */
 function oauthError(error: HttpError): { status: number; body: unknown } {
-  const map: Record<string, [number, string]> = {
+  const map: Partial<Record<AuthProblemCode, [number, string]>> = {
     invalid_credentials: [400, 'invalid_grant'],
     invalid_refresh_token: [400, 'invalid_grant'],
-    invalid_grant: [400, 'invalid_grant'],
     unsupported_grant_type: [400, 'unsupported_grant_type'],
     rate_limited: [429, 'rate_limited'],
   };
   const [status, code] =
-    map[error.code] ??
+    map[error.code as AuthProblemCode] ??
     (error.status < 500 ? [400, 'invalid_request'] : [error.status, 'server_error']);
   return { status, body: { error: code, error_description: error.detail } };
 }
@@ -33,7 +32,7 @@ function oauthError(error: HttpError): { status: number; body: unknown } {
 function required(params: Map<string, string>, name: string): string {
   const value = params.get(name);
   if (value === undefined || value === '')
-    throw authError(400, 'invalid_request', `Parameter ${name} is required.`);
+    throw new HttpError(AUTH_PROBLEMS.invalid_request, `Parameter ${name} is required.`);
   return value;
 }
 
@@ -50,15 +49,14 @@ export function tokenRoutes(deps: Pick<AuthDeps, 'accounts' | 'sessions'>) {
         const email = loginEmail.safeParse(required(params, 'username'));
         const password = passwordSchema.safeParse(required(params, 'password'));
         if (!email.success || !password.success)
-          throw authError(400, 'invalid_request', 'username or password is malformed.');
+          throw new HttpError(AUTH_PROBLEMS.invalid_request, 'username or password is malformed.');
         const user = await deps.accounts.authenticate(email.data, password.data, clientIp(ctx));
         ctx.body = await deps.sessions.start(user);
       } else if (grant === 'refresh_token') {
         ctx.body = await deps.sessions.refresh(required(params, 'refresh_token'));
       } else {
-        throw authError(
-          400,
-          'unsupported_grant_type',
+        throw new HttpError(
+          AUTH_PROBLEMS.unsupported_grant_type,
           'grant_type must be password or refresh_token.',
         );
       }

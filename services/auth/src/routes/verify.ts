@@ -1,7 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
   bearerToken,
+  HttpError,
   INVALID_TOKEN_CHALLENGE,
+  PROBLEM_TYPE_BASE,
+  problemBody,
   readJsonBody,
   requestIdFrom,
   validateBody,
@@ -12,28 +15,20 @@ import { invalidToken } from '../domain/errors.js';
 import { type Resolution, resolveAccessToken } from '../domain/identity.js';
 import type { AuthState } from '../http/auth-state.js';
 import { introspectBody } from '../http/schemas.js';
+import { AUTH_PROBLEMS } from '../problems.js';
 
 /** True for the gateway's paths: `/verify` and anything under it, whatever the method or query. */
 export function isGatewayVerifyPath(url: string): boolean {
   return url === '/verify' || url.startsWith('/verify/') || url.startsWith('/verify?');
 }
 
-function problem(status: 401 | 403, code: string, detail: string): string {
-  const title = status === 401 ? 'Unauthorized' : 'Forbidden';
-  return JSON.stringify({
-    type: `https://shardgate.dev/problems/${code}`,
-    title,
-    status,
-    detail,
-    code,
-  });
-}
-const UNAUTHORIZED_BODY = problem(
-  401,
-  'invalid_token',
-  'The access token is missing, invalid, expired or revoked.',
+/** A problem+json body rendered once: `/verify` answers the same few bodies millions of times. */
+const body = (error: HttpError): string => JSON.stringify(problemBody(error, PROBLEM_TYPE_BASE));
+const UNAUTHORIZED_BODY = body(invalidToken());
+const UNAUTHORIZED_LENGTH = String(Buffer.byteLength(UNAUTHORIZED_BODY));
+const INACTIVE_BODY = body(
+  new HttpError(AUTH_PROBLEMS.user_inactive, 'The account is deactivated.'),
 );
-const INACTIVE_BODY = problem(403, 'user_inactive', 'The account is deactivated.');
 
 /**
  * The ingress-nginx `auth-url` target (docs/ingress-contract.md), served by plain
@@ -97,7 +92,7 @@ export function gatewayVerify(
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
         'WWW-Authenticate': INVALID_TOKEN_CHALLENGE,
-        'Content-Length': String(UNAUTHORIZED_BODY.length),
+        'Content-Length': UNAUTHORIZED_LENGTH,
       });
       res.end(req.method === 'HEAD' ? undefined : UNAUTHORIZED_BODY);
     }

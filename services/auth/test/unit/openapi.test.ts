@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { problemCodeSchema } from '@shardgate/shared';
 import { describe, expect, it } from 'vitest';
 import {
   methodsOf,
@@ -8,6 +9,8 @@ import {
   resolvePointerIn,
   strings,
 } from '../../../../tests/support/openapi-document.js';
+import { expectGeneratedProblemCodes } from '../../../../tests/support/openapi-problem-codes.js';
+import { AUTH_PROBLEMS } from '../../src/problems.js';
 
 interface Operation {
   readonly operationId?: string;
@@ -22,7 +25,8 @@ interface OpenApiDocument {
   readonly components: { readonly schemas: Record<string, { readonly enum?: unknown[] }> };
 }
 
-const raw = readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8');
+const DOCUMENT = new URL('../../openapi.json', import.meta.url).pathname;
+const raw = readFileSync(DOCUMENT, 'utf8');
 const doc = JSON.parse(raw) as OpenApiDocument;
 
 const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
@@ -48,25 +52,12 @@ const CONTRACT: Record<string, readonly string[]> = {
   '/readyz': ['get'],
 };
 
-/** Every stable problem+json `code` and its HTTP status. */
-const PROBLEM_CODES: Record<string, number> = {
-  invalid_json: 400,
-  validation_failed: 422,
-  weak_password: 422,
-  email_taken: 409,
-  invalid_credentials: 401,
-  invalid_refresh_token: 401,
-  invalid_token: 401,
-  wrong_password: 403,
-  forbidden: 403,
-  user_inactive: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  unsupported_media_type: 415,
-  payload_too_large: 413,
-  rate_limited: 429,
-  not_ready: 503,
-};
+/** The catalogue's codes rendered as problem+json, and their statuses. */
+const PROBLEM_CODES: Record<string, number> = Object.fromEntries(
+  Object.values(AUTH_PROBLEMS)
+    .filter((problem) => problem.shape !== 'oauth')
+    .map((problem) => [problem.code, problem.status]),
+);
 
 /** The RFC 6749 §5.2 `error` values of `/auth/token`. */
 const OAUTH_ERRORS = ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'rate_limited'];
@@ -111,6 +102,10 @@ describe('services/auth/openapi.json', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('holds the ProblemCode schema generated from the catalogue', () => {
+    expectGeneratedProblemCodes(DOCUMENT, problemCodeSchema(AUTH_PROBLEMS));
+  });
+
   it('lists every stable error code', () => {
     const all = strings(doc);
     for (const code of [...Object.keys(PROBLEM_CODES), ...OAUTH_ERRORS, ...WEAK_PASSWORD_REASONS]) {
@@ -120,6 +115,12 @@ describe('services/auth/openapi.json', () => {
       Object.keys(PROBLEM_CODES).sort(),
     );
     expect(doc.components.schemas.WeakPasswordReason?.enum).toEqual(WEAK_PASSWORD_REASONS);
+    // the catalogue's OAuth-shaped codes are documented as the token endpoint's errors
+    const oauthErrors = resolvePointer('#/components/schemas/OAuthError/properties/error/enum');
+    for (const problem of Object.values(AUTH_PROBLEMS).filter((p) => p.shape === 'oauth')) {
+      expect(oauthErrors, problem.code).toContain(problem.code);
+    }
+    expect(oauthErrors).toEqual(OAUTH_ERRORS);
   });
 
   it('keeps every problem example consistent: type URL and status follow the code', () => {
@@ -129,7 +130,9 @@ describe('services/auth/openapi.json', () => {
       seen += 1;
       expect(node.type).toBe(`https://shardgate.dev/problems/${node.code}`);
       expect(node.status, node.code).toBe(PROBLEM_CODES[node.code]);
-      expect(node.title, node.code).toEqual(expect.any(String));
+      expect(node.title, node.code).toBe(
+        AUTH_PROBLEMS[node.code as keyof typeof AUTH_PROBLEMS]?.title,
+      );
       expect(node.detail, node.code).toEqual(expect.any(String));
     }
     expect(seen).toBeGreaterThanOrEqual(Object.keys(PROBLEM_CODES).length);

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import { DependencyUnavailableError } from '../dependency-unavailable.js';
 import type { Logger } from '../logger.js';
 import { HttpError, problemBody } from './http-error.js';
+import { COMMON_PROBLEMS } from './problems.js';
 
 /** Renders an error in a route-specific shape (e.g. OAuth 2.0 errors), replacing problem+json. */
 export type ErrorRenderer = (error: HttpError) => { status: number; body: unknown } | undefined;
@@ -52,8 +53,7 @@ function toHttpError(thrown: unknown): HttpError {
   if (thrown instanceof HttpError) return thrown;
   if (thrown instanceof DependencyUnavailableError) {
     return new HttpError(
-      503,
-      'not_ready',
+      COMMON_PROBLEMS.not_ready,
       'The service cannot serve this request right now; retry later.',
       {
         headers: { 'Retry-After': String(thrown.retryAfterSeconds) },
@@ -63,11 +63,17 @@ function toHttpError(thrown: unknown): HttpError {
   }
   const status = (thrown as { status?: unknown }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new HttpError(
-      status,
-      status === 413 ? 'payload_too_large' : 'bad_request',
-      'The request was rejected.',
-    );
+    // Koa and the body reader raise 4xx themselves (an aborted or oversized body, an unknown
+    // charset): a code keeps one status, so anything but 413 and 415 is a plain 400
+    const problem =
+      status === 413
+        ? COMMON_PROBLEMS.payload_too_large
+        : status === 415
+          ? COMMON_PROBLEMS.unsupported_media_type
+          : COMMON_PROBLEMS.bad_request;
+    return new HttpError(problem, 'The request was rejected.');
   }
-  return new HttpError(500, 'internal_error', 'An unexpected error occurred.', { cause: thrown });
+  return new HttpError(COMMON_PROBLEMS.internal_error, 'An unexpected error occurred.', {
+    cause: thrown,
+  });
 }

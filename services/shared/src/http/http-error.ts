@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import type { Problem } from './problems.js';
 
 /** One invalid field of a request, in a problem's `errors[]`. */
 export interface FieldError {
@@ -20,33 +20,34 @@ export interface HttpErrorOptions {
 }
 
 /**
- * The one error type route code throws. `status` and `code` are public API; `detail` is shown to
- * the client, so it must never contain secrets. One middleware renders it (see `errorHandler`).
+ * The one error type route code throws, made from a catalogue entry (see `defineProblems`):
+ * its `status`, `code` and `title` are public API and come from there; `detail` is shown to the
+ * client, so it must never contain secrets. One middleware renders it (see `errorHandler`).
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
+  readonly status: number;
+  readonly code: string;
+  /** The problem type's summary, the problem's `title`. */
+  readonly title: string;
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   /**
-   * @param status - HTTP status, 4xx or 5xx
-   * @param code - stable machine-readable reason
+   * @param problem - the catalogue entry: status, code and title
    * @param detail - human explanation of this occurrence
    */
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly problem: Problem,
     readonly detail: string,
     options: HttpErrorOptions = {},
   ) {
     super(detail, { cause: options.cause });
+    this.status = problem.status;
+    this.code = problem.code;
+    this.title = problem.title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
-  }
-
-  /** The status's standard phrase, used as the problem's `title`. */
-  get title(): string {
-    return STATUS_CODES[this.status] ?? 'Error';
   }
 }
 

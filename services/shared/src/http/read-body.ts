@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { HttpError } from './http-error.js';
+import { COMMON_PROBLEMS, FORM_PROBLEMS } from './problems.js';
 
 /** Largest request body accepted by default. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -9,7 +10,10 @@ async function readRaw(ctx: Context, limit: number): Promise<Buffer> {
   const tooLarge = () => {
     // the rest of the body is not read: make the client open a new connection
     ctx.set('Connection', 'close');
-    return new HttpError(413, 'payload_too_large', `The request body exceeds ${limit} bytes.`);
+    return new HttpError(
+      COMMON_PROBLEMS.payload_too_large,
+      `The request body exceeds ${limit} bytes.`,
+    );
   };
   if (declared > limit) throw tooLarge();
   const chunks: Buffer[] = [];
@@ -37,14 +41,18 @@ function decodeUtf8(bytes: Buffer): string | null {
  */
 export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
   if (!ctx.is('application/json', '+json')) {
-    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
+    throw new HttpError(
+      COMMON_PROBLEMS.unsupported_media_type,
+      'Send the body as application/json.',
+    );
   }
   const text = decodeUtf8(await readRaw(ctx, limit));
-  if (text === null) throw new HttpError(400, 'invalid_json', 'The body is not valid UTF-8.');
+  if (text === null)
+    throw new HttpError(COMMON_PROBLEMS.invalid_json, 'The body is not valid UTF-8.');
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+    throw new HttpError(COMMON_PROBLEMS.invalid_json, 'The body is not valid JSON.');
   }
 }
 
@@ -59,17 +67,17 @@ export async function readFormBody(
 ): Promise<Map<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new HttpError(
-      415,
-      'unsupported_media_type',
+      COMMON_PROBLEMS.unsupported_media_type,
       'Send the body as application/x-www-form-urlencoded.',
     );
   }
   const text = decodeUtf8(await readRaw(ctx, limit));
-  if (text === null) throw new HttpError(400, 'invalid_request', 'The body is not valid UTF-8.');
+  if (text === null)
+    throw new HttpError(FORM_PROBLEMS.invalid_request, 'The body is not valid UTF-8.');
   const params = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(text)) {
     if (params.has(key))
-      throw new HttpError(400, 'invalid_request', `Parameter ${key} is repeated.`);
+      throw new HttpError(FORM_PROBLEMS.invalid_request, `Parameter ${key} is repeated.`);
     params.set(key, value);
   }
   return params;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type FieldError, HttpError } from './http-error.js';
+import { COMMON_PROBLEMS } from './problems.js';
 
 /**
  * Validates a parsed body against a schema; on failure throws 422 `validation_failed` with one
@@ -13,5 +14,7 @@ export function validateBody<S extends z.ZodType>(schema: S, value: unknown): z.
     code: issue.code === 'unrecognized_keys' ? 'unknown_field' : issue.code,
     message: issue.message,
   }));
-  throw new HttpError(422, 'validation_failed', 'The request body is invalid.', { errors });
+  throw new HttpError(COMMON_PROBLEMS.validation_failed, 'The request body is invalid.', {
+    errors,
+  });
 }

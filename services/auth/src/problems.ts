@@ -1,0 +1,63 @@
+import { COMMON_PROBLEMS, defineProblems, FORM_PROBLEMS } from '@shardgate/shared';
+
+/**
+ * Every problem code the auth service answers with: public, documented API. The OpenAPI
+ * document's `ProblemCode` is generated from this catalogue (`UPDATE_OPENAPI=1 npm test --
+ * services/auth/test/unit/openapi.test.ts`), and an error can only be made from an entry here.
+ * `/auth/token` renders them as RFC 6749 errors instead (`routes/tokens.ts`).
+ */
+export const AUTH_PROBLEMS = {
+  ...COMMON_PROBLEMS,
+  ...FORM_PROBLEMS,
+  ...defineProblems({
+    invalid_credentials: {
+      status: 401,
+      title: 'Invalid credentials',
+      when: 'The email or password is wrong; the same answer whether or not the account exists.',
+    },
+    invalid_refresh_token: {
+      status: 401,
+      title: 'Invalid refresh token',
+      when: 'The refresh token is unknown, expired, spent or revoked.',
+    },
+    forbidden: {
+      status: 403,
+      title: 'Forbidden',
+      when: 'The caller is authenticated but lacks the role the endpoint needs.',
+    },
+    user_inactive: {
+      status: 403,
+      title: 'User inactive',
+      when: 'The account was deactivated; its tokens no longer pass.',
+    },
+    wrong_password: {
+      status: 403,
+      title: 'Wrong password',
+      when: 'The current password given to change it is wrong.',
+    },
+    email_taken: {
+      status: 409,
+      title: 'Email already registered',
+      when: 'An account with this email already exists.',
+    },
+    weak_password: {
+      status: 422,
+      title: 'Weak password',
+      when: 'The password fails the strength policy; `errors[]` gives the reasons.',
+    },
+    rate_limited: {
+      status: 429,
+      title: 'Too many requests',
+      when: 'Too many attempts from this address or for this account; retry after `Retry-After` seconds.',
+    },
+    unsupported_grant_type: {
+      status: 400,
+      title: 'Unsupported grant type',
+      when: '`grant_type` is neither `password` nor `refresh_token`.',
+      shape: 'oauth',
+    },
+  }),
+} as const;
+
+/** A code of the auth service's catalogue. */
+export type AuthProblemCode = keyof typeof AUTH_PROBLEMS;

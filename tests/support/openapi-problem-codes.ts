@@ -1,9 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 
-const BIOME = resolve(import.meta.dirname, '../../node_modules/@biomejs/biome/bin/biome');
+/** The repository's Biome, to format what the update writes as `npm run format` would. */
+const BIOME = join(
+  dirname(createRequire(import.meta.url).resolve('@biomejs/biome/package.json')),
+  'bin/biome',
+);
 
 /**
  * Checks that the `ProblemCode` schema of the OpenAPI document at `path` is exactly `generated`

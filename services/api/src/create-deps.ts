@@ -9,11 +9,7 @@ import { ApiMetrics } from './metrics.js';
 import { ShardDatabase } from './store/shard-database.js';
 
 /** Builds every dependency of the API app from its configuration (the composition root). */
-export function createApiDeps(
-  config: ApiConfig,
-  logger: Logger,
-  lifecycle = new Lifecycle(),
-): ApiDeps {
+export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   const metrics = new ApiMetrics();
   const redis = createRedis(config.REDIS_URL, logger);
   const databases = config.shards.map(
@@ -34,7 +30,17 @@ export function createApiDeps(
     audience: config.AUTH_AUDIENCE,
     cacheSize: config.TOKEN_CACHE_SIZE,
   });
-  return { config, logger, lifecycle, metrics, redis, verifier, shards, profiles, orders };
+  return {
+    config,
+    logger,
+    lifecycle: new Lifecycle(),
+    metrics,
+    redis,
+    verifier,
+    shards,
+    profiles,
+    orders,
+  };
 }
 
 /** Releases the connections of {@link createApiDeps}. */

@@ -1,5 +1,5 @@
 import { registerServiceMetrics } from '@shardgate/shared';
-import { Counter, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 
 /**
  * Every metric of the API service, in one place; the rest of the code reports through these
@@ -8,14 +8,8 @@ import { Counter, Registry } from 'prom-client';
 export class ApiMetrics {
   readonly registry = new Registry();
   readonly #common = registerServiceMetrics(this.registry);
-  readonly #cache = new Counter({
-    name: 'cache_lookups_total',
-    help: 'Cache lookups by cache and result',
-    labelNames: ['cache', 'result'],
-    registers: [this.registry],
-  });
 
   readonly observeRequest = this.#common.observeRequest;
   readonly dbOperation = this.#common.dbOperation;
-  readonly profileCache = (result: string) => this.#cache.inc({ cache: 'profile', result });
+  readonly profileCache = (result: string) => this.#common.cacheLookup('profile', result);
 }

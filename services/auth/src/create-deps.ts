@@ -15,11 +15,7 @@ import { SessionsStore } from './store/sessions-store.js';
 import { UsersStore } from './store/users-store.js';
 
 /** Builds every dependency of the auth app from its configuration (the composition root). */
-export function createAuthDeps(
-  config: AuthConfig,
-  logger: Logger,
-  lifecycle = new Lifecycle(),
-): AuthDeps {
+export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   const metrics = new AuthMetrics();
   const db = new AuthDatabase(
     config.DATABASE_URL,
@@ -75,7 +71,19 @@ export function createAuthDeps(
     logger,
     observeLogin: metrics.loginOutcome,
   });
-  return { config, logger, lifecycle, metrics, db, redis, keys, tokens, state, sessions, accounts };
+  return {
+    config,
+    logger,
+    lifecycle: new Lifecycle(),
+    metrics,
+    db,
+    redis,
+    keys,
+    tokens,
+    state,
+    sessions,
+    accounts,
+  };
 }
 
 /** Releases the connections of {@link createAuthDeps}. */

@@ -24,12 +24,6 @@ export class AuthMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
-  readonly #cache = new Counter({
-    name: 'cache_lookups_total',
-    help: 'Identity-state cache lookups by cache layer and result',
-    labelNames: ['cache', 'result'],
-    registers: [this.registry],
-  });
   readonly #bcrypt = new Histogram({
     name: 'auth_bcrypt_duration_seconds',
     help: 'bcrypt hash and compare duration',
@@ -43,7 +37,7 @@ export class AuthMetrics {
     this.#common.dbOperation('auth', role, operation, seconds);
   readonly verifyOutcome = (outcome: VerifyOutcome) => this.#verify.inc({ outcome });
   readonly loginOutcome = (outcome: string) => this.#logins.inc({ outcome });
-  readonly cacheLookup = (cache: string, result: string) => this.#cache.inc({ cache, result });
+  readonly cacheLookup = this.#common.cacheLookup;
   readonly bcryptOperation = (operation: string, seconds: number) =>
     this.#bcrypt.observe({ operation }, seconds);
 }

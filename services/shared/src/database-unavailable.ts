@@ -1,3 +1,5 @@
+import { DependencyUnavailableError } from './dependency-unavailable.js';
+
 /** Prisma error codes that mean "the database cannot be reached", not "the query is wrong". */
 const UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 /** The same, as `@prisma/adapter-pg` reports it in `meta.driverAdapterError.cause.kind`. */
@@ -53,4 +55,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof cause?.kind === 'string' && UNAVAILABLE_KINDS.has(cause.kind)) return true;
   // 57P01-57P03: the server is shutting down or starting up (admin_shutdown, crash_shutdown, cannot_connect_now)
   return typeof cause?.originalCode === 'string' && /^57P0[123]$/.test(cause.originalCode);
+}
+
+/**
+ * `error` as the request should see it: a {@link DependencyUnavailableError} naming `dependency`
+ * (503, retry in 5 s) when it says the database is unavailable, else unchanged.
+ */
+export function asDependencyError(error: unknown, dependency: string): unknown {
+  if (!isDatabaseUnavailable(error)) return error;
+  return new DependencyUnavailableError(dependency, 5, { cause: error });
 }

@@ -33,6 +33,11 @@ export class ExpiringCache<V> {
     }
   }
 
+  /** Stores `value` for `ttlMs` milliseconds from now. */
+  setFor(key: string, value: V, ttlMs: number): void {
+    this.set(key, value, this.now() + ttlMs);
+  }
+
   delete(key: string): void {
     this.#entries.delete(key);
   }

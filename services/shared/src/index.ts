@@ -13,7 +13,7 @@ export {
   type ServiceSettings,
   serviceSettings,
 } from './config.js';
-export { isDatabaseUnavailable } from './database-unavailable.js';
+export { asDependencyError, isDatabaseUnavailable } from './database-unavailable.js';
 export { DependencyUnavailableError } from './dependency-unavailable.js';
 export { ExpiringCache } from './expiring-cache.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
@@ -58,4 +58,10 @@ export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';
 export { createRedis, type Redis } from './redis.js';
 export { type RunningService, type RunServiceOptions, runService } from './run-service.js';
-export { type DbOperationObserver, registerServiceMetrics } from './service-metrics.js';
+export { type ServedDeps, type ServiceProcess, startServiceProcess } from './service-main.js';
+export {
+  type CacheLookupObserver,
+  type DbOperationObserver,
+  registerServiceMetrics,
+} from './service-metrics.js';
+export { timed } from './timed.js';

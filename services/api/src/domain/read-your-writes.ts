@@ -13,14 +13,12 @@ import { ExpiringCache } from '@shardgate/shared';
  */
 export class ReadYourWrites {
   readonly #local: ExpiringCache<bigint>;
-  readonly #now: () => number;
 
   constructor(
     private readonly redis: Redis,
     private readonly windowSeconds: number,
     now: () => number = Date.now,
   ) {
-    this.#now = now;
     this.#local = new ExpiringCache(100_000, now);
   }
 
@@ -28,7 +26,7 @@ export class ReadYourWrites {
   async recordWrite(userId: number, lsn: bigint): Promise<void> {
     const previous = this.#local.get(key(userId));
     if (previous === undefined || lsn > previous)
-      this.#local.set(key(userId), lsn, this.#now() + this.windowSeconds * 1000);
+      this.#local.setFor(key(userId), lsn, this.windowSeconds * 1000);
     try {
       // keep the highest position when two processes record at once
       await this.redis.eval(RECORD_MAX, 1, key(userId), lsn.toString(), String(this.windowSeconds));

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { DependencyUnavailableError, isDatabaseUnavailable } from '@shardgate/shared';
+import { asDependencyError, isDatabaseUnavailable, timed } from '@shardgate/shared';
 import type { ShardUrls } from '../config.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
@@ -41,7 +41,7 @@ const REPLAY_POSITION_TTL_MS = 20;
  * Writes go to the primary and return the primary's WAL position after the commit. Reads go to a
  * replica (round robin), skipping replicas that failed recently; a read that must see a write at
  * WAL position `minLsn` goes to a replica only if it has replayed that far, otherwise to the
- * primary. When the primary is needed and down, {@link DependencyUnavailableError} (503).
+ * primary. When the primary is needed and down, a `DependencyUnavailableError` (503).
  */
 export class ShardDatabase {
   readonly name: string;
@@ -155,27 +155,11 @@ export class ShardDatabase {
     try {
       return await this.#timed('primary', operation, () => fn(this.primary));
     } catch (error) {
-      if (isDatabaseUnavailable(error))
-        throw new DependencyUnavailableError(`${this.name} primary`, 5, { cause: error });
-      throw error;
+      throw asDependencyError(error, `${this.name} primary`);
     }
   }
 
-  async #timed<T>(
-    role: 'primary' | 'replica',
-    operation: string,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    const started = process.hrtime.bigint();
-    try {
-      return await fn();
-    } finally {
-      this.#options.observe?.(
-        this.name,
-        role,
-        operation,
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
-    }
+  #timed<T>(role: 'primary' | 'replica', operation: string, fn: () => Promise<T>): Promise<T> {
+    return timed(fn, (seconds) => this.#options.observe?.(this.name, role, operation, seconds));
   }
 }

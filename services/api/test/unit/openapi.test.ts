@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Validator } from '@seriousme/openapi-schema-validator';
-import { problemCodeSchema } from '@shardgate/shared';
 import { describe, expect, it } from 'vitest';
+import { itKeepsTheCommonContract } from '../../../../tests/support/openapi-contract.js';
 import {
-  methodsOf,
-  objects,
   operationsOf,
   resolvePointerIn,
   strings,
 } from '../../../../tests/support/openapi-document.js';
-import { expectGeneratedProblemCodes } from '../../../../tests/support/openapi-problem-codes.js';
 import { API_PROBLEMS } from '../../src/problems.js';
 
 interface Header {
@@ -59,13 +55,6 @@ const CONTRACT: Record<string, readonly string[]> = {
   '/readyz': ['get'],
 };
 
-/** The catalogue's codes rendered as problem+json, and their statuses. */
-const PROBLEM_CODES: Record<string, number> = Object.fromEntries(
-  Object.values(API_PROBLEMS)
-    .filter((problem) => problem.shape !== 'oauth')
-    .map((problem) => [problem.code, problem.status]),
-);
-
 /** The statuses each operation documents. */
 const STATUSES: Record<string, readonly string[]> = {
   'get /api/me': ['200', '401', '503'],
@@ -101,32 +90,7 @@ function response(method: string, path: string, status: string): Response {
 }
 
 describe('services/api/openapi.json', () => {
-  it('is a valid OpenAPI 3.1 document', async () => {
-    const validator = new Validator();
-    const res = await validator.validate(
-      structuredClone(doc) as unknown as Record<string, unknown>,
-    );
-    expect(res.valid, JSON.stringify(res.errors)).toBe(true);
-    expect(validator.version).toBe('3.1');
-    expect(doc.openapi).toBe('3.1.0');
-    expect(doc.info.version).toBe('0.1.0');
-    expect(doc.servers).toEqual([
-      { url: 'http://127.0.0.1:8080', description: 'local gateway (npm run up)' },
-    ]);
-  });
-
-  it('is formatted JSON with a two-space indent', () => {
-    expect(raw.split('\n')[1]).toMatch(/^ {2}"openapi"/);
-  });
-
-  it('documents every path of the contract with exactly its methods', () => {
-    for (const [path, methods] of Object.entries(CONTRACT)) {
-      const item = doc.paths[path];
-      expect(item, path).toBeDefined();
-      expect(methodsOf(item ?? {}).sort(), path).toEqual([...methods].sort());
-    }
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(CONTRACT).sort());
-  });
+  itKeepsTheCommonContract({ document: DOCUMENT, paths: CONTRACT, problems: API_PROBLEMS });
 
   it('documents exactly the agreed statuses of every operation', () => {
     const seen = operations().map(([path, method, op]) => [
@@ -138,40 +102,6 @@ describe('services/api/openapi.json', () => {
         Object.entries(STATUSES).map(([key, statuses]) => [key, [...statuses].sort()]),
       ),
     );
-  });
-
-  it('gives every operation a unique operationId', () => {
-    const ids = operations().map(([, , op]) => op.operationId);
-    expect(ids.every((id) => typeof id === 'string')).toBe(true);
-    expect(new Set(ids).size).toBe(ids.length);
-  });
-
-  it('holds the ProblemCode schema generated from the catalogue', () => {
-    expectGeneratedProblemCodes(DOCUMENT, problemCodeSchema(API_PROBLEMS));
-  });
-
-  it('lists every stable error code', () => {
-    const all = strings(doc);
-    for (const code of Object.keys(PROBLEM_CODES)) expect(all.has(code), code).toBe(true);
-    expect(doc.components.schemas.ProblemCode?.enum?.slice().sort()).toEqual(
-      Object.keys(PROBLEM_CODES).sort(),
-    );
-  });
-
-  it('keeps every problem example consistent: type URL and status follow the code', () => {
-    const codes = new Set<string>();
-    for (const node of objects(doc)) {
-      if (typeof node.code !== 'string' || typeof node.type !== 'string') continue;
-      codes.add(node.code);
-      expect(node.type).toBe(`https://shardgate.dev/problems/${node.code}`);
-      expect(node.status, node.code).toBe(PROBLEM_CODES[node.code]);
-      expect(node.title, node.code).toBe(
-        API_PROBLEMS[node.code as keyof typeof API_PROBLEMS]?.title,
-      );
-      expect(node.detail, node.code).toEqual(expect.any(String));
-    }
-    // every code has at least one example
-    expect([...codes].sort()).toEqual(Object.keys(PROBLEM_CODES).sort());
   });
 
   it('documents X-Shard on every /api response, `none` on 401', () => {
@@ -260,13 +190,5 @@ describe('services/api/openapi.json', () => {
     });
     expect(doc.components.schemas.CreateOrder).toMatchObject({ additionalProperties: false });
     expect(doc.components.schemas.CreateOrderItem).toMatchObject({ additionalProperties: false });
-  });
-
-  it('resolves every internal $ref', () => {
-    for (const node of objects(doc)) {
-      if (typeof node.$ref !== 'string') continue;
-      expect(node.$ref.startsWith('#/'), node.$ref).toBe(true);
-      expect(resolvePointer(node.$ref), node.$ref).toBeDefined();
-    }
   });
 });

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { DependencyUnavailableError, isDatabaseUnavailable } from '@shardgate/shared';
+import { asDependencyError, timed } from '@shardgate/shared';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
@@ -65,15 +65,10 @@ export class AuthDatabase {
     operation: string,
     fn: () => Promise<T>,
   ): Promise<T> {
-    const started = process.hrtime.bigint();
     try {
-      return await fn();
+      return await timed(fn, (seconds) => this.observe(role, operation, seconds));
     } catch (error) {
-      if (isDatabaseUnavailable(error))
-        throw new DependencyUnavailableError(`auth database ${role}`, 5, { cause: error });
-      throw error;
-    } finally {
-      this.observe(role, operation, Number(process.hrtime.bigint() - started) / 1e9);
+      throw asDependencyError(error, `auth database ${role}`);
     }
   }
 }

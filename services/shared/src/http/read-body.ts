@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { HttpError } from './http-error.js';
-import { COMMON_PROBLEMS, FORM_PROBLEMS } from './problems.js';
+import { COMMON_PROBLEMS, FORM_PROBLEMS, type Problem } from './problems.js';
 
 /** Largest request body accepted by default. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -35,20 +35,35 @@ function decodeUtf8(bytes: Buffer): string | null {
 }
 
 /**
+ * The body as text: of one of `types` (415 otherwise, naming the first), at most `limit` bytes
+ * (413), valid UTF-8 (`notText` otherwise).
+ */
+async function readText(
+  ctx: Context,
+  limit: number,
+  types: readonly [string, ...string[]],
+  notText: Problem,
+): Promise<string> {
+  if (!ctx.is(...types)) {
+    throw new HttpError(COMMON_PROBLEMS.unsupported_media_type, `Send the body as ${types[0]}.`);
+  }
+  const text = decodeUtf8(await readRaw(ctx, limit));
+  if (text === null) throw new HttpError(notText, 'The body is not valid UTF-8.');
+  return text;
+}
+
+/**
  * Reads a JSON body: `Content-Type` must be `application/json` (415 otherwise), the body at most
  * `limit` bytes (413), valid UTF-8 and valid JSON (400 `invalid_json`). Returns the parsed value
  * unvalidated: callers validate its shape.
  */
 export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
-  if (!ctx.is('application/json', '+json')) {
-    throw new HttpError(
-      COMMON_PROBLEMS.unsupported_media_type,
-      'Send the body as application/json.',
-    );
-  }
-  const text = decodeUtf8(await readRaw(ctx, limit));
-  if (text === null)
-    throw new HttpError(COMMON_PROBLEMS.invalid_json, 'The body is not valid UTF-8.');
+  const text = await readText(
+    ctx,
+    limit,
+    ['application/json', '+json'],
+    COMMON_PROBLEMS.invalid_json,
+  );
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -65,15 +80,12 @@ export async function readFormBody(
   ctx: Context,
   limit = DEFAULT_BODY_LIMIT,
 ): Promise<Map<string, string>> {
-  if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new HttpError(
-      COMMON_PROBLEMS.unsupported_media_type,
-      'Send the body as application/x-www-form-urlencoded.',
-    );
-  }
-  const text = decodeUtf8(await readRaw(ctx, limit));
-  if (text === null)
-    throw new HttpError(FORM_PROBLEMS.invalid_request, 'The body is not valid UTF-8.');
+  const text = await readText(
+    ctx,
+    limit,
+    ['application/x-www-form-urlencoded'],
+    FORM_PROBLEMS.invalid_request,
+  );
   const params = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(text)) {
     if (params.has(key))

@@ -8,4 +8,4 @@ bash scripts/bootstrap.sh
 source scripts/node-env.sh
 shardgate_use_node
 bash scripts/with-deps.sh bash scripts/build.sh
-exec bash scripts/with-deps.sh tsx scripts/stack/cli.ts up "$@"
+exec bash scripts/with-deps.sh tsx --conditions=source scripts/stack/cli.ts up "$@"

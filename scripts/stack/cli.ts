@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { applyMigrationsEverywhere } from '../../services/shared/src/migrate/index.js';
+import { applyMigrationsEverywhere } from '@shardgate/shared/migrate';
 import { stackLayout, stackOptionsFromEnv } from './layout.js';
 import { serviceEnv } from './services.js';
 import { down, migrationTargets, status, up } from './stack.js';

@@ -1,9 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  applyMigrationsEverywhere,
-  type MigrationTarget,
-} from '../../services/shared/src/migrate/index.js';
+import { applyMigrationsEverywhere, type MigrationTarget } from '@shardgate/shared/migrate';
 import { CLUSTERS, type StackLayout } from './layout.js';
 import { gatewayCommand } from './nginx.js';
 import {

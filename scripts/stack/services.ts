@@ -64,6 +64,9 @@ export function serviceEnv(
       DATABASE_REPLICA_URLS: pgUrl(layout, secrets, 'auth', 'replica'),
       AUTH_KEYS_DIR: join(layout.dir, 'keys'),
       AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+      // every local run (smoke, demo, a developer's curl) registers from this one machine: ten an
+      // hour (production's default) ends a session of repeated smoke runs; 100 keeps the limit real
+      REGISTRATIONS_PER_IP: String(LOCAL_REGISTRATIONS_PER_IP),
       ...overrides,
     };
   }
@@ -78,6 +81,9 @@ export function serviceEnv(
     ...overrides,
   };
 }
+
+/** Registrations per client address per hour on the local stack (production keeps 10). */
+export const LOCAL_REGISTRATIONS_PER_IP = 100;
 
 /**
  * Settings a developer passes to one service of the stack: `STACK_AUTH_BCRYPT_COST=4` gives the

@@ -12,6 +12,7 @@ import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1';
 import { ConfigMap, Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { COREDNS_PLUGINS } from '../build/coredns.js';
 import { networkPolicyArgs } from '../build/network-policy.js';
 import { BUSYBOX_IMAGE } from '../images/busybox.js';
 import { addonManifests, DEFAULT_LOCAL_PATH_ROOT } from './index.js';
@@ -85,6 +86,19 @@ describe('addonManifests', () => {
     expect(pod.containers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
     const corefile: string = find(objects, 'ConfigMap', 'coredns').data.Corefile;
     expect(corefile).not.toMatch(/\bforward\b/);
+  });
+
+  it('names only directives our CoreDNS build links (its plugin set is cut to the Corefile)', () => {
+    const objects = load(addonManifests()[1] ?? '');
+    const corefile: string = find(objects, 'ConfigMap', 'coredns').data.Corefile;
+    const directives = new Set<string>();
+    let depth = 0;
+    for (const line of corefile.split('\n')) {
+      const word = line.trim().split(/\s+/)[0] ?? '';
+      if (depth === 1 && word !== '' && word !== '}') directives.add(word);
+      depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    }
+    expect([...directives].sort()).toEqual(Object.keys(COREDNS_PLUGINS).sort());
   });
 
   it('makes `standard` the default StorageClass, bound on first consumer', () => {

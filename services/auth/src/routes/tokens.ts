@@ -17,14 +17,15 @@ function noStore(ctx: Ctx): void {
 
 /** `/auth/token` answers errors as RFC 6749 §5.2 `{error, error_description}`. */
 function oauthError(error: HttpError): { status: number; body: unknown } {
-  const map: Partial<Record<AuthProblemCode, [number, string]>> = {
+  // keyed by catalogue codes (checked), looked up by any code
+  const map: Partial<Record<string, [number, string]>> = {
     invalid_credentials: [400, 'invalid_grant'],
     invalid_refresh_token: [400, 'invalid_grant'],
     unsupported_grant_type: [400, 'unsupported_grant_type'],
     rate_limited: [429, 'rate_limited'],
-  };
+  } satisfies Partial<Record<AuthProblemCode, [number, string]>>;
   const [status, code] =
-    map[error.code as AuthProblemCode] ??
+    map[error.code] ??
     (error.status < 500 ? [400, 'invalid_request'] : [error.status, 'server_error']);
   return { status, body: { error: code, error_description: error.detail } };
 }

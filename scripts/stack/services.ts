@@ -54,6 +54,9 @@ export function serviceEnv(
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // locally nothing needs time to notice readiness going false; keep restarts quick
     SHUTDOWN_DRAIN_DELAY_MS: '300',
+    // the local gateway keeps listing a stopping process (no Service to remove it from): refuse
+    // new connections at once rather than race them when the listener closes
+    SHUTDOWN_CLOSE_LISTENER: 'at-signal',
     REDIS_URL: redisUrl(layout, secrets),
   };
   const overrides = serviceOverrides(service);

@@ -84,6 +84,13 @@ export const serviceSettings = {
   LOG_LEVEL: logLevel(),
   /** Time readiness is false before the listener closes on SIGTERM (match the pod's preStop). */
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  /**
+   * When SIGTERM closes the listener: `after-drain` (Kubernetes: the endpoint is already gone from
+   * the Service, and the listener stays open through the drain delay for connections still on
+   * their way), or `at-signal` (a gateway that keeps listing the process, like the local one: new
+   * connections are refused at once, which a proxy retries elsewhere, instead of racing the close).
+   */
+  SHUTDOWN_CLOSE_LISTENER: z.enum(['after-drain', 'at-signal']).default('after-drain'),
   /** Longest wait for in-flight requests once the listener has closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(25_000),
 };

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Registry } from 'prom-client';
 import type { ServiceSettings } from './config.js';
@@ -103,8 +104,18 @@ async function drain(
   options: RunServiceOptions,
 ): Promise<void> {
   options.lifecycle.beginShutdown();
+  // net.Server's close, not http.Server's: that one also closes the idle keep-alive connections,
+  // which a proxy may be sending a request on at this very moment. It resolves once every
+  // connection has ended.
+  const closeListener = () =>
+    new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+  const atSignal = options.settings.SHUTDOWN_CLOSE_LISTENER === 'at-signal';
+  // at-signal: a proxy that still lists this process gets a refused connection from now on (it
+  // retries elsewhere: nothing was sent) instead of new connections that the closing listener
+  // would reset with a request already in them (nginx answers 502 to such a POST)
+  const early = atSignal ? closeListener() : undefined;
   await sleep(options.settings.SHUTDOWN_DRAIN_DELAY_MS);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = early ?? closeListener();
   server.closeIdleConnections();
   const timedOut = await Promise.race([
     closed.then(() => false),

@@ -39,7 +39,9 @@ export interface RunningService {
  * the request was sent (`proxy_next_upstream error timeout`, ingress-nginx's default), so such a
  * race would fail client requests. Idle connections still open when the drain delay ends are then
  * closed; a proxy reaching the closed listener gets a refused connection, which it retries on
- * another endpoint. See docs/gateway.md, "Rolling restarts".
+ * another endpoint. The listener closes when the drain delay ends, or at the signal with
+ * `SHUTDOWN_CLOSE_LISTENER=at-signal` (for a gateway that keeps listing the process). See
+ * docs/gateway.md, "Rolling restarts".
  */
 export async function runService(options: RunServiceOptions): Promise<RunningService> {
   const { logger } = options;

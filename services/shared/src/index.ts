@@ -17,7 +17,7 @@ export { asDependencyError, isDatabaseUnavailable } from './database-unavailable
 export { DependencyUnavailableError } from './dependency-unavailable.js';
 export { ExpiringCache } from './expiring-cache.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
-export { bearerToken, INVALID_TOKEN_CHALLENGE } from './http/bearer.js';
+export { bearerToken, INVALID_TOKEN_CHALLENGE, invalidTokenError } from './http/bearer.js';
 export { type ErrorRenderer, errorHandler, PROBLEM_TYPE_BASE } from './http/error-handler.js';
 export {
   type FieldError,

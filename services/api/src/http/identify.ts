@@ -1,15 +1,11 @@
-import { bearerToken, HttpError, INVALID_TOKEN_CHALLENGE } from '@shardgate/shared';
+import { bearerToken, invalidTokenError } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { Caller } from '../domain/profiles.js';
 import type { ShardStores } from '../domain/shards.js';
-import { API_PROBLEMS } from '../problems.js';
 import type { ApiState } from './api-state.js';
 
-const unauthorized = () =>
-  new HttpError(API_PROBLEMS.invalid_token, 'A valid access token is required.', {
-    headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
-  });
+const unauthorized = () => invalidTokenError('A valid access token is required.');
 
 /**
  * Establishes the caller of an `/api` request: the bearer token must verify against the auth

@@ -1,13 +1,10 @@
-import { HttpError, INVALID_TOKEN_CHALLENGE } from '@shardgate/shared';
+import { HttpError, invalidTokenError } from '@shardgate/shared';
 import { AUTH_PROBLEMS } from '../problems.js';
 
 /** 401 `invalid_token` with its challenge: the one answer for any unusable access token. */
 export const invalidToken = (
   detail = 'The access token is missing, invalid, expired or revoked.',
-) =>
-  new HttpError(AUTH_PROBLEMS.invalid_token, detail, {
-    headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
-  });
+) => invalidTokenError(detail);
 
 /** 429 `rate_limited` with `Retry-After` in whole seconds (at least 1). */
 export const rateLimited = (retryAfterMs: number) =>

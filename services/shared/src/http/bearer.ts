@@ -4,6 +4,9 @@
  * @packageDocumentation
  */
 
+import { HttpError } from './http-error.js';
+import { COMMON_PROBLEMS } from './problems.js';
+
 /** RFC 6750 §2.1 `b64token` syntax, one or more spaces after the scheme, case-insensitive scheme. */
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
@@ -18,3 +21,13 @@ export function bearerToken(header: string | undefined): string | null {
 
 /** The `WWW-Authenticate` challenge of a missing or rejected bearer token (RFC 6750 §3). */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
+/**
+ * 401 `invalid_token` with {@link INVALID_TOKEN_CHALLENGE}: the one answer both services give to
+ * a missing or unusable access token.
+ */
+export function invalidTokenError(detail: string): HttpError {
+  return new HttpError(COMMON_PROBLEMS.invalid_token, detail, {
+    headers: { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE },
+  });
+}

@@ -32,8 +32,12 @@ export const configSchema = z.object({
 
   /** The shard map as JSON (see docs/sharding.md); default: two shards by id parity. */
   SHARD_MAP: z.string().optional(),
-  /** Connections per database pool (each shard primary and replica). */
-  DATABASE_POOL_SIZE: int(1, 100, 10),
+  /**
+   * Connections per database pool (each shard primary and replica), per process: a server sees
+   * at most pods × this many. Small on purpose: each read is one prepared statement, and more
+   * connections than the server has cores only queue in its scheduler (docs/benchmarks.md).
+   */
+  DATABASE_POOL_SIZE: int(1, 100, 4),
   /** How long after a user's write their reads wait for a replica to catch up (else go to the primary). */
   READ_YOUR_WRITES_WINDOW_SECONDS: int(1, 3_600, 30),
   /** How long a replica that failed is skipped before it is tried again. */

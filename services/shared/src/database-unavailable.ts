@@ -36,7 +36,14 @@ const PG_CONNECTION_LOST =
   /Connection terminated unexpectedly|Connection terminated due to connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable/;
 
 /**
- * True when a Prisma error (with `@prisma/adapter-pg`) says the database is down, unreachable, or
+ * SQLSTATEs that `pg` itself reports (queries the services run without Prisma): connection
+ * exceptions (class 08), too many connections (53300), and a server shutting down or starting up
+ * (57P01-57P03: admin_shutdown, crash_shutdown, cannot_connect_now).
+ */
+const PG_UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|53300|57P0[123])$/;
+
+/**
+ * True when a Prisma error (with `@prisma/adapter-pg`), or a `pg` error, says the database is down, unreachable, or
  * shutting down, rather than that the query is wrong: storage layers turn it into a
  * {@link DependencyUnavailableError} (503), and replica reads fall back to the primary.
  */
@@ -48,7 +55,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     name?: string;
   };
   if (e?.name === 'PrismaClientInitializationError') return true;
-  if (typeof e?.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || SOCKET_CODES.has(e.code)))
+  if (
+    typeof e?.code === 'string' &&
+    (UNAVAILABLE_CODES.has(e.code) ||
+      SOCKET_CODES.has(e.code) ||
+      PG_UNAVAILABLE_SQLSTATE.test(e.code))
+  )
     return true;
   if (typeof e?.message === 'string' && PG_CONNECTION_LOST.test(e.message)) return true;
   const cause = e?.meta?.driverAdapterError?.cause;

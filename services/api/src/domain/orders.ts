@@ -64,7 +64,8 @@ export class Orders {
     });
     if (!outcome.created) return { order: replay(outcome.order, requestHash), replayed: true };
     await this.ryw.recordWrite(caller.userId, outcome.lsn);
-    await this.onProfileWritten(caller.userId);
+    // the order created the profile row: a cached "no profile" answer would now be wrong
+    if (outcome.profileCreated) await this.onProfileWritten(caller.userId);
     return { order: toView(outcome.order), replayed: false };
   }
 

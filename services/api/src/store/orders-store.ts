@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Prisma } from '../generated/prisma/client.js';
 import type { OrderCursor, OrderStatus } from '../types/orders.js';
+import {
+  CREATE_ORDER,
+  FIND_ORDER,
+  FIND_ORDER_BY_KEY,
+  FIRST_PAGE,
+  NEXT_PAGE,
+  type OrderRecord,
+  type OrderRow,
+  TRANSITION_ORDER,
+  toOrderRecord,
+} from './order-statements.js';
 import type { ShardDatabase } from './shard-database.js';
 
-/** An order with its items, as stored. */
-export type OrderRecord = Prisma.OrderGetPayload<{ include: { items: true } }>;
+export type { OrderRecord } from './order-statements.js';
 
 /** A new order. */
 export interface NewOrder {
@@ -17,11 +26,17 @@ export interface NewOrder {
 }
 
 /**
- * What {@link OrdersStore.createOnce} did: created the order (committed at WAL position `lsn`), or
- * found the order that already holds its idempotency key, which it returns instead.
+ * What {@link OrdersStore.createOnce} did: created the order (committed at WAL position `lsn`;
+ * `profileCreated` when the order created the user's profile row too), or found the order that
+ * already holds its idempotency key, which it returns instead.
  */
 export type CreateOutcome =
-  | { readonly created: true; readonly order: OrderRecord; readonly lsn: bigint }
+  | {
+      readonly created: true;
+      readonly order: OrderRecord;
+      readonly lsn: bigint;
+      readonly profileCreated: boolean;
+    }
   | { readonly created: false; readonly order: OrderRecord };
 
 /**
@@ -33,9 +48,10 @@ export class DuplicateIdempotencyKey extends Error {
   override readonly name = 'DuplicateIdempotencyKey';
 }
 
-const withItems = { items: { orderBy: { position: 'asc' } } } as const;
+/** Postgres' SQLSTATE for a unique violation. */
+const UNIQUE_VIOLATION = '23505';
 
-/** Orders of one shard. Knows nothing of HTTP. */
+/** Orders of one shard, one prepared statement per operation (order-statements.ts). Knows nothing of HTTP. */
 export class OrdersStore {
   constructor(private readonly shard: ShardDatabase) {}
 
@@ -53,7 +69,7 @@ export class OrdersStore {
     }
     try {
       const { result, lsn } = await this.#create(order);
-      return { created: true, order: result, lsn };
+      return { created: true, order: result.order, profileCreated: result.profileCreated, lsn };
     } catch (error) {
       if (!(error instanceof DuplicateIdempotencyKey) || !key) throw error;
       const winner = await this.findByIdempotencyKey(order.userId, key);
@@ -62,82 +78,81 @@ export class OrdersStore {
     }
   }
 
-  /** Creates the order, and the user's profile if this is their first write, in one transaction. */
-  async #create(order: NewOrder): Promise<{ result: OrderRecord; lsn: bigint }> {
+  /** Creates the order, and the user's profile if this is their first write, in one statement. */
+  async #create(
+    order: NewOrder,
+  ): Promise<{ result: { order: OrderRecord; profileCreated: boolean }; lsn: bigint }> {
     const totalCents = order.items.reduce(
       (sum, item) => sum + BigInt(item.quantity) * BigInt(item.unitPriceCents),
       0n,
     );
     try {
-      return await this.shard.write('order.create', (db) =>
-        db.$transaction(async (tx) => {
-          // ON CONFLICT, not Prisma's upsert: concurrent first orders must not collide on the profile
-          await tx.$executeRaw`
-            INSERT INTO "profiles" ("user_id", "email", "updated_at")
-            VALUES (${order.userId}, ${order.email}, CURRENT_TIMESTAMP)
-            ON CONFLICT ("user_id") DO NOTHING`;
-          return tx.order.create({
-            data: {
-              id: randomUUID(),
-              userId: order.userId,
-              currency: order.currency,
-              totalCents,
-              idempotencyKey: order.idempotencyKey,
-              requestHash: order.requestHash,
-              items: { create: order.items.map((item, position) => ({ position, ...item })) },
-            },
-            include: withItems,
-          });
-        }),
-      );
+      return await this.shard.write('order.create', async (server) => {
+        const [row] = await server.rows<OrderRow & { profile_created: boolean }>(CREATE_ORDER, [
+          randomUUID(),
+          order.userId,
+          order.email,
+          order.currency,
+          totalCents.toString(),
+          order.idempotencyKey,
+          order.requestHash,
+          order.items.map((item) => item.sku),
+          order.items.map((item) => item.quantity),
+          order.items.map((item) => item.unitPriceCents),
+        ]);
+        if (!row) throw new Error('order.create returned no row');
+        const items = order.items.map(({ sku, quantity, unitPriceCents }) => ({
+          sku,
+          quantity,
+          unitPriceCents,
+        }));
+        return { order: toOrderRecord(row, items), profileCreated: row.profile_created };
+      });
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION)
         throw new DuplicateIdempotencyKey();
-      }
       throw error;
     }
   }
 
   /** The order a user created with an idempotency key, on the primary (it may have just been written). */
-  findByIdempotencyKey(userId: number, key: string): Promise<OrderRecord | null> {
-    return this.shard.read('order.findByKey', 'primary', (db) =>
-      db.order.findUnique({
-        where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
-        include: withItems,
-      }),
+  async findByIdempotencyKey(userId: number, key: string): Promise<OrderRecord | null> {
+    const rows = await this.shard.read('order.findByKey', 'primary', (server) =>
+      server.rows<OrderRow>(FIND_ORDER_BY_KEY, [userId, key]),
     );
+    return rows[0] ? toOrderRecord(rows[0]) : null;
   }
 
   /** One of the user's orders; null when it does not exist or belongs to someone else. */
-  find(userId: number, id: string, minLsn: bigint | null | 'primary'): Promise<OrderRecord | null> {
-    return this.shard.read('order.find', minLsn, (db) =>
-      db.order.findFirst({ where: { id, userId }, include: withItems }),
+  async find(
+    userId: number,
+    id: string,
+    minLsn: bigint | null | 'primary',
+  ): Promise<OrderRecord | null> {
+    const rows = await this.shard.read('order.find', minLsn, (server) =>
+      server.rows<OrderRow>(FIND_ORDER, [id, userId]),
     );
+    return rows[0] ? toOrderRecord(rows[0]) : null;
   }
 
   /** A page of the user's orders, newest first, strictly after `cursor`. */
-  page(
+  async page(
     userId: number,
     limit: number,
     cursor: OrderCursor | null,
     minLsn: bigint | null | 'primary',
   ): Promise<OrderRecord[]> {
-    const after = cursor
-      ? {
-          OR: [
-            { createdAt: { lt: cursor.createdAt } },
-            { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-          ],
-        }
-      : {};
-    return this.shard.read('order.page', minLsn, (db) =>
-      db.order.findMany({
-        where: { userId, ...after },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: limit,
-        include: withItems,
-      }),
+    const rows = await this.shard.read('order.page', minLsn, (server) =>
+      cursor
+        ? server.rows<OrderRow>(NEXT_PAGE, [
+            userId,
+            limit,
+            cursor.createdAt.toISOString(),
+            cursor.id,
+          ])
+        : server.rows<OrderRow>(FIRST_PAGE, [userId, limit]),
     );
+    return rows.map((row) => toOrderRecord(row));
   }
 
   /** Moves an order to `to` if it is in one of `from`; null when no order of the user matched. */
@@ -147,14 +162,9 @@ export class OrdersStore {
     from: readonly OrderStatus[],
     to: OrderStatus,
   ): Promise<{ result: OrderRecord | null; lsn: bigint }> {
-    return this.shard.write('order.transition', async (db) => {
-      const changed = await db.order.updateMany({
-        where: { id, userId, status: { in: [...from] } },
-        data: { status: to },
-      });
-      return changed.count === 1
-        ? db.order.findFirst({ where: { id, userId }, include: withItems })
-        : null;
+    return this.shard.write('order.transition', async (server) => {
+      const [row] = await server.rows<OrderRow>(TRANSITION_ORDER, [id, userId, from, to]);
+      return row ? toOrderRecord(row) : null;
     });
   }
 }

@@ -1,11 +1,10 @@
-import { PrismaPg } from '@prisma/adapter-pg';
 import { asDependencyError, isDatabaseUnavailable, timed } from '@shardgate/shared';
 import type { ShardUrls } from '../config.js';
-import { PrismaClient } from '../generated/prisma/client.js';
-
+import { ShardServer } from './shard-server.js';
+import { statement } from './statement.js';
 import { parseLsn } from './wal-position.js';
 
-export type { PrismaClient } from '../generated/prisma/client.js';
+export type { ShardServer } from './shard-server.js';
 
 /** Receives the duration of each database operation; the service's metrics implement it. */
 export type ShardDbObserver = (
@@ -25,7 +24,7 @@ export interface ShardDatabaseOptions {
 }
 
 interface Replica {
-  readonly client: PrismaClient;
+  readonly server: ShardServer;
   readonly label: string;
   downUntil: number;
   /** Last replay position read, and when; reused for a few milliseconds. */
@@ -35,8 +34,12 @@ interface Replica {
 /** How long a replica's replay position is reused before it is asked again. */
 const REPLAY_POSITION_TTL_MS = 20;
 
+const WAL_POSITION = statement('wal.current', 'SELECT pg_current_wal_lsn()::text AS lsn');
+const REPLAY_POSITION = statement('wal.replayed', 'SELECT pg_last_wal_replay_lsn()::text AS lsn');
+const PING = statement('ping', 'SELECT 1');
+
 /**
- * One shard: a Prisma client on its primary and one per streaming replica.
+ * One shard: a {@link ShardServer} for its primary and one per streaming replica.
  *
  * Writes go to the primary and return the primary's WAL position after the commit. Reads go to a
  * replica (round robin), skipping replicas that failed recently; a read that must see a write at
@@ -45,7 +48,7 @@ const REPLAY_POSITION_TTL_MS = 20;
  */
 export class ShardDatabase {
   readonly name: string;
-  readonly primary: PrismaClient;
+  readonly primary: ShardServer;
   readonly #replicas: Replica[];
   readonly #options: ShardDatabaseOptions;
   readonly #now: () => number;
@@ -55,17 +58,9 @@ export class ShardDatabase {
     this.name = urls.name;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    const client = (connectionString: string) =>
-      new PrismaClient({
-        adapter: new PrismaPg({
-          connectionString,
-          max: options.poolSize,
-          connectionTimeoutMillis: 2_000,
-        }),
-      });
-    this.primary = client(urls.primaryUrl);
+    this.primary = new ShardServer(urls.primaryUrl, options.poolSize);
     this.#replicas = urls.replicaUrls.map((url, i) => ({
-      client: client(url),
+      server: new ShardServer(url, options.poolSize),
       label: `${urls.name}-replica-${i}`,
       downUntil: 0,
       replayed: null,
@@ -75,13 +70,12 @@ export class ShardDatabase {
   /** Runs a write on the primary; returns its result and the WAL position that includes it. */
   async write<T>(
     operation: string,
-    fn: (db: PrismaClient) => Promise<T>,
+    fn: (server: ShardServer) => Promise<T>,
   ): Promise<{ result: T; lsn: bigint }> {
-    return this.#onPrimary(operation, async (db) => {
-      const result = await fn(db);
-      const [row] = await db.$queryRaw<
-        Array<{ lsn: string }>
-      >`SELECT pg_current_wal_lsn()::text AS lsn`;
+    return this.#onPrimary(operation, async (server) => {
+      const result = await fn(server);
+      // after the commit: a replica that replayed this far sees the write
+      const [row] = await server.rows<{ lsn: string }>(WAL_POSITION);
       return { result, lsn: parseLsn(row?.lsn ?? '0/0') };
     });
   }
@@ -93,7 +87,7 @@ export class ShardDatabase {
   async read<T>(
     operation: string,
     minLsn: bigint | null | 'primary',
-    fn: (db: PrismaClient) => Promise<T>,
+    fn: (server: ShardServer) => Promise<T>,
   ): Promise<T> {
     if (minLsn !== 'primary') {
       for (let tried = 0; tried < this.#replicas.length; tried++) {
@@ -101,7 +95,7 @@ export class ShardDatabase {
         if (replica.downUntil > this.#now()) continue;
         try {
           if (minLsn !== null && !(await this.#hasReplayed(replica, minLsn))) continue;
-          return await this.#timed('replica', operation, () => fn(replica.client));
+          return await this.#timed('replica', operation, () => fn(replica.server));
         } catch (error) {
           if (!isDatabaseUnavailable(error)) throw error;
           replica.downUntil = this.#now() + this.#options.replicaRetryMs;
@@ -114,13 +108,13 @@ export class ShardDatabase {
 
   /** True when the primary answers. */
   async primaryReachable(): Promise<boolean> {
-    await this.primary.$queryRaw`SELECT 1`;
+    await this.primary.rows(PING);
     return true;
   }
 
   async close(): Promise<void> {
     await Promise.all(
-      [this.primary, ...this.#replicas.map((r) => r.client)].map((c) => c.$disconnect()),
+      [this.primary, ...this.#replicas.map((r) => r.server)].map((server) => server.close()),
     );
   }
 
@@ -138,20 +132,15 @@ export class ShardDatabase {
     const now = this.#now();
     if (replica.replayed && now - replica.replayed.at < REPLAY_POSITION_TTL_MS)
       return replica.replayed.lsn;
-    const [row] = await this.#timed(
-      'replica',
-      'replayPosition',
-      () =>
-        replica.client.$queryRaw<
-          Array<{ lsn: string | null }>
-        >`SELECT pg_last_wal_replay_lsn()::text AS lsn`,
+    const [row] = await this.#timed('replica', 'replayPosition', () =>
+      replica.server.rows<{ lsn: string | null }>(REPLAY_POSITION),
     );
     const lsn = row?.lsn ? parseLsn(row.lsn) : 0n;
     replica.replayed = { lsn, at: now };
     return lsn;
   }
 
-  async #onPrimary<T>(operation: string, fn: (db: PrismaClient) => Promise<T>): Promise<T> {
+  async #onPrimary<T>(operation: string, fn: (server: ShardServer) => Promise<T>): Promise<T> {
     try {
       return await this.#timed('primary', operation, () => fn(this.primary));
     } catch (error) {

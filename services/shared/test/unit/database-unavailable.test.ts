@@ -13,6 +13,8 @@ const known = (code: string, meta?: unknown) => ({
 });
 const adapterCause = (cause: Record<string, unknown>) =>
   known('P2010', { driverAdapterError: { cause } });
+/** What `pg` throws for a server's error: a DatabaseError carrying the SQLSTATE as `code`. */
+const pgError = (code: string) => Object.assign(new Error('x'), { name: 'error', code });
 
 describe('isDatabaseUnavailable', () => {
   it.each([
@@ -34,6 +36,10 @@ describe('isDatabaseUnavailable', () => {
       { name: 'PrismaClientUnknownRequestError', message: 'Connection terminated unexpectedly' },
     ],
     ['pg: connect timeout', new Error('timeout exceeded when trying to connect')],
+    ['pg: a server shutting down (57P01)', pgError('57P01')],
+    ['pg: a server starting up (57P03)', pgError('57P03')],
+    ['pg: too many connections (53300)', pgError('53300')],
+    ['pg: a connection failure (08006)', pgError('08006')],
   ])('is true for %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -45,6 +51,9 @@ describe('isDatabaseUnavailable', () => {
     ['a serialization failure', adapterCause({ kind: 'postgres', originalCode: '40001' })],
     ['a plain programming error', new TypeError('cannot read properties of undefined')],
     ['an unknown code', known('EWHATEVER')],
+    ['pg: a unique violation (23505)', pgError('23505')],
+    ['pg: a syntax error (42601)', pgError('42601')],
+    ['pg: a read-only transaction (25006)', pgError('25006')],
     ['nothing', undefined],
     ['a string', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => {

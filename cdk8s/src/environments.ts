@@ -83,8 +83,9 @@ export const dev: EnvironmentConfig = {
   authIssuer: 'http://127.0.0.1:8080',
   shards: ['shard0', 'shard1'],
   services: {
-    // bcrypt at cost 12 takes most of a core for ~250 ms: the limit must allow one full core.
-    auth: { replicas: 1, resources: small('100m', '128Mi', '1', '256Mi') },
+    // bcrypt at cost 12 takes a core for ~250 ms: one hashing thread, and a core beside it for
+    // the event loop (see bcryptThreadsWithin)
+    auth: { replicas: 1, resources: small('100m', '128Mi', '2', '256Mi') },
     api: { replicas: 1, resources: small('100m', '128Mi', '500m', '256Mi') },
   },
   infrastructure: {

@@ -64,6 +64,19 @@ function commonConfig(env: EnvironmentConfig): Record<string, string> {
 }
 
 /**
+ * bcrypt threads that fit under a container's CPU limit with a core to spare. The threads run at
+ * the lowest priority, but CFS quotas count every thread alike: threads that spent the whole quota
+ * would have the event loop throttled with them until the next period.
+ */
+export function bcryptThreadsWithin(cpuLimit: string | number | undefined): number {
+  if (cpuLimit === undefined) throw new Error('the auth container needs a CPU limit');
+  const text = String(cpuLimit);
+  const cores = text.endsWith('m') ? Number(text.slice(0, -1)) / 1000 : Number(text);
+  if (!Number.isFinite(cores) || cores <= 0) throw new Error(`not a CPU quantity: ${text}`);
+  return Math.max(1, Math.floor(cores) - 1);
+}
+
+/**
  * The auth and API services as the manifests run them. Settings follow
  * services/auth/src/config.ts and services/api/src/config.ts; secrets never appear here, only the
  * names of the Secrets that hold them (listed in cdk8s/README.md).
@@ -86,6 +99,7 @@ export function serviceDefinitions(
         // The ingress controller is the one proxy in front: its X-Forwarded-For entry is the client.
         TRUST_PROXY_HOPS: '1',
         ...(env.registrationsPerIp ? { REGISTRATIONS_PER_IP: String(env.registrationsPerIp) } : {}),
+        BCRYPT_CONCURRENCY: String(bcryptThreadsWithin(env.services.auth.resources.limits?.cpu)),
       },
       secretEnvFrom: [databaseSecret('auth'), redisSecret('auth')],
       migrationUrls: [{ secret: databaseSecret('auth'), key: 'DATABASE_URL' }],

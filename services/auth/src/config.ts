@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadConfig, postgresUrl, postgresUrlList, serviceSettings } from '@shardgate/shared';
 import { z } from 'zod';
 
@@ -51,8 +52,17 @@ export const configSchema = z
 
     /** bcrypt cost for new hashes; hashes of another cost are upgraded at the next login. */
     BCRYPT_COST: int(4, 15, 12),
-    /** bcrypt operations at once; keeps a core free for the event loop during a login storm. */
-    BCRYPT_CONCURRENCY: int(1, 64, 1),
+    /**
+     * bcrypt threads: operations at once, each on a thread of its own at the lowest CPU priority
+     * (BCRYPT_NICE). Default: the CPUs this process may use (os.availableParallelism(), which
+     * counts a cgroup CPU quota). Under a CPU limit, keep it below the limit: a niced thread still
+     * spends the quota, and a spent quota throttles the event loop too.
+     */
+    BCRYPT_CONCURRENCY: int(1, 64, Math.min(64, availableParallelism())),
+    /** bcrypt operations that may wait per thread; beyond that, 503 with Retry-After. */
+    BCRYPT_QUEUE_PER_THREAD: int(0, 1_000, 16),
+    /** Nice value of the bcrypt threads (Linux): 19, the lowest priority; 0 leaves them as is. */
+    BCRYPT_NICE: int(0, 19, 19),
     /** Minimum password length in characters (NIST SP 800-63B: at least 8). */
     PASSWORD_MIN_LENGTH: int(8, 64, 8),
     /** Minimum zxcvbn score (0-4). */

@@ -9,6 +9,7 @@ import { PasswordPolicy } from './domain/password-policy.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { Sessions } from './domain/sessions.js';
 import { loadSigningKeys } from './domain/signing-keys.js';
+import { HashProcess } from './hashing/hash-process.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
 import { SessionsStore } from './store/sessions-store.js';
@@ -36,6 +37,14 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     cacheSize: config.TOKEN_CACHE_SIZE,
   });
+  const hashing = new HashProcess({
+    threads: config.BCRYPT_CONCURRENCY,
+    queueLimit: config.BCRYPT_CONCURRENCY * config.BCRYPT_QUEUE_PER_THREAD,
+    nice: config.BCRYPT_NICE,
+    observe: metrics.bcryptOperation,
+    observeQueue: metrics.bcryptQueue,
+    observeRejected: metrics.bcryptRejected,
+  });
   const users = new UsersStore(db);
   const sessionsStore = new SessionsStore(db);
   const state = new IdentityState(redis, users, sessionsStore, {
@@ -51,11 +60,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   });
   const accounts = new Accounts({
     users,
-    hasher: new PasswordHasher(
-      config.BCRYPT_COST,
-      config.BCRYPT_CONCURRENCY,
-      metrics.bcryptOperation,
-    ),
+    hasher: new PasswordHasher(config.BCRYPT_COST, hashing),
     policy: new PasswordPolicy({
       minLength: config.PASSWORD_MIN_LENGTH,
       minScore: config.PASSWORD_MIN_SCORE,
@@ -78,6 +83,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     metrics,
     db,
     redis,
+    hashing,
     keys,
     tokens,
     state,
@@ -89,6 +95,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
 /** Releases the connections of {@link createAuthDeps}. */
 export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
   deps.state.close();
+  await deps.hashing.close();
   await deps.db.close();
   deps.redis.disconnect();
 }

@@ -5,6 +5,7 @@ import type { Accounts } from './domain/accounts.js';
 import type { IdentityState } from './domain/identity-state.js';
 import type { Sessions } from './domain/sessions.js';
 import type { SigningKeys } from './domain/signing-keys.js';
+import type { HashProcess } from './hashing/hash-process.js';
 import type { AuthMetrics } from './metrics.js';
 import type { AuthDatabase } from './store/auth-database.js';
 
@@ -16,6 +17,8 @@ export interface AuthDeps {
   readonly metrics: AuthMetrics;
   readonly db: AuthDatabase;
   readonly redis: Redis;
+  /** The process bcrypt runs in (started on first use; stopped with the other dependencies). */
+  readonly hashing: HashProcess;
   readonly keys: SigningKeys;
   readonly tokens: AccessTokens;
   readonly state: IdentityState;

@@ -1,5 +1,5 @@
 import { registerServiceMetrics } from '@shardgate/shared';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Outcomes of `/verify`, one counter series each. */
 export type VerifyOutcome = 'allowed' | 'invalid_token' | 'revoked' | 'inactive' | 'error';
@@ -32,6 +32,17 @@ export class AuthMetrics {
     registers: [this.registry],
   });
 
+  readonly #bcryptWaiting = new Gauge({
+    name: 'auth_bcrypt_queue_waiting',
+    help: 'bcrypt operations waiting for a hashing thread',
+    registers: [this.registry],
+  });
+  readonly #bcryptRejected = new Counter({
+    name: 'auth_bcrypt_rejected_total',
+    help: 'bcrypt operations refused because the queue was full (answered 503)',
+    registers: [this.registry],
+  });
+
   readonly observeRequest = this.#common.observeRequest;
   readonly dbOperation = (role: string, operation: string, seconds: number) =>
     this.#common.dbOperation('auth', role, operation, seconds);
@@ -40,4 +51,6 @@ export class AuthMetrics {
   readonly cacheLookup = this.#common.cacheLookup;
   readonly bcryptOperation = (operation: string, seconds: number) =>
     this.#bcrypt.observe({ operation }, seconds);
+  readonly bcryptQueue = (waiting: number) => this.#bcryptWaiting.set(waiting);
+  readonly bcryptRejected = () => this.#bcryptRejected.inc();
 }

@@ -50,6 +50,11 @@ export const AUTH_PROBLEMS = {
       title: 'Too many requests',
       when: 'Too many attempts from this address or for this account; retry after `Retry-After` seconds.',
     },
+    busy: {
+      status: 503,
+      title: 'Too busy',
+      when: 'Too many passwords are being checked at once; nothing was changed. Retry after `Retry-After` seconds.',
+    },
     unsupported_grant_type: {
       status: 400,
       title: 'Unsupported grant type',

@@ -11,3 +11,9 @@ export const rateLimited = (retryAfterMs: number) =>
   new HttpError(AUTH_PROBLEMS.rate_limited, 'Too many attempts; retry later.', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
   });
+
+/** 503 `busy` with `Retry-After`: every password-hashing thread is taken and the queue is full. */
+export const busy = (retryAfterSeconds: number) =>
+  new HttpError(AUTH_PROBLEMS.busy, 'Too many sign-ins at once; retry shortly.', {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });

@@ -1,28 +1,28 @@
 import bcrypt from 'bcrypt';
-import { Semaphore } from './semaphore.js';
+import { HashPoolBusy } from '../hashing/hash-pool.js';
+import { busy } from './errors.js';
 
-/** Receives the duration of each bcrypt operation; the service's metrics implement it. */
-export type BcryptObserver = (operation: 'hash' | 'compare', seconds: number) => void;
+/** Where bcrypt runs: `HashProcess` (hashing/hash-process.ts), low-priority threads of its own. */
+export interface PasswordHashing {
+  hash(password: string, cost: number): Promise<string>;
+  compare(password: string, hash: string): Promise<boolean>;
+}
 
 /**
- * bcrypt on libuv's thread pool (the async API: never blocks the event loop), at most
- * `concurrency` at once so that a login storm leaves CPU for the event loop.
+ * Passwords hashed and checked with bcrypt, never on the event loop or libuv's thread pool. When
+ * too many wait already, `HashPoolBusy` becomes 503 `busy` with `Retry-After`.
  */
 export class PasswordHasher {
-  readonly #gate: Semaphore;
   #dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly cost: number,
-    concurrency: number,
-    private readonly observe: BcryptObserver = () => {},
-  ) {
-    this.#gate = new Semaphore(concurrency);
-  }
+    private readonly pool: PasswordHashing,
+  ) {}
 
   /** Hashes a password at the configured cost. */
   hash(password: string): Promise<string> {
-    return this.#timed('hash', () => bcrypt.hash(password, this.cost));
+    return this.pool.hash(password, this.cost).catch(asBusy);
   }
 
   /**
@@ -30,9 +30,15 @@ export class PasswordHasher {
    * cost, so that an unknown email costs as much time as a wrong password.
    */
   async verify(password: string, hash: string | null): Promise<boolean> {
-    this.#dummyHash ??= bcrypt.hash('no such user: timing equaliser', this.cost);
-    const target = hash ?? (await this.#dummyHash);
-    const matches = await this.#timed('compare', () => bcrypt.compare(password, target));
+    // made once, through the pool like any hash; a failed attempt (a full pool) is tried again
+    this.#dummyHash ??= this.pool
+      .hash('no such user: timing equaliser', this.cost)
+      .catch((error) => {
+        this.#dummyHash = undefined;
+        throw error;
+      });
+    const target = hash ?? (await this.#dummyHash.catch(asBusy));
+    const matches = await this.pool.compare(password, target).catch(asBusy);
     return hash !== null && matches;
   }
 
@@ -44,15 +50,9 @@ export class PasswordHasher {
       return true;
     }
   }
+}
 
-  #timed<T>(operation: 'hash' | 'compare', task: () => Promise<T>): Promise<T> {
-    return this.#gate.run(async () => {
-      const started = process.hrtime.bigint();
-      try {
-        return await task();
-      } finally {
-        this.observe(operation, Number(process.hrtime.bigint() - started) / 1e9);
-      }
-    });
-  }
+/** A full pool, as the client sees it: 503 `busy` with `Retry-After`. */
+function asBusy(error: unknown): never {
+  throw error instanceof HashPoolBusy ? busy(error.retryAfterSeconds) : error;
 }

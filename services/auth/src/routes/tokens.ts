@@ -23,6 +23,8 @@ function oauthError(error: HttpError): { status: number; body: unknown } {
     invalid_refresh_token: [400, 'invalid_grant'],
     unsupported_grant_type: [400, 'unsupported_grant_type'],
     rate_limited: [429, 'rate_limited'],
+    busy: [503, 'temporarily_unavailable'],
+    not_ready: [503, 'temporarily_unavailable'],
   } satisfies Partial<Record<AuthProblemCode, [number, string]>>;
   const [status, code] =
     map[error.code] ??

@@ -49,7 +49,13 @@ const CONTRACT: Record<string, readonly string[]> = {
 };
 
 /** The RFC 6749 §5.2 `error` values of `/auth/token`. */
-const OAUTH_ERRORS = ['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'rate_limited'];
+const OAUTH_ERRORS = [
+  'invalid_request',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'rate_limited',
+  'temporarily_unavailable',
+];
 
 /** The `errors[].code` reasons of `weak_password`. */
 const WEAK_PASSWORD_REASONS = ['too_short', 'too_long_bytes', 'too_common', 'too_weak'];

@@ -6,7 +6,6 @@ import {
   isRefreshTokenShaped,
   newRefreshToken,
 } from '../../src/domain/refresh-token-value.js';
-import { Semaphore } from '../../src/domain/semaphore.js';
 
 describe('ExpiringCache', () => {
   it('expires entries at their time and evicts the oldest beyond its size', () => {
@@ -28,30 +27,6 @@ describe('ExpiringCache', () => {
     const none = new ExpiringCache<number>(0);
     none.set('x', 1, Number.MAX_SAFE_INTEGER);
     expect(none.get('x')).toBeUndefined();
-  });
-});
-
-describe('Semaphore', () => {
-  it('never runs more tasks at once than it has permits, and keeps FIFO order', async () => {
-    const gate = new Semaphore(2);
-    let running = 0;
-    let peak = 0;
-    const order: number[] = [];
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        gate.run(async () => {
-          running++;
-          peak = Math.max(peak, running);
-          await new Promise((r) => setTimeout(r, 5));
-          order.push(i);
-          running--;
-        }),
-      ),
-    );
-    expect(peak).toBe(2);
-    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
-    await expect(gate.run(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
-    expect(await gate.run(async () => 7)).toBe(7);
   });
 });
 

@@ -1,0 +1,85 @@
+/**
+ * The password-hashing process (started by {@link HashProcess}, hash-process.ts): a
+ * {@link HashPool} of low-priority threads, driven over the IPC channel.
+ *
+ * Why a process of its own: on a Linux host without per-service cgroups (the local stack, a VM)
+ * the scheduler shares the CPU fairly between sessions ("autogroups") before it looks at threads,
+ * so a low priority inside the auth service's session yields to the auth service's event loop but
+ * not to the other processes a request needs (the gateway, the client). Started in a session of
+ * its own (`detached`), this process lowers its whole autogroup to `nice` 19, and everything else
+ * on the machine runs first. In a container (its own cgroup) autogroups do not apply, and the
+ * threads' own nice value does the work.
+ *
+ * Exits when its parent goes away (the IPC channel closes), so a killed auth process never leaves
+ * it behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { HashPool, HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
+
+/** What the parent sends: settings first, then jobs. */
+export type HostRequest =
+  | { readonly id: number; readonly op: 'hash'; readonly password: string; readonly cost: number }
+  | {
+      readonly id: number;
+      readonly op: 'compare';
+      readonly password: string;
+      readonly hash: string;
+    };
+
+/** What the host answers. */
+export type HostReply =
+  | { readonly id: number; readonly value: string | boolean }
+  | { readonly id: number; readonly busy: number }
+  | { readonly id: number; readonly error: string }
+  | { readonly waiting: number }
+  | { readonly seconds: number; readonly op: 'hash' | 'compare' };
+
+type HostSettings = Pick<HashPoolOptions, 'threads' | 'queueLimit' | 'nice'>;
+
+const send = (reply: HostReply) => process.send?.(reply);
+
+if (!process.send) throw new Error('hash-host runs as a child of HashProcess, over IPC');
+const settings = JSON.parse(process.argv[2] ?? '{}') as HostSettings;
+
+if (settings.nice > 0) {
+  try {
+    // the autogroup of this session (this process alone): below every other session
+    writeFileSync('/proc/self/autogroup', String(settings.nice));
+  } catch {
+    // no autogroups (another OS, or scheduling by cgroups): the threads' nice value remains
+  }
+  try {
+    // SCHED_IDLE (Linux; no privilege needed to take it): any thread that is not idle-class
+    // preempts ours at once. Threads inherit it, so every hashing thread started later has it.
+    execFileSync('chrt', ['--idle', '--pid', '0', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    // no chrt, or not Linux: the nice values above remain
+  }
+}
+
+const pool = new HashPool({
+  ...settings,
+  observe: (op, seconds) => send({ op, seconds }),
+  observeQueue: (waiting) => send({ waiting }),
+});
+
+process.on('message', (request: HostRequest) => {
+  const job =
+    request.op === 'hash'
+      ? pool.hash(request.password, request.cost)
+      : pool.compare(request.password, request.hash);
+  job.then(
+    (value) => send({ id: request.id, value }),
+    (error: unknown) =>
+      send(
+        error instanceof HashPoolBusy
+          ? { id: request.id, busy: error.retryAfterSeconds }
+          : { id: request.id, error: error instanceof Error ? error.message : String(error) },
+      ),
+  );
+});
+// the parent is gone (exited, killed): nothing left to hash for
+process.on('disconnect', () => {
+  void pool.close().finally(() => process.exit(0));
+});

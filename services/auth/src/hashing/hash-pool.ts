@@ -1,0 +1,182 @@
+import { Worker } from 'node:worker_threads';
+
+/** Settings of a {@link HashPool}. */
+export interface HashPoolOptions {
+  /** Hashing threads: how many bcrypt operations run at once. */
+  readonly threads: number;
+  /** Operations that may wait for a thread; one more is refused with {@link HashPoolBusy}. */
+  readonly queueLimit: number;
+  /** Nice value of the threads (Linux): 19 is the lowest priority, 0 leaves theirs unchanged. */
+  readonly nice: number;
+  /** Receives each operation's time on a thread (not its wait in the queue). */
+  readonly observe?: (operation: 'hash' | 'compare', seconds: number) => void;
+  /** Receives the number of operations waiting, after each change. */
+  readonly observeQueue?: (waiting: number) => void;
+  /** Told of each operation refused because the queue was full. */
+  readonly observeRejected?: () => void;
+}
+
+/** The queue is full: the caller answers 503 with `Retry-After: retryAfterSeconds`. */
+export class HashPoolBusy extends Error {
+  override readonly name = 'HashPoolBusy';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super('every password-hashing thread is busy and the queue is full');
+  }
+}
+
+type Operation = 'hash' | 'compare';
+type Payload =
+  | { op: 'hash'; password: string; cost: number }
+  | { op: 'compare'; password: string; hash: string };
+
+interface Pending {
+  readonly id: number;
+  readonly payload: Payload;
+  readonly resolve: (value: string | boolean) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Thread {
+  readonly worker: Worker;
+  job: (Pending & { startedAt: bigint }) | null;
+}
+
+/** What a bcrypt-12 operation takes on one core here, until the pool has measured its own. */
+const INITIAL_ESTIMATE_MS = 250;
+
+/**
+ * bcrypt off the event loop and off libuv's thread pool: dedicated threads at the lowest CPU
+ * priority (hash-worker.ts), so a login storm uses every core the requests leave idle and yields
+ * them as soon as `/verify` needs them. At most `queueLimit` operations wait; beyond that a caller
+ * gets {@link HashPoolBusy} at once instead of joining an unbounded backlog whose every login
+ * would time out anyway. Threads start on first use and are replaced if one dies.
+ */
+export class HashPool {
+  readonly #options: HashPoolOptions;
+  readonly #threads: Thread[] = [];
+  readonly #queue: Pending[] = [];
+  readonly #workerUrl: URL;
+  #nextId = 1;
+  #meanMs = INITIAL_ESTIMATE_MS;
+  #closed = false;
+
+  constructor(options: HashPoolOptions) {
+    if (options.threads < 1) throw new RangeError('a HashPool needs at least one thread');
+    this.#options = options;
+    // from dist/ the sibling is JavaScript; under the test runner, src/ holds the TypeScript
+    this.#workerUrl = new URL(
+      import.meta.url.endsWith('.ts') ? './hash-worker.ts' : './hash-worker.js',
+      import.meta.url,
+    );
+  }
+
+  /** A bcrypt hash of `password` at `cost`. @throws {@link HashPoolBusy} */
+  hash(password: string, cost: number): Promise<string> {
+    return this.#submit({ op: 'hash', password, cost }) as Promise<string>;
+  }
+
+  /** Whether `password` matches `hash`. @throws {@link HashPoolBusy} */
+  compare(password: string, hash: string): Promise<boolean> {
+    return this.#submit({ op: 'compare', password, hash }) as Promise<boolean>;
+  }
+
+  /** Operations waiting for a thread now. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Stops the threads; operations still queued or running are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const stopped = new Error('the password-hashing pool was closed');
+    for (const pending of this.#queue.splice(0)) pending.reject(stopped);
+    await Promise.all(
+      this.#threads.splice(0).map((thread) => {
+        thread.job?.reject(stopped);
+        return thread.worker.terminate();
+      }),
+    );
+  }
+
+  #submit(payload: Payload): Promise<string | boolean> {
+    if (this.#closed) return Promise.reject(new Error('the password-hashing pool was closed'));
+    const idle = this.#idleThread();
+    if (!idle && this.#queue.length >= this.#options.queueLimit) {
+      this.#options.observeRejected?.();
+      return Promise.reject(new HashPoolBusy(this.#retryAfterSeconds()));
+    }
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { id: this.#nextId++, payload, resolve, reject };
+      if (idle) this.#start(idle, pending);
+      else {
+        this.#queue.push(pending);
+        this.#options.observeQueue?.(this.#queue.length);
+      }
+    });
+  }
+
+  /** A thread with nothing to do, starting one when fewer than `threads` exist. */
+  #idleThread(): Thread | undefined {
+    const idle = this.#threads.find((thread) => thread.job === null);
+    if (idle || this.#threads.length >= this.#options.threads) return idle;
+    const thread = this.#spawn();
+    this.#threads.push(thread);
+    return thread;
+  }
+
+  #spawn(): Thread {
+    const worker = new Worker(this.#workerUrl, { workerData: { nice: this.#options.nice } });
+    // an idle pool must not keep the process alive; the requests waiting on it do
+    worker.unref();
+    const thread: Thread = { worker, job: null };
+    worker.on('message', (message: { id?: number; value?: string | boolean; error?: string }) => {
+      if (message.id === undefined || thread.job?.id !== message.id) return;
+      const job = thread.job;
+      thread.job = null;
+      this.#record(job.payload.op, job.startedAt);
+      if (message.error !== undefined) job.reject(new Error(`bcrypt: ${message.error}`));
+      else job.resolve(message.value as string | boolean);
+      this.#next(thread);
+      if (thread.job === null) thread.worker.unref();
+    });
+    const lost = (error: Error) => {
+      const index = this.#threads.indexOf(thread);
+      if (index === -1) return;
+      this.#threads.splice(index, 1);
+      thread.job?.reject(error);
+      thread.job = null;
+      // its queue does not die with it: the next job starts on a fresh thread
+      const next = this.#queue.length > 0 && !this.#closed ? this.#idleThread() : undefined;
+      if (next) this.#next(next);
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`a password-hashing thread exited (${code})`)));
+    return thread;
+  }
+
+  #start(thread: Thread, pending: Pending): void {
+    thread.job = { ...pending, startedAt: process.hrtime.bigint() };
+    thread.worker.ref(); // a request waits on it
+    thread.worker.postMessage({ id: pending.id, ...pending.payload });
+  }
+
+  #next(thread: Thread): void {
+    const pending = this.#queue.shift();
+    if (!pending) return;
+    this.#options.observeQueue?.(this.#queue.length);
+    this.#start(thread, pending);
+  }
+
+  #record(operation: Operation, startedAt: bigint): void {
+    const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    this.#meanMs = this.#meanMs * 0.9 + ms * 0.1;
+    this.#options.observe?.(operation, ms / 1000);
+  }
+
+  /** When the queue will have room again, at the measured pace, in whole seconds (≥ 1). */
+  #retryAfterSeconds(): number {
+    const drainMs = (this.#queue.length * this.#meanMs) / this.#options.threads;
+    return Math.max(1, Math.ceil(drainMs / 1000));
+  }
+}

@@ -1,0 +1,141 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import type { HostReply, HostRequest } from './hash-host.js';
+import { HashPoolBusy } from './hash-pool.js';
+
+/** Settings of a {@link HashProcess}. */
+export interface HashProcessOptions {
+  /** Hashing threads in the process: how many bcrypt operations run at once. */
+  readonly threads: number;
+  /** Operations that may wait for a thread; one more is refused with {@link HashPoolBusy}. */
+  readonly queueLimit: number;
+  /** Nice value of the process's session and threads: 19 is the lowest priority, 0 none. */
+  readonly nice: number;
+  /** Receives each operation's time on a thread (not its wait in the queue). */
+  readonly observe?: (operation: 'hash' | 'compare', seconds: number) => void;
+  /** Receives the number of operations waiting, after each change. */
+  readonly observeQueue?: (waiting: number) => void;
+  /** Told of each operation refused because the queue was full. */
+  readonly observeRejected?: () => void;
+}
+
+interface Pending {
+  readonly resolve: (value: string | boolean) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * bcrypt in a process of its own at the lowest CPU priority (hash-host.ts says why a process),
+ * seen from the auth service: `hash` and `compare` as promises, a full queue as
+ * {@link HashPoolBusy}. The process starts on first use and again after it dies; operations it
+ * was running when it died fail, and the next ones go to the new process.
+ */
+export class HashProcess {
+  readonly #options: HashProcessOptions;
+  readonly #pending = new Map<number, Pending>();
+  #child: ChildProcess | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: HashProcessOptions) {
+    this.#options = options;
+  }
+
+  /** A bcrypt hash of `password` at `cost`. @throws {@link HashPoolBusy} */
+  hash(password: string, cost: number): Promise<string> {
+    return this.#submit({ op: 'hash', password, cost }) as Promise<string>;
+  }
+
+  /** Whether `password` matches `hash`. @throws {@link HashPoolBusy} */
+  compare(password: string, hash: string): Promise<boolean> {
+    return this.#submit({ op: 'compare', password, hash }) as Promise<boolean>;
+  }
+
+  /** The hashing process's pid, once started (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Stops the process; operations in flight are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const child = this.#child;
+    this.#child = undefined;
+    this.#failAll(new Error('the password-hashing process was closed'));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.disconnect(); // the host exits when its channel closes
+    await exited;
+  }
+
+  #submit(
+    job:
+      | { op: 'hash'; password: string; cost: number }
+      | { op: 'compare'; password: string; hash: string },
+  ): Promise<string | boolean> {
+    if (this.#closed) return Promise.reject(new Error('the password-hashing process was closed'));
+    const child = this.#started();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      // a request waits on the channel: keep the service alive for it
+      if (this.#pending.size === 0) child.channel?.ref();
+      this.#pending.set(id, { resolve, reject });
+      child.send({ id, ...job } satisfies HostRequest);
+    });
+  }
+
+  #started(): ChildProcess {
+    if (this.#child) return this.#child;
+    const { threads, queueLimit, nice } = this.#options;
+    const fromSource = import.meta.url.endsWith('.ts');
+    const child = fork(
+      new URL(fromSource ? './hash-host.ts' : './hash-host.js', import.meta.url),
+      [JSON.stringify({ threads, queueLimit, nice })],
+      {
+        // a session, and so an autogroup, of its own: see hash-host.ts
+        detached: true,
+        // under the test runner the host is TypeScript, which tsx loads
+        execArgv: fromSource ? ['--import', 'tsx'] : [],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    child.on('message', (reply: HostReply) => this.#receive(reply));
+    child.on('exit', () => {
+      if (this.#child !== child) return;
+      this.#child = undefined;
+      this.#failAll(new Error('the password-hashing process exited'));
+    });
+    child.on('error', () => {
+      // 'exit' follows, or the process never started: either way its operations fail there
+    });
+    // the process does not keep the service alive; the requests waiting on it do
+    child.unref();
+    child.channel?.unref();
+    this.#child = child;
+    return child;
+  }
+
+  #receive(reply: HostReply): void {
+    if ('waiting' in reply) {
+      this.#options.observeQueue?.(reply.waiting);
+      return;
+    }
+    if ('seconds' in reply) {
+      this.#options.observe?.(reply.op, reply.seconds);
+      return;
+    }
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if (this.#pending.size === 0) this.#child?.channel?.unref();
+    if ('value' in reply) pending.resolve(reply.value);
+    else if ('busy' in reply) {
+      this.#options.observeRejected?.();
+      pending.reject(new HashPoolBusy(reply.busy));
+    } else pending.reject(new Error(`bcrypt: ${reply.error}`));
+  }
+
+  #failAll(error: Error): void {
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+}

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceEnv } from '../scripts/stack/services.js';
 import { readState } from '../scripts/stack/state.js';
+import type { BcryptRate } from './lib/bcrypt-rate.js';
 import { type BenchContext, writeResults } from './lib/context.js';
 import {
   type LagSample,
@@ -31,7 +32,14 @@ import type { ProbeConfig, ProbeResult } from './lib/verify-probe.js';
 
 export const NAME = 'login-storm';
 /** The storm's `/verify` p99 may be at most this multiple of the idle p99. */
-export const TARGET_RATIO = 2.0;
+export const TARGET_RATIO = 1.5;
+/**
+ * Logins completed per second during the storm, as a share of the hashes per second the machine
+ * computes on all cores: at least this much, so that the p99 is not bought by throttling logins.
+ */
+export const TARGET_LOGIN_SHARE = 0.9;
+/** Seconds of the all-cores bcrypt measurement. */
+const BCRYPT_RATE_SECONDS = 10;
 const STORM_CLIENTS = 16;
 const PROBE_CONCURRENCY = 4;
 const PROBE_RATE_PER_SECOND = 400;
@@ -101,8 +109,13 @@ export interface LoginStormResult {
   readonly storm: PhaseSummary;
   readonly p99Ratio: number;
   readonly roundRatios: readonly number[];
+  /** bcrypt at the service's cost on every core, measured before the rounds. */
+  readonly bcryptRate: BcryptRate;
+  /** Median storm logins per second / bcryptRate.perSecond. */
+  readonly loginThroughputRatio: number;
   readonly valid: boolean;
   readonly targetRatio: number;
+  readonly targetLoginShare: number;
   readonly targetMet: boolean;
 }
 
@@ -197,6 +210,23 @@ export async function runLoginStorm(
     return JSON.parse(out.trim().split('\n').pop() as string) as ProbeResult;
   };
 
+  const cost = Number(authEnv.BCRYPT_COST ?? 12);
+  log(`login storm: bcrypt cost ${cost} on every core for ${BCRYPT_RATE_SECONDS} s`);
+  const bcryptRate = JSON.parse(
+    (
+      await runBenchScript(
+        layout,
+        'bcrypt-rate.ts',
+        [String(cost), String(BCRYPT_RATE_SECONDS)],
+        (BCRYPT_RATE_SECONDS + 60) * 1000,
+      )
+    )
+      .trim()
+      .split('\n')
+      .pop() as string,
+  ) as BcryptRate;
+  log(`  ${fmt(bcryptRate.perSecond)} hashes/s on ${bcryptRate.threads} threads`);
+
   log(`login storm: warm-up ${options.warmupSeconds} s`);
   await probe(options.warmupSeconds);
 
@@ -270,6 +300,7 @@ export async function runLoginStorm(
   const idle = summarise('idle');
   const storm = summarise('storm');
   const p99Ratio = storm.medianP99Ms / idle.medianP99Ms;
+  const loginThroughputRatio = storm.medianLoginsPerSecond / bcryptRate.perSecond;
   const roundRatios = Array.from({ length: options.rounds }, (_, i) => {
     const of = (phase: Phase) =>
       phases.find((p) => p.round === i + 1 && p.phase === phase)?.probe.latencyMs.p99 ?? Number.NaN;
@@ -297,16 +328,19 @@ export async function runLoginStorm(
       tokens: ctx.tokens.length,
       stormClients: STORM_CLIENTS,
       bcryptCost: authEnv.BCRYPT_COST ?? '12 (service default)',
-      bcryptConcurrency: authEnv.BCRYPT_CONCURRENCY ?? '1 (service default)',
+      bcryptConcurrency: authEnv.BCRYPT_CONCURRENCY ?? 'the CPUs available (service default)',
     },
     phases,
     idle,
     storm,
     p99Ratio,
     roundRatios,
+    bcryptRate,
+    loginThroughputRatio,
     valid,
     targetRatio: TARGET_RATIO,
-    targetMet: valid && p99Ratio <= TARGET_RATIO,
+    targetLoginShare: TARGET_LOGIN_SHARE,
+    targetMet: valid && p99Ratio <= TARGET_RATIO && loginThroughputRatio >= TARGET_LOGIN_SHARE,
   };
   const files = writeResults(ctx, NAME, startedAt, renderMarkdown(result), result);
   return { result, files };
@@ -314,11 +348,12 @@ export async function runLoginStorm(
 
 function renderMarkdown(r: LoginStormResult): string {
   const s = r.settings;
+  const figures = `\`/verify\` p99 during the storm is ${fmt(r.p99Ratio)}× its idle value (target ≤ ${fmt(r.targetRatio, 1)}×); the storm completed ${fmt(r.storm.medianLoginsPerSecond)} logins/s, ${pct(r.loginThroughputRatio)} of the ${fmt(r.bcryptRate.perSecond)} hashes/s the machine computes on all ${r.bcryptRate.threads} cores (target ≥ ${pct(r.targetLoginShare)})`;
   const verdict = r.targetMet
-    ? `**met**: \`/verify\` p99 during the storm is ${fmt(r.p99Ratio)}× its idle value (target ≤ ${fmt(r.targetRatio, 1)}×).`
+    ? `**met**: ${figures}.`
     : r.valid
-      ? `**not met**: \`/verify\` p99 during the storm is ${fmt(r.p99Ratio)}× its idle value, ${fmt(r.p99Ratio - r.targetRatio)}× over the ${fmt(r.targetRatio, 1)}× target.`
-      : '**not valid**: some `/verify` requests or logins failed (see the table); the ratio is not meaningful.';
+      ? `**not met**: ${figures}.`
+      : '**not valid**: some `/verify` requests or logins failed (see the table); the ratios are not meaningful.';
   const row = (p: PhaseResult) =>
     `| ${p.round} | ${p.phase} | ${p.probe.requests} | ${fmt(p.probe.latencyMs.p50)} | ${fmt(p.probe.latencyMs.p90)} | ${fmt(p.probe.latencyMs.p99)} | ${fmt(p.probe.latencyMs.max)} | ${p.probe.non200 + p.probe.errors} | ${fmt(p.lag.p50Median)} | ${fmt(p.lag.p99Median)} | ${fmt(p.lag.maxHighest)} | ${pct(p.authCpu)} | ${pct(p.machineBusy)} | ${pct(p.backgroundBusy)} | ${p.logins ? `${fmt(p.logins.perSecond)} (${p.logins.ok} ok, ${p.logins.failed} failed)` : '-'} | ${p.logins ? fmt(p.logins.latencyMs.p50, 0) : '-'} | ${fmt(p.bcryptCompareMeanMs, 0)} |`;
   return `# \`/verify\` latency during a login storm (bcrypt cost ${s.bcryptCost.split(' ')[0]})
@@ -339,6 +374,7 @@ ${verdict}
 | auth process CPU (100 % = 1 core) | ${pct(r.idle.medianAuthCpu)} | ${pct(r.storm.medianAuthCpu)} | |
 | machine busy (all ${r.machine.cores} cores) | ${pct(r.idle.medianMachineBusy)} | ${pct(r.storm.medianMachineBusy)} | |
 | successful logins per second | - | ${fmt(r.storm.medianLoginsPerSecond)} | |
+| bcrypt hashes per second, all cores, nothing else running | ${fmt(r.bcryptRate.perSecond)} | | logins / hashes: **${pct(r.loginThroughputRatio)}** |
 
 Storm/idle p99 ratio per round: ${r.roundRatios.map((x) => fmt(x)).join(', ')}.
 
@@ -357,6 +393,7 @@ ${machineMarkdown(r.machine)}
 - The bench stack's auth service (\`services/auth/dist/main.js\`, one process, real Postgres and Redis), BCRYPT_COST ${s.bcryptCost}, BCRYPT_CONCURRENCY ${s.bcryptConcurrency}.
 - Probe: a separate Node process sending \`GET ${s.probeUrl}\` **directly to the auth port** (no nginx, to isolate the auth process), ${s.probeConcurrency} kept-alive connections paced to ${s.probeRatePerSecond} requests/s in total, rotating over ${s.tokens} access tokens of distinct users; every latency recorded, percentiles computed over the phase.
 - Storm: ${s.stormClients} clients in the driver, each logging its own user in (\`POST /auth/login\`, correct password) back to back from its own X-Forwarded-For address; users registered on the same service beforehand, so their hashes have its cost. The storm starts ${STORM_LEAD_MS / 1000} s before the measured window; logins are counted when they complete inside it.
+- Hash ceiling: before the rounds, \`bench/lib/bcrypt-rate.ts\` hashes at cost ${s.bcryptCost.split(' ')[0]} with the auth service's bcrypt module on ${r.bcryptRate.threads} threads (one per core) for ${fmt(r.bcryptRate.seconds, 1)} s: ${r.bcryptRate.hashes} hashes.
 - ${s.rounds} round(s) of an idle phase then a storm phase, ${s.durationSeconds} s each; ${s.warmupSeconds} s unmeasured probe warm-up first.
 
 ## Phases
@@ -365,6 +402,6 @@ ${machineMarkdown(r.machine)}
 |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|
 ${r.phases.map(row).join('\n')}
 
-"lag" columns: median over the phase's 1 s scrapes of the p50 and p99 gauges, and the highest max. "bcrypt compare ms" is the mean compare time the service measured during the phase (its thread-pool time, queueing excluded).
+"lag" columns: median over the phase's 1 s scrapes of the p50 and p99 gauges, and the highest max. "bcrypt compare ms" is the mean compare time the service measured during the phase (its time on a hashing thread, queueing excluded).
 `;
 }

@@ -105,7 +105,13 @@ async function seedTokens(
 
 async function main(argv: readonly string[]): Promise<void> {
   const { which, options } = parseArgs(argv);
-  const command = `npx tsx bench/run.ts ${argv.join(' ')}`.trim();
+  // settings handed to the stack's services (STACK_API_DATABASE_POOL_SIZE=4, ...) change what is
+  // measured: the recorded command shows them
+  const overrides = Object.entries(process.env)
+    .filter(([key]) => key.startsWith('STACK_'))
+    .map(([key, value]) => `${key}=${value} `)
+    .join('');
+  const command = `${overrides}npx tsx bench/run.ts ${argv.join(' ')}`.trim();
   const layout = stackLayout({ name: 'bench', portOffset: 300 });
   if (!serviceBuilt(layout, 'auth'))
     throw new Error('services/auth/dist/main.js is missing: run `bash scripts/build.sh` first');

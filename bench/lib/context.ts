@@ -63,7 +63,15 @@ export function isoDate(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Writes `bench/results/<date>-<name>[-quick].md` and `.json`; returns both paths. */
+/** `YYYY-MM-DDTHHMMSSZ` of a date, UTC: sorts by time and is safe in a file name. */
+export function fileTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace(/:/g, '')}Z`;
+}
+
+/**
+ * Writes `bench/results/<date>T<time>Z-<name>[-quick].md` and `.json`; returns both paths. Every
+ * run gets files of its own, so no run can replace another's: the record keeps them all.
+ */
 export function writeResults(
   ctx: BenchContext,
   name: string,
@@ -73,7 +81,7 @@ export function writeResults(
 ): { markdown: string; json: string } {
   const dir = join(ctx.layout.repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${isoDate(startedAt)}-${name}${ctx.options.quick ? '-quick' : ''}`);
+  const base = join(dir, `${fileTimestamp(startedAt)}-${name}${ctx.options.quick ? '-quick' : ''}`);
   writeFileSync(`${base}.md`, markdown);
   writeFileSync(`${base}.json`, `${JSON.stringify(raw, null, 2)}\n`);
   return { markdown: `${base}.md`, json: `${base}.json` };

@@ -13,6 +13,7 @@ export interface MachineInfo {
   readonly wrk: string;
   /** 1/5/15-minute load averages when the run started: other work on the machine skews results. */
   readonly loadAverageAtStart: readonly number[];
+  /** `abc1234`, or `abc1234+changes` when the working tree differed from that commit. */
   readonly gitCommit: string;
 }
 
@@ -40,6 +41,11 @@ export function machineInfo(repoRoot: string): MachineInfo {
     gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot })
       .toString()
       .trim();
+    // a run of uncommitted code says so: its figures belong to no commit
+    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: repoRoot,
+    }).toString();
+    if (changes.trim() !== '') gitCommit += '+changes';
   } catch {
     // not a git checkout
   }

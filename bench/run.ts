@@ -2,7 +2,10 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|peer|all] [--duration 15] [--rounds 3] [--quick]
+ *
+ * `all` is the three benchmarks with targets of their own; `peer` (the comparison with
+ * oauth2-proxy, which builds it once) runs only when asked for.
  *
  * See bench/README.md for what each benchmark measures and how to read the results.
  */
@@ -19,14 +22,16 @@ import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/pro
 import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
 import { runLoginStorm } from './login-storm.js';
+import { runPeer } from './peer.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|api|all] [--duration <s>] [--rounds <n>] [--quick]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|peer|all] [--duration <s>] [--rounds <n>] [--quick]';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
-type Which = 'verify' | 'login-storm' | 'api' | 'all';
+const WHICH = ['verify', 'login-storm', 'api', 'peer', 'all'] as const;
+type Which = (typeof WHICH)[number];
 
 function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
   let which: Which = 'all';
@@ -41,7 +46,7 @@ function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptio
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === 'verify' || arg === 'login-storm' || arg === 'api' || arg === 'all') which = arg;
+    if ((WHICH as readonly string[]).includes(arg)) which = arg as Which;
     else if (arg === '--quick') quick = true;
     else if (arg === '--duration') duration = positive(arg, argv[++i]);
     else if (arg === '--rounds') rounds = positive(arg, argv[++i]);
@@ -175,7 +180,7 @@ async function main(argv: readonly string[]): Promise<void> {
     if (which === 'login-storm' || which === 'all') {
       const { result, files } = await runLoginStorm(ctx);
       summary.push(
-        `login storm: /verify p99 storm/idle ${fmt(result.p99Ratio)} (target ≤ ${result.targetRatio}) → ${result.targetMet ? 'met' : 'NOT met'}; p99 idle ${fmt(result.idle.medianP99Ms)} ms, storm ${fmt(result.storm.medianP99Ms)} ms; lag p99 ${fmt(result.idle.medianLagP99Ms)} → ${fmt(result.storm.medianLagP99Ms)} ms; ${fmt(result.storm.medianLoginsPerSecond)} logins/s`,
+        `login storm: /verify p99 storm/idle ${fmt(result.p99Ratio)} (target ≤ ${result.targetRatio}) → ${result.targetMet ? 'met' : 'NOT met'}; p99 idle ${fmt(result.idle.medianP99Ms)} ms, storm ${fmt(result.storm.medianP99Ms)} ms; lag p99 ${fmt(result.idle.medianLagP99Ms)} → ${fmt(result.storm.medianLagP99Ms)} ms; ${fmt(result.storm.medianLoginsPerSecond)} logins/s, ${pct(result.loginThroughputRatio)} of ${fmt(result.bcryptRate.perSecond)} hashes/s (target ≥ ${pct(result.targetLoginShare)})`,
         `  ${files.markdown}`,
       );
     }
@@ -183,6 +188,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runApiReadMix(ctx);
       summary.push(
         `api read mix: replica share of reads ${pct(result.replicaShare, 1)} (target ≥ ${pct(result.targetReplicaShare)}) → ${result.targetMet ? 'met' : 'NOT met'}; mix/baseline throughput ${fmt(result.throughputRatio, 3)} (${fmt(result.sides.mix.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.baseline.medianRequestsPerSecond, 0)} req/s); p99 mix ${fmt(result.sides.mix.medianP99Ms)} ms, baseline ${fmt(result.sides.baseline.medianP99Ms)} ms`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'peer') {
+      const { result, files } = await runPeer(ctx);
+      summary.push(
+        `peer: shardgate/oauth2-proxy throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetRatio}), p99 ${fmt(result.sides.A.medianP99Ms)} vs ${fmt(result.sides.B.medianP99Ms)} ms → ${result.targetMet ? 'met' : 'NOT met'}; ${fmt(result.sides.A.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.B.medianRequestsPerSecond, 0)} req/s`,
         `  ${files.markdown}`,
       );
     }

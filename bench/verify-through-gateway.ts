@@ -11,45 +11,34 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
+import {
+  type AbRun,
+  type AbSideSummary,
+  abRunsTable,
+  runAbRounds,
+  type Side,
+} from './lib/ab-rounds.js';
 import { benchNginxCommand } from './lib/bench-nginx.js';
 import { type BenchContext, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
-import { cpuSnapshot, cpuUsage, machineMarkdown } from './lib/machine.js';
+import { machineMarkdown } from './lib/machine.js';
 import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
-import { fmt, median, pct } from './lib/stats.js';
-import { runWrk, type WrkOptions, type WrkResult, writeTokenScript, wrkArgs } from './lib/wrk.js';
+import { fmt, pct } from './lib/stats.js';
+import { type WrkOptions, writeTokenScript, wrkArgs } from './lib/wrk.js';
 
 export const NAME = 'verify-through-gateway';
 /** Throughput of side A must be at least this fraction of side B's. */
-export const TARGET_RATIO = 0.8;
+export const TARGET_RATIO = 0.95;
 const THREADS = 2;
 const CONNECTIONS = 32;
 const PATH = '/api/bench';
 
-type Side = 'A' | 'B';
-
-/** One measured wrk run. */
-export interface GatewayRun {
-  readonly round: number;
-  readonly side: Side;
-  readonly wrk: WrkResult;
-  /** CPU of the process answering the auth subrequest (1 = one core). */
-  readonly verifierCpu: number;
-  /** Busy fraction of the whole machine (all cores) during the run. */
-  readonly machineBusy: number;
-  /** Busy fraction of the machine in the idle second before the run: other people's work. */
-  readonly backgroundBusy: number;
-}
-
-export interface SideSummary {
-  readonly medianRequestsPerSecond: number;
-  readonly medianP50Ms: number;
-  readonly medianP99Ms: number;
-  readonly medianVerifierCpu: number;
-}
+/** One measured wrk run (see bench/lib/ab-rounds.ts). */
+export type GatewayRun = AbRun;
+/** Medians of one side. */
+export type SideSummary = AbSideSummary;
 
 export interface VerifyBenchResult {
   readonly name: typeof NAME;
@@ -115,10 +104,18 @@ export async function runVerifyThroughGateway(
       join(layout.logDir, 'bench-trivial-verify.log'),
     );
     const [nginx, nginxArgs] = await benchNginxCommand(layout, nginxDir, {
-      sideA: ports.sideA,
-      sideB: ports.sideB,
-      auth: layout.ports.auth,
-      trivialVerify: ports.trivialVerify,
+      sides: [
+        {
+          port: ports.sideA,
+          authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
+          label: `side A: auth_request to the real auth service (port ${layout.ports.auth})`,
+        },
+        {
+          port: ports.sideB,
+          authUrl: `http://127.0.0.1:${ports.trivialVerify}/verify`,
+          label: `side B: auth_request to the trivial 200 handler (port ${ports.trivialVerify})`,
+        },
+      ],
       backend: ports.backend,
     });
     await startProcess(local, 'bench nginx', nginx, nginxArgs, {
@@ -157,49 +154,15 @@ export async function runVerifyThroughGateway(
       durationSeconds,
     });
 
-    log(`gateway benchmark: warm-up ${options.warmupSeconds} s per side`);
-    for (const side of ['A', 'B'] as const) await runWrk(wrkOptions(side, options.warmupSeconds));
-
-    const runs: GatewayRun[] = [];
-    for (let round = 1; round <= options.rounds; round++) {
-      // alternate the order (A B, B A, ...) so that drift over the run hits both sides alike
-      const order: Side[] = round % 2 === 1 ? ['A', 'B'] : ['B', 'A'];
-      for (const side of order) {
-        const quiet = cpuSnapshot([]);
-        await sleep(1_000);
-        const backgroundBusy = cpuUsage(quiet, cpuSnapshot([])).machineBusy;
-        const verifierPid = side === 'A' ? authPid : trivialPid;
-        const before = cpuSnapshot([verifierPid]);
-        const wrk = await runWrk(wrkOptions(side, options.durationSeconds));
-        const usage = cpuUsage(before, cpuSnapshot([verifierPid]));
-        runs.push({
-          round,
-          side,
-          wrk,
-          verifierCpu: usage.processes[verifierPid] ?? Number.NaN,
-          machineBusy: usage.machineBusy,
-          backgroundBusy,
-        });
-        log(
-          `  round ${round} side ${side}: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, non-2xx ${wrk.non2xx}`,
-        );
-      }
-    }
-
-    const summarise = (side: Side): SideSummary => {
-      const mine = runs.filter((r) => r.side === side);
-      return {
-        medianRequestsPerSecond: median(mine.map((r) => r.wrk.requestsPerSecond)),
-        medianP50Ms: median(mine.map((r) => r.wrk.latencyMs.p50)),
-        medianP99Ms: median(mine.map((r) => r.wrk.latencyMs.p99)),
-        medianVerifierCpu: median(mine.map((r) => r.verifierCpu)),
-      };
-    };
-    const sides = { A: summarise('A'), B: summarise('B') };
-    const throughputRatio = sides.A.medianRequestsPerSecond / sides.B.medianRequestsPerSecond;
-    const errors = (r: GatewayRun) =>
-      r.wrk.non2xx + Object.values(r.wrk.socketErrors).reduce((a, b) => a + b, 0);
-    const valid = runs.every((r) => errors(r) === 0);
+    log('gateway benchmark:');
+    const outcome = await runAbRounds({
+      wrk: wrkOptions,
+      verifierPid: { A: authPid, B: trivialPid },
+      rounds: options.rounds,
+      durationSeconds: options.durationSeconds,
+      warmupSeconds: options.warmupSeconds,
+    });
+    const { runs, sides, throughputRatio, valid } = outcome;
     const result: VerifyBenchResult = {
       name: NAME,
       startedAt: startedAt.toISOString(),
@@ -222,7 +185,7 @@ export async function runVerifyThroughGateway(
       runs,
       sides,
       throughputRatio,
-      p99Ratio: sides.A.medianP99Ms / sides.B.medianP99Ms,
+      p99Ratio: outcome.p99Ratio,
       nginxErrorLines: nginxErrorLines(errorLog) - errorLinesBefore,
       valid,
       targetRatio: TARGET_RATIO,
@@ -243,8 +206,6 @@ function renderMarkdown(r: VerifyBenchResult): string {
     : r.valid
       ? `**not met**: side A reaches ${pct(r.throughputRatio, 1)} of side B's throughput, ${fmt((r.targetRatio - r.throughputRatio) * 100, 1)} points short of the ${pct(r.targetRatio)} target.`
       : '**not valid**: some requests failed (non-2xx or socket errors, see the table); the ratio is not meaningful.';
-  const row = (run: GatewayRun) =>
-    `| ${run.round} | ${run.side} | ${fmt(run.wrk.requestsPerSecond, 0)} | ${fmt(run.wrk.latencyMs.p50)} | ${fmt(run.wrk.latencyMs.p75)} | ${fmt(run.wrk.latencyMs.p90)} | ${fmt(run.wrk.latencyMs.p99)} | ${fmt(run.wrk.latencyMs.max)} | ${run.wrk.non2xx + Object.values(run.wrk.socketErrors).reduce((a, b) => a + b, 0)} | ${pct(run.verifierCpu)} | ${pct(run.machineBusy)} | ${pct(run.backgroundBusy)} |`;
   return `# /verify through nginx \`auth_request\` vs a trivial 200 handler
 
 Run ${r.startedAt} → ${r.finishedAt} (UTC), \`${r.command}\`.
@@ -279,9 +240,7 @@ ${machineMarkdown(r.machine)}
 
 ## Runs
 
-| round | side | req/s | p50 ms | p75 ms | p90 ms | p99 ms | max ms | failed | /verify CPU | machine busy | busy before |
-|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${r.runs.map(row).join('\n')}
+${abRunsTable(r.runs, '/verify CPU')}
 
 Latencies are wrk's (client → nginx → auth subrequest → backend → client). "failed" counts non-2xx answers and socket errors. Machine busy is the share of all ${r.machine.cores} cores in use during the run, wrk included: the benchmark, the services and nginx share the same machine. "busy before" is the same share in the idle second before the run, i.e. work that is not the benchmark's (other processes on the machine); when it is high, absolute figures drop and only the A/B ratio of the same run is meaningful.
 `;

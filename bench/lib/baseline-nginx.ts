@@ -25,7 +25,7 @@ export function renderBaselineNginxConfig(
   dir: string,
   ports: { readonly listen: number; readonly app: number },
 ): string {
-  const { map, api } = gatewayBlocks(layout, ports.app);
+  const { map, api } = gatewayBlocks(layout, `http://127.0.0.1:${ports.app}/verify`);
   const withoutAuth = api
     .split('\n')
     .filter((line) => !/auth_request|\$authHeader\d|\$auth_cookie/.test(line))

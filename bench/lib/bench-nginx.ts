@@ -7,17 +7,24 @@ import {
   renderGatewayConfig,
 } from '../../scripts/stack/nginx.js';
 
-/** Ports of the benchmark's own nginx and of what it forwards to. */
-export interface BenchNginxPorts {
-  /** Side A: `auth_request` to the real auth service's `/verify`. */
-  readonly sideA: number;
-  /** Side B: `auth_request` to the trivial 200 handler. */
-  readonly sideB: number;
-  /** The real auth service. */
-  readonly auth: number;
-  /** The trivial `/verify` (200 with the four identity headers). */
-  readonly trivialVerify: number;
-  /** The trivial backend both sides proxy to. */
+/** One server of the benchmark's nginx: where it listens and whom it asks. */
+export interface BenchNginxSide {
+  readonly port: number;
+  /** The auth subrequest's target, e.g. `http://127.0.0.1:4301/verify`. */
+  readonly authUrl: string;
+  /** A comment above the server block. */
+  readonly label: string;
+  /**
+   * Response headers of the auth answer to read in place of the gateway's, by the gateway's
+   * name (`x-user-id` → `x-auth-request-user`): what an operator of another auth proxy writes.
+   */
+  readonly identityHeadersFrom?: Readonly<Record<string, string>>;
+}
+
+/** The benchmark's nginx: its servers (identical but for the auth target) and the backend. */
+export interface BenchNginxPlan {
+  readonly sides: readonly BenchNginxSide[];
+  /** The trivial backend every side proxies to. */
   readonly backend: number;
 }
 
@@ -47,26 +54,36 @@ function replaceOnce(text: string, pattern: RegExp, replacement: string, what: s
 /**
  * The gateway's own auth and `/api/` locations and its `$req_id` and `$connection_upgrade` maps, from
  * `renderGatewayConfig` (scripts/stack/nginx.ts) so that the benchmark measures exactly the
- * gateway's subrequest headers and `auth_request_set` / `proxy_set_header` lines. Only the two
- * targets change: the auth subrequest goes to `verifyPort`, `/api/` to the benchmark backend.
+ * gateway's subrequest headers and `auth_request_set` / `proxy_set_header` lines. Only the
+ * targets change: the auth subrequest goes to `authUrl`, `/api/` to the benchmark backend; and
+ * `identityHeadersFrom` renames the auth answer's headers the `/api/` location reads.
  */
 export function gatewayBlocks(
   layout: StackLayout,
-  verifyPort: number,
+  authUrl: string,
+  identityHeadersFrom: Readonly<Record<string, string>> = {},
 ): { map: string; auth: string; api: string } {
   const gateway = renderGatewayConfig(layout);
   const auth = replaceOnce(
     block(gateway, `location = ${API_AUTH_LOCATION} {`),
     /set \$target "http:\/\/[^"]+\/verify";/,
-    `set $target "http://127.0.0.1:${verifyPort}/verify";`,
+    `set $target "${authUrl}";`,
     'auth subrequest target',
   );
-  const api = replaceOnce(
+  let api = replaceOnce(
     block(gateway, 'location /api/ {'),
     /proxy_pass\s+http:\/\/[\w-]+;/,
     'proxy_pass http://bench_backend;',
     '/api/ upstream',
   );
+  for (const [ours, theirs] of Object.entries(identityHeadersFrom)) {
+    api = replaceOnce(
+      api,
+      new RegExp(`\\$upstream_http_${ours.replace(/-/g, '_')};`),
+      `$upstream_http_${theirs.replace(/-/g, '_')};`,
+      `auth_request_set of ${ours}`,
+    );
+  }
   if (!api.includes(`auth_request ${API_AUTH_LOCATION};`))
     throw new Error(`the gateway /api/ location no longer uses auth_request ${API_AUTH_LOCATION}`);
   const maps = [
@@ -98,16 +115,16 @@ const benchPaths = (layout: StackLayout, dir: string) =>
   nginxPaths(layout, dir, join(dir, 'error.log'), 'bench-nginx-tmp');
 
 /**
- * An nginx with two servers identical but for the auth target: side A asks the real auth
- * service, side B the trivial handler; both proxy `/api/` to the same trivial backend. No access
- * log (it would cost both sides the same and blur the comparison).
+ * An nginx with servers identical but for the auth target (side A asks the real auth service,
+ * side B the trivial handler or another auth proxy); all proxy `/api/` to the same trivial
+ * backend. No access log (it would cost both sides the same and blur the comparison).
  */
-export function renderBenchNginxConfig(layout: StackLayout, dir: string, ports: BenchNginxPorts) {
-  const server = (port: number, verifyPort: number, label: string) => {
-    const { auth, api } = gatewayBlocks(layout, verifyPort);
-    return `  # ${label}
+export function renderBenchNginxConfig(layout: StackLayout, dir: string, plan: BenchNginxPlan) {
+  const server = (side: BenchNginxSide) => {
+    const { auth, api } = gatewayBlocks(layout, side.authUrl, side.identityHeadersFrom);
+    return `  # ${side.label}
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${side.port};
 ${indent(auth, 4)}
 ${indent(api, 4)}
     location / {
@@ -115,18 +132,16 @@ ${indent(api, 4)}
     }
   }`;
   };
-  return `${nginxPreamble(benchPaths(layout, dir), 'Written by bench/lib/bench-nginx.ts for the verify-through-gateway benchmark.')}  access_log off;
+  return `${nginxPreamble(benchPaths(layout, dir), 'Written by bench/lib/bench-nginx.ts for a gateway comparison (verify-through-gateway, peer).')}  access_log off;
 
-${indent(gatewayBlocks(layout, ports.auth).map, 2)}
+${indent(gatewayBlocks(layout, 'http://127.0.0.1/verify').map, 2)}
 
   upstream bench_backend {
-    server 127.0.0.1:${ports.backend};
+    server 127.0.0.1:${plan.backend};
     keepalive 32;
   }
 
-${server(ports.sideA, ports.auth, `side A: auth_request to the real auth service (port ${ports.auth})`)}
-
-${server(ports.sideB, ports.trivialVerify, `side B: auth_request to the trivial 200 handler (port ${ports.trivialVerify})`)}
+${plan.sides.map(server).join('\n\n')}
 }
 `;
 }
@@ -138,11 +153,11 @@ ${server(ports.sideB, ports.trivialVerify, `side B: auth_request to the trivial 
 export async function benchNginxCommand(
   layout: StackLayout,
   dir: string,
-  ports: BenchNginxPorts,
+  plan: BenchNginxPlan,
 ): Promise<[string, string[]]> {
   return checkedNginxCommand(
     layout,
     benchPaths(layout, dir),
-    renderBenchNginxConfig(layout, dir, ports),
+    renderBenchNginxConfig(layout, dir, plan),
   );
 }

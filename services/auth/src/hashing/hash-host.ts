@@ -37,7 +37,10 @@ export type HostReply =
 
 type HostSettings = Pick<HashPoolOptions, 'threads' | 'queueLimit' | 'nice'>;
 
-const send = (reply: HostReply) => process.send?.(reply);
+// after the parent left, answers have nowhere to go (and sending would throw)
+const send = (reply: HostReply) => {
+  if (process.connected) process.send?.(reply);
+};
 
 if (!process.send) throw new Error('hash-host runs as a child of HashProcess, over IPC');
 const settings = JSON.parse(process.argv[2] ?? '{}') as HostSettings;

@@ -1,0 +1,72 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HashPoolBusy } from '../../src/hashing/hash-pool.js';
+import { HashProcess } from '../../src/hashing/hash-process.js';
+
+/** A real hashing process (hash-host.ts, under tsx here), real threads and real bcrypt. */
+
+const processes: HashProcess[] = [];
+function hashing(options: Partial<ConstructorParameters<typeof HashProcess>[0]> = {}) {
+  const made = new HashProcess({ threads: 2, queueLimit: 4, nice: 19, ...options });
+  processes.push(made);
+  return made;
+}
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.close()));
+});
+
+/** The scheduling policy of every thread of a process (`policy` in /proc's sched: 5 = SCHED_IDLE). */
+function policies(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const sched = readFileSync(`/proc/${pid}/task/${tid}/sched`, 'utf8');
+    return Number(/^policy\s*:\s*(\d+)/m.exec(sched)?.[1]);
+  });
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+describe('HashProcess', () => {
+  it('hashes and compares in a process of its own, whose hashing threads are SCHED_IDLE', async () => {
+    const hashes = hashing();
+    const [a, b] = await Promise.all([hashes.hash('one', 4), hashes.hash('two', 4)]);
+    expect(await hashes.compare('one', a as string)).toBe(true);
+    expect(await hashes.compare('one', b as string)).toBe(false);
+    const pid = hashes.pid as number;
+    expect(pid).not.toBe(process.pid);
+    // the main thread took SCHED_IDLE before the hashing threads started, and they inherited it
+    expect(policies(pid).filter((policy) => policy === 5).length).toBeGreaterThanOrEqual(3);
+    const autogroup = readFileSync(`/proc/${pid}/autogroup`, 'utf8');
+    expect(autogroup).toMatch(/nice 19/);
+  });
+
+  it('refuses at once beyond its queue, with HashPoolBusy', async () => {
+    const hashes = hashing({ threads: 1, queueLimit: 1 });
+    const jobs = [hashes.hash('1', 8), hashes.hash('2', 8), hashes.hash('3', 8)].map((job) =>
+      job.then(
+        () => 'done',
+        (error: unknown) => (error instanceof HashPoolBusy ? 'busy' : String(error)),
+      ),
+    );
+    expect(await Promise.all(jobs)).toEqual(['done', 'done', 'busy']);
+  });
+
+  it('fails what a dead process was running, and starts a new one for the next operation', async () => {
+    const hashes = hashing({ threads: 1 });
+    await hashes.hash('warm', 4);
+    const first = hashes.pid as number;
+    const running = hashes.hash('slow', 12);
+    process.kill(first, 'SIGKILL');
+    await expect(running).rejects.toThrow('exited');
+    expect(await hashes.compare('x', await hashes.hash('x', 4))).toBe(true);
+    expect(hashes.pid).not.toBe(first);
+  });
+
+  it('stops its process when closed, and refuses work afterwards', async () => {
+    const hashes = hashing();
+    await hashes.hash('x', 4);
+    const pid = hashes.pid as number;
+    await hashes.close();
+    expect(alive(pid)).toBe(false);
+    await expect(hashes.hash('y', 4)).rejects.toThrow('closed');
+  });
+});

@@ -7,7 +7,7 @@
  * side B oauth2-proxy; at least five rounds alternate the order. Target: A's median throughput at
  * least 1.5 × B's, and a lower median p99. Run it through bench/run.ts (`peer`).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
@@ -16,6 +16,7 @@ import { benchNginxCommand } from './lib/bench-nginx.js';
 import { type BenchContext, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
+import { nginxErrorLines } from './lib/nginx-errors.js';
 import { buildOauth2Proxy, OAUTH2_PROXY_VERSION, oauth2ProxyArgs } from './lib/oauth2-proxy.js';
 import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
@@ -49,13 +50,6 @@ export interface PeerResult extends AbOutcome {
   readonly targetRatio: number;
   readonly targetMet: boolean;
 }
-
-const errorLines = (file: string) =>
-  existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => /\[(error|crit|alert|emerg)\]/.test(line)).length
-    : 0;
 
 export async function runPeer(
   ctx: BenchContext,
@@ -119,7 +113,7 @@ export async function runPeer(
     const authPid = readState(layout).auth?.pid;
     if (authPid === undefined) throw new Error('the bench stack has no auth process recorded');
     const errorLog = join(nginxDir, 'error.log');
-    const errorsBefore = errorLines(errorLog);
+    const errorsBefore = nginxErrorLines(errorLog);
 
     // both sides pass a valid token to the backend (which insists on X-User-Id) and refuse junk;
     // the first valid request also has oauth2-proxy fetch the JWKS before anything is measured
@@ -183,7 +177,7 @@ export async function runPeer(
       },
       checks,
       ...outcome,
-      nginxErrorLines: errorLines(errorLog) - errorsBefore,
+      nginxErrorLines: nginxErrorLines(errorLog) - errorsBefore,
       targetRatio: TARGET_RATIO,
       targetMet:
         outcome.valid &&

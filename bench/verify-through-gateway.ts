@@ -9,7 +9,7 @@
  * distinct users in rotation; the result is the ratio of median throughputs (target ≥ 0.80)
  * and both median p99 latencies. Run it through bench/run.ts.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
@@ -24,6 +24,7 @@ import { benchNginxCommand } from './lib/bench-nginx.js';
 import { type BenchContext, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
+import { nginxErrorLines } from './lib/nginx-errors.js';
 import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
 import { type WrkOptions, writeTokenScript, wrkArgs } from './lib/wrk.js';
@@ -64,14 +65,6 @@ export interface VerifyBenchResult {
   readonly valid: boolean;
   readonly targetRatio: number;
   readonly targetMet: boolean;
-}
-
-/** Lines at level error or worse in nginx's error log. */
-function nginxErrorLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => /\[(error|crit|alert|emerg)\]/.test(line)).length;
 }
 
 export async function runVerifyThroughGateway(

@@ -2,10 +2,10 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|peer|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|peer|scale|all] [--duration 15] [--rounds 3] [--quick]
  *
- * `all` is the three benchmarks with targets of their own; `peer` (the comparison with
- * oauth2-proxy, which builds it once) runs only when asked for.
+ * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once) and
+ * `scale` (100,000 sessions) run only when asked for.
  *
  * See bench/README.md for what each benchmark measures and how to read the results.
  */
@@ -23,14 +23,15 @@ import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
 import { runLoginStorm } from './login-storm.js';
 import { runPeer } from './peer.js';
+import { runScale } from './scale.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|api|peer|all] [--duration <s>] [--rounds <n>] [--quick]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|peer|scale|all] [--duration <s>] [--rounds <n>] [--quick]';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
-const WHICH = ['verify', 'login-storm', 'api', 'peer', 'all'] as const;
+const WHICH = ['verify', 'login-storm', 'api', 'peer', 'scale', 'all'] as const;
 type Which = (typeof WHICH)[number];
 
 function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
@@ -195,6 +196,14 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runPeer(ctx);
       summary.push(
         `peer: shardgate/oauth2-proxy throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetRatio}), p99 ${fmt(result.sides.A.medianP99Ms)} vs ${fmt(result.sides.B.medianP99Ms)} ms → ${result.targetMet ? 'met' : 'NOT met'}; ${fmt(result.sides.A.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.B.medianRequestsPerSecond, 0)} req/s`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'scale') {
+      const { result, files } = await runScale(ctx);
+      const last = result.steps[result.steps.length - 1];
+      summary.push(
+        `scale: /verify at ${last?.sessions} sessions ${fmt(result.throughputRatio, 3)} of the throughput at ${result.steps[0]?.sessions} (target ≥ ${result.targetRatio}); RSS auth ${fmt(last?.rssMb.auth ?? Number.NaN, 0)} MB, API ${fmt(last?.rssMb.api ?? Number.NaN, 0)} MB (≤ ${result.targetRssMb}) → ${result.targetMet ? 'met' : 'NOT met'}`,
         `  ${files.markdown}`,
       );
     }

@@ -1,22 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { HostReply, HostRequest } from './hash-host.js';
-import { HashPoolBusy } from './hash-pool.js';
+import { HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
 
-/** Settings of a {@link HashProcess}. */
-export interface HashProcessOptions {
-  /** Hashing threads in the process: how many bcrypt operations run at once. */
-  readonly threads: number;
-  /** Operations that may wait for a thread; one more is refused with {@link HashPoolBusy}. */
-  readonly queueLimit: number;
-  /** Nice value of the process's session and threads: 19 is the lowest priority, 0 none. */
-  readonly nice: number;
-  /** Receives each operation's time on a thread (not its wait in the queue). */
-  readonly observe?: (operation: 'hash' | 'compare', seconds: number) => void;
-  /** Receives the number of operations waiting, after each change. */
-  readonly observeQueue?: (waiting: number) => void;
-  /** Told of each operation refused because the queue was full. */
-  readonly observeRejected?: () => void;
-}
+/** Settings of a {@link HashProcess}: those of the pool it runs (hash-pool.ts). */
+export type HashProcessOptions = HashPoolOptions;
 
 interface Pending {
   readonly resolve: (value: string | boolean) => void;

@@ -10,7 +10,7 @@ import {
   type RouteCounts,
 } from './lib/api-metrics.js';
 import { MIX_CYCLE, type MixKind } from './lib/api-mix.js';
-import type { BenchContext } from './lib/context.js';
+import type { RunRecord } from './lib/context.js';
 import type { LagSummary } from './lib/event-loop.js';
 import { machineMarkdown } from './lib/machine.js';
 import type { PromSample } from './lib/prom-text.js';
@@ -64,12 +64,8 @@ export interface SideSummary {
   readonly medianApiLagP99Ms: number;
 }
 
-export interface ApiMixResult {
+export interface ApiMixResult extends RunRecord {
   readonly name: 'api-read-mix';
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly command: string;
-  readonly machine: BenchContext['machine'];
   readonly settings: {
     readonly wrk: string;
     readonly durationSeconds: number;

@@ -44,7 +44,7 @@ import {
   writeMixScript,
 } from './lib/api-mix.js';
 import { baselineNginxCommand } from './lib/baseline-nginx.js';
-import { type BenchContext, writeResults } from './lib/context.js';
+import { type BenchContext, runRecord, writeResults } from './lib/context.js';
 import { startLagSampler, summariseLag } from './lib/event-loop.js';
 import { call, mapLimit } from './lib/http.js';
 import { cpuSnapshot, cpuUsage } from './lib/machine.js';
@@ -53,7 +53,7 @@ import { treeSnapshot, treeUsage } from './lib/proc-tree.js';
 import { Cleanup, log, requireFreePorts, startBenchScript, startProcess } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics, sumDeltas } from './lib/prom-text.js';
 import { fmt, median, pct } from './lib/stats.js';
-import { runWrk, type WrkOptions, wrkArgs } from './lib/wrk.js';
+import { runWrk, type WrkOptions, wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'api-read-mix';
 /** At least this share of the mix's database reads must be served by replicas. */
@@ -330,15 +330,9 @@ export async function runApiReadMix(
     const replicaShare = pooled.db.reads.share;
     const result: ApiMixResult = {
       name: NAME,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: ctx.command,
-      machine: ctx.machine,
+      ...runRecord(ctx, startedAt),
       settings: {
-        wrk: wrkArgs(wrkOptions('mix', options.durationSeconds))
-          .slice(0, 4)
-          .concat(['-s', '<api-mix.lua>', '<url>'])
-          .join(' '),
+        wrk: wrkCommandLine(wrkOptions('mix', options.durationSeconds), '<api-mix.lua>'),
         durationSeconds: options.durationSeconds,
         rounds: options.rounds,
         warmupSeconds: options.warmupSeconds,

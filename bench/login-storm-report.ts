@@ -3,7 +3,7 @@
  * tells it.
  */
 import type { BcryptRate } from './lib/bcrypt-rate.js';
-import type { BenchContext } from './lib/context.js';
+import type { RunRecord } from './lib/context.js';
 import type { LagSample, LagSummary } from './lib/event-loop.js';
 import { machineMarkdown } from './lib/machine.js';
 import { fmt, type Percentiles, pct } from './lib/stats.js';
@@ -53,12 +53,8 @@ export interface PhaseSummary {
   readonly medianLoginsPerSecond: number;
 }
 
-export interface LoginStormResult {
+export interface LoginStormResult extends RunRecord {
   readonly name: 'login-storm';
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly command: string;
-  readonly machine: BenchContext['machine'];
   readonly settings: {
     readonly durationSeconds: number;
     readonly rounds: number;

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceEnv } from '../scripts/stack/services.js';
 import { readState } from '../scripts/stack/state.js';
 import type { BcryptRate } from './lib/bcrypt-rate.js';
-import { type BenchContext, writeResults } from './lib/context.js';
+import { type BenchContext, runRecord, writeResults } from './lib/context.js';
 import { startLagSampler, summariseLag } from './lib/event-loop.js';
 import { call } from './lib/http.js';
 import { cpuSnapshot, cpuUsage } from './lib/machine.js';
@@ -243,10 +243,7 @@ export async function runLoginStorm(
   );
   const result: LoginStormResult = {
     name: NAME,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: ctx.command,
-    machine: ctx.machine,
+    ...runRecord(ctx, startedAt),
     settings: {
       durationSeconds: options.durationSeconds,
       rounds: options.rounds,

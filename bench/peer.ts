@@ -7,20 +7,20 @@
  * side B oauth2-proxy; at least five rounds alternate the order. Target: A's median throughput at
  * least 1.5 × B's, and a lower median p99. Run it through bench/run.ts (`peer`).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
 import { type AbOutcome, abRunsTable, runAbRounds, type Side } from './lib/ab-rounds.js';
-import { benchNginxCommand } from './lib/bench-nginx.js';
-import { type BenchContext, writeResults } from './lib/context.js';
+import { startBenchGateway } from './lib/bench-nginx.js';
+import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
 import { nginxErrorLines } from './lib/nginx-errors.js';
 import { buildOauth2Proxy, OAUTH2_PROXY_VERSION, oauth2ProxyArgs } from './lib/oauth2-proxy.js';
-import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
+import { Cleanup, log, startProcess } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
-import { type WrkOptions, writeTokenScript, wrkArgs } from './lib/wrk.js';
+import { type WrkOptions, writeTokenScript, wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'peer';
 /** Our median throughput must be at least this multiple of oauth2-proxy's. */
@@ -29,12 +29,8 @@ export const TARGET_RATIO = 1.5;
 const MIN_ROUNDS = 5;
 const PATH = '/api/bench';
 
-export interface PeerResult extends AbOutcome {
+export interface PeerResult extends RunRecord, AbOutcome {
   readonly name: typeof NAME;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly command: string;
-  readonly machine: BenchContext['machine'];
   readonly settings: {
     readonly wrk: string;
     readonly durationSeconds: number;
@@ -57,8 +53,6 @@ export async function runPeer(
   const startedAt = new Date();
   const { layout, ports, options } = ctx;
   const rounds = Math.max(MIN_ROUNDS, options.quick ? 1 : options.rounds);
-  const nginxDir = join(layout.dir, 'bench-nginx');
-  mkdirSync(nginxDir, { recursive: true });
   const local = new Cleanup();
   ctx.cleanup.add('peer benchmark processes', () => local.runAll());
   try {
@@ -76,43 +70,25 @@ export async function runPeer(
       cwd: layout.repoRoot,
       ready: () => portInUse(proxyPort),
     });
-    await startBenchScript(
-      local,
-      layout,
-      'trivial backend',
-      'trivial-server.ts',
-      ['backend', String(ports.backend)],
-      ports.backend,
-      join(layout.logDir, 'bench-trivial-backend.log'),
-    );
-    const [nginx, nginxArgs] = await benchNginxCommand(layout, nginxDir, {
-      sides: [
-        {
-          port: ports.sideA,
-          authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
-          label: `side A: auth_request to shardgate's /verify (port ${layout.ports.auth})`,
+    const { errorLog } = await startBenchGateway(local, layout, ports.backend, [
+      {
+        port: ports.sideA,
+        authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
+        label: `side A: auth_request to shardgate's /verify (port ${layout.ports.auth})`,
+      },
+      {
+        port: ports.sideB,
+        authUrl: `http://127.0.0.1:${proxyPort}/oauth2/auth`,
+        label: `side B: auth_request to oauth2-proxy's /oauth2/auth (port ${proxyPort})`,
+        identityHeadersFrom: {
+          'x-user-id': 'x-auth-request-user',
+          'x-user-email': 'x-auth-request-email',
+          'x-user-role': 'x-auth-request-groups',
         },
-        {
-          port: ports.sideB,
-          authUrl: `http://127.0.0.1:${proxyPort}/oauth2/auth`,
-          label: `side B: auth_request to oauth2-proxy's /oauth2/auth (port ${proxyPort})`,
-          identityHeadersFrom: {
-            'x-user-id': 'x-auth-request-user',
-            'x-user-email': 'x-auth-request-email',
-            'x-user-role': 'x-auth-request-groups',
-          },
-        },
-      ],
-      backend: ports.backend,
-    });
-    await startProcess(local, 'bench nginx', nginx, nginxArgs, {
-      logFile: join(layout.logDir, 'bench-nginx.log'),
-      cwd: layout.repoRoot,
-      ready: async () => (await portInUse(ports.sideA)) && portInUse(ports.sideB),
-    });
+      },
+    ]);
     const authPid = readState(layout).auth?.pid;
     if (authPid === undefined) throw new Error('the bench stack has no auth process recorded');
-    const errorLog = join(nginxDir, 'error.log');
     const errorsBefore = nginxErrorLines(errorLog);
 
     // both sides pass a valid token to the backend (which insists on X-User-Id) and refuse junk;
@@ -155,15 +131,9 @@ export async function runPeer(
     });
     const result: PeerResult = {
       name: NAME,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: ctx.command,
-      machine: ctx.machine,
+      ...runRecord(ctx, startedAt),
       settings: {
-        wrk: wrkArgs(wrkOptions('A', options.durationSeconds))
-          .slice(0, 4)
-          .concat(['-s', '<tokens.lua>', '<url>'])
-          .join(' '),
+        wrk: wrkCommandLine(wrkOptions('A', options.durationSeconds), '<tokens.lua>'),
         durationSeconds: options.durationSeconds,
         rounds,
         warmupSeconds: options.warmupSeconds,

@@ -8,21 +8,20 @@
  * memory of both services. Target: throughput at 100,000 sessions ≥ 0.85 of the figure at 200,
  * each service's RSS ≤ 256 MB there. Run it through bench/run.ts (`scale`).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { portInUse } from '../scripts/stack/processes.js';
 import { redisUrl } from '../scripts/stack/redis.js';
 import { readState } from '../scripts/stack/state.js';
-import { benchNginxCommand } from './lib/bench-nginx.js';
-import { type BenchContext, writeResults } from './lib/context.js';
+import { startBenchGateway } from './lib/bench-nginx.js';
+import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
-import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
+import { Cleanup, log } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics } from './lib/prom-text.js';
 import { seedSessions } from './lib/session-seed.js';
 import { fmt, pct } from './lib/stats.js';
-import { runWrk, type WrkResult, writeTokenFileScript } from './lib/wrk.js';
+import { runWrk, type WrkResult, writeTokenFileScript, wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'scale';
 export const SIZES = [200, 10_000, 100_000] as const;
@@ -31,6 +30,8 @@ export const TARGET_RATIO = 0.85;
 /** Resident memory of each service at the largest size. */
 export const TARGET_RSS_MB = 256;
 const PATH = '/api/bench';
+/** wrk's threads and connections, as in benchmark 1. */
+const LOAD = { threads: 2, connections: 32 } as const;
 /** Requests per second the warm-up counts on to pass over a set once (the slowest size here: about 1,200). */
 const WARMUP_RATE = 1_000;
 
@@ -46,12 +47,8 @@ export interface ScaleStep {
   readonly rssMb: { readonly auth: number; readonly api: number };
 }
 
-export interface ScaleResult {
+export interface ScaleResult extends RunRecord {
   readonly name: typeof NAME;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly command: string;
-  readonly machine: BenchContext['machine'];
   readonly settings: {
     readonly wrk: string;
     readonly durationSeconds: number;
@@ -99,32 +96,13 @@ export async function runScale(
   const redis = new Redis(redisUrl(layout, ctx.secrets), { lazyConnect: true });
   try {
     await redis.connect();
-    await startBenchScript(
-      local,
-      layout,
-      'trivial backend',
-      'trivial-server.ts',
-      ['backend', String(ports.backend)],
-      ports.backend,
-      join(layout.logDir, 'bench-trivial-backend.log'),
-    );
-    const nginxDir = join(layout.dir, 'bench-nginx');
-    mkdirSync(nginxDir, { recursive: true });
-    const [nginx, nginxArgs] = await benchNginxCommand(layout, nginxDir, {
-      sides: [
-        {
-          port: ports.sideA,
-          authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
-          label: `auth_request to the bench stack's auth service (port ${layout.ports.auth})`,
-        },
-      ],
-      backend: ports.backend,
-    });
-    await startProcess(local, 'bench nginx', nginx, nginxArgs, {
-      logFile: join(layout.logDir, 'bench-nginx.log'),
-      cwd: layout.repoRoot,
-      ready: () => portInUse(ports.sideA),
-    });
+    await startBenchGateway(local, layout, ports.backend, [
+      {
+        port: ports.sideA,
+        authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
+        label: `auth_request to the bench stack's auth service (port ${layout.ports.auth})`,
+      },
+    ]);
     const state = readState(layout);
     const authPid = state.auth?.pid;
     const apiPid = state.api?.pid;
@@ -157,13 +135,7 @@ export async function runScale(
       const first = sessions[0]?.token as string;
       const check = await call(url, { headers: { authorization: `Bearer ${first}` } });
       if (check.status !== 200) throw new Error(`scale: a seeded token got ${check.status}`);
-      const wrkOptions = (durationSeconds: number) => ({
-        url,
-        script,
-        threads: 2,
-        connections: 32,
-        durationSeconds,
-      });
+      const wrkOptions = (durationSeconds: number) => ({ url, script, ...LOAD, durationSeconds });
       // the warm-up passes over the whole set (at WARMUP_RATE, which even the slowest size reaches),
       // so each size is measured in its steady state, as live traffic would find it
       const warmup = Math.max(options.warmupSeconds, Math.ceil(size / WARMUP_RATE));
@@ -201,12 +173,12 @@ export async function runScale(
     );
     const result: ScaleResult = {
       name: NAME,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: ctx.command,
-      machine: ctx.machine,
+      ...runRecord(ctx, startedAt),
       settings: {
-        wrk: `wrk -t2 -c32 -d${options.durationSeconds}s --latency -s <scale-N.lua> <url>`,
+        wrk: wrkCommandLine(
+          { url, script: '', ...LOAD, durationSeconds: options.durationSeconds },
+          '<scale-N.lua>',
+        ),
         durationSeconds: options.durationSeconds,
         warmupSeconds: options.warmupSeconds,
       },

@@ -9,9 +9,8 @@
  * distinct users in rotation; the result is the ratio of median throughputs (target ≥ 0.80)
  * and both median p99 latencies. Run it through bench/run.ts.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
 import {
   type AbRun,
@@ -20,14 +19,14 @@ import {
   runAbRounds,
   type Side,
 } from './lib/ab-rounds.js';
-import { benchNginxCommand } from './lib/bench-nginx.js';
-import { type BenchContext, writeResults } from './lib/context.js';
+import { startBenchGateway } from './lib/bench-nginx.js';
+import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
 import { call } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
 import { nginxErrorLines } from './lib/nginx-errors.js';
-import { Cleanup, log, startBenchScript, startProcess } from './lib/procs.js';
+import { Cleanup, log, startBenchScript } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
-import { type WrkOptions, writeTokenScript, wrkArgs } from './lib/wrk.js';
+import { type WrkOptions, writeTokenScript, wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'verify-through-gateway';
 /** Throughput of side A must be at least this fraction of side B's. */
@@ -41,12 +40,8 @@ export type GatewayRun = AbRun;
 /** Medians of one side. */
 export type SideSummary = AbSideSummary;
 
-export interface VerifyBenchResult {
+export interface VerifyBenchResult extends RunRecord {
   readonly name: typeof NAME;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly command: string;
-  readonly machine: BenchContext['machine'];
   readonly settings: {
     readonly wrk: string;
     readonly durationSeconds: number;
@@ -72,21 +67,10 @@ export async function runVerifyThroughGateway(
 ): Promise<{ result: VerifyBenchResult; files: { markdown: string; json: string } }> {
   const startedAt = new Date();
   const { layout, ports, options } = ctx;
-  const nginxDir = join(layout.dir, 'bench-nginx');
-  mkdirSync(nginxDir, { recursive: true });
   const local = new Cleanup();
   ctx.cleanup.add('gateway benchmark processes', () => local.runAll());
   try {
     log('gateway benchmark: starting the trivial backend, the trivial /verify and nginx');
-    await startBenchScript(
-      local,
-      layout,
-      'trivial backend',
-      'trivial-server.ts',
-      ['backend', String(ports.backend)],
-      ports.backend,
-      join(layout.logDir, 'bench-trivial-backend.log'),
-    );
     const trivialPid = await startBenchScript(
       local,
       layout,
@@ -96,29 +80,20 @@ export async function runVerifyThroughGateway(
       ports.trivialVerify,
       join(layout.logDir, 'bench-trivial-verify.log'),
     );
-    const [nginx, nginxArgs] = await benchNginxCommand(layout, nginxDir, {
-      sides: [
-        {
-          port: ports.sideA,
-          authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
-          label: `side A: auth_request to the real auth service (port ${layout.ports.auth})`,
-        },
-        {
-          port: ports.sideB,
-          authUrl: `http://127.0.0.1:${ports.trivialVerify}/verify`,
-          label: `side B: auth_request to the trivial 200 handler (port ${ports.trivialVerify})`,
-        },
-      ],
-      backend: ports.backend,
-    });
-    await startProcess(local, 'bench nginx', nginx, nginxArgs, {
-      logFile: join(layout.logDir, 'bench-nginx.log'),
-      cwd: layout.repoRoot,
-      ready: async () => (await portInUse(ports.sideA)) && portInUse(ports.sideB),
-    });
+    const { errorLog } = await startBenchGateway(local, layout, ports.backend, [
+      {
+        port: ports.sideA,
+        authUrl: `http://127.0.0.1:${layout.ports.auth}/verify`,
+        label: `side A: auth_request to the real auth service (port ${layout.ports.auth})`,
+      },
+      {
+        port: ports.sideB,
+        authUrl: `http://127.0.0.1:${ports.trivialVerify}/verify`,
+        label: `side B: auth_request to the trivial 200 handler (port ${ports.trivialVerify})`,
+      },
+    ]);
     const authPid = readState(layout).auth?.pid;
     if (authPid === undefined) throw new Error('the bench stack has no auth process recorded');
-    const errorLog = join(nginxDir, 'error.log');
     const errorLinesBefore = nginxErrorLines(errorLog);
 
     // both sides must really pass a valid token through to the backend, and A must refuse junk
@@ -158,15 +133,9 @@ export async function runVerifyThroughGateway(
     const { runs, sides, throughputRatio, valid } = outcome;
     const result: VerifyBenchResult = {
       name: NAME,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      command: ctx.command,
-      machine: ctx.machine,
+      ...runRecord(ctx, startedAt),
       settings: {
-        wrk: wrkArgs(wrkOptions('A', options.durationSeconds))
-          .slice(0, 4)
-          .concat(['-s', '<tokens.lua>', '<url>'])
-          .join(' '),
+        wrk: wrkCommandLine(wrkOptions('A', options.durationSeconds), '<tokens.lua>'),
         durationSeconds: options.durationSeconds,
         rounds: options.rounds,
         warmupSeconds: options.warmupSeconds,

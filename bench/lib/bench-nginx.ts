@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackLayout } from '../../scripts/stack/layout.js';
 import {
@@ -6,6 +7,8 @@ import {
   nginxPreamble,
   renderGatewayConfig,
 } from '../../scripts/stack/nginx.js';
+import { portInUse } from '../../scripts/stack/processes.js';
+import { type Cleanup, startBenchScript, startProcess } from './procs.js';
 
 /** One server of the benchmark's nginx: where it listens and whom it asks. */
 export interface BenchNginxSide {
@@ -160,4 +163,38 @@ export async function benchNginxCommand(
     benchPaths(layout, dir),
     renderBenchNginxConfig(layout, dir, plan),
   );
+}
+
+/**
+ * Starts what every gateway comparison needs besides its auth targets: the trivial backend and the
+ * benchmark's nginx with `sides`, ready when every side's port listens. Both stop with `cleanup`.
+ * Returns nginx's error log, whose error lines the benchmark counts.
+ */
+export async function startBenchGateway(
+  cleanup: Cleanup,
+  layout: StackLayout,
+  backendPort: number,
+  sides: readonly BenchNginxSide[],
+): Promise<{ errorLog: string }> {
+  await startBenchScript(
+    cleanup,
+    layout,
+    'trivial backend',
+    'trivial-server.ts',
+    ['backend', String(backendPort)],
+    backendPort,
+    join(layout.logDir, 'bench-trivial-backend.log'),
+  );
+  const dir = join(layout.dir, 'bench-nginx');
+  mkdirSync(dir, { recursive: true });
+  const [nginx, args] = await benchNginxCommand(layout, dir, { sides, backend: backendPort });
+  await startProcess(cleanup, 'bench nginx', nginx, args, {
+    logFile: join(layout.logDir, 'bench-nginx.log'),
+    cwd: layout.repoRoot,
+    ready: async () => {
+      for (const side of sides) if (!(await portInUse(side.port))) return false;
+      return true;
+    },
+  });
+  return { errorLog: join(dir, 'error.log') };
 }

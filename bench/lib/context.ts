@@ -5,6 +5,25 @@ import type { StackSecrets } from '../../scripts/stack/state.js';
 import type { MachineInfo } from './machine.js';
 import type { Cleanup } from './procs.js';
 
+/** What every benchmark's result starts with: when it ran, how, and where. */
+export interface RunRecord {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** The command line as typed, with any `STACK_*` settings. */
+  readonly command: string;
+  readonly machine: MachineInfo;
+}
+
+/** The {@link RunRecord} of a benchmark that started at `startedAt` and ends now. */
+export function runRecord(ctx: BenchContext, startedAt: Date): RunRecord {
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ctx.command,
+    machine: ctx.machine,
+  };
+}
+
 /** Settings of one `bench/run.ts` invocation. */
 export interface BenchOptions {
   /** Seconds per measured run (each wrk run; each idle or storm phase). */

@@ -5,6 +5,9 @@ import { HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
 /** Settings of a {@link HashProcess}: those of the pool it runs (hash-pool.ts). */
 export type HashProcessOptions = HashPoolOptions;
 
+/** How long {@link HashProcess.close} waits for the process before it kills it. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 interface Pending {
   readonly resolve: (value: string | boolean) => void;
   readonly reject: (error: Error) => void;
@@ -51,7 +54,10 @@ export class HashProcess {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.disconnect(); // the host exits when its channel closes
+    // a bcrypt call cannot be interrupted, but none lasts seconds: a host still there is stuck
+    const stuck = setTimeout(() => child.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
     await exited;
+    clearTimeout(stuck);
   }
 
   #submit(

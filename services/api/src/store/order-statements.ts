@@ -2,9 +2,9 @@ import type { OrderStatus } from '../types/orders.js';
 import { statement } from './statement.js';
 
 /**
- * The SQL of the orders on the API's hot paths: each read is one statement that returns the
- * orders with their items aggregated as JSON, where Prisma's `include` runs two queries through
- * its query compiler (measured in docs/benchmarks.md). Timestamps are stored as UTC in
+ * The SQL of every order operation, one prepared statement each: a read returns the orders with
+ * their items aggregated as JSON (Prisma's `include` ran two queries through its query compiler;
+ * measured in docs/benchmarks.md). Timestamps are stored as UTC in
  * `timestamp(3)` columns (Prisma's convention); `AT TIME ZONE 'UTC'` hands them to `pg` as
  * `timestamptz`, which it parses into the right instant whatever the session's time zone.
  */

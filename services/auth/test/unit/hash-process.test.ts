@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HashPoolBusy } from '../../src/hashing/hash-pool.js';
 import { HashProcess } from '../../src/hashing/hash-process.js';
@@ -69,4 +71,32 @@ describe('HashProcess', () => {
     expect(alive(pid)).toBe(false);
     await expect(hashes.hash('y', 4)).rejects.toThrow('closed');
   });
+
+  it('exits on its own when the auth process dies without closing it', async () => {
+    // a parent of its own that starts a hashing process, prints its pid, and is then killed
+    const parent = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '--eval',
+        `import { HashProcess } from ${JSON.stringify(new URL('../../src/hashing/hash-process.ts', import.meta.url).href)};
+         const hashing = new HashProcess({ threads: 1, queueLimit: 1, nice: 19 });
+         await hashing.hash('x', 4);
+         console.log(hashing.pid);
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const hostPid = await new Promise<number>((resolve, reject) => {
+      parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      parent.once('exit', (code) => reject(new Error(`the parent exited first (${code})`)));
+    });
+    expect(alive(hostPid)).toBe(true);
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(hostPid) && Date.now() < deadline) await sleep(50);
+    expect(alive(hostPid)).toBe(false);
+  }, 20_000);
 });

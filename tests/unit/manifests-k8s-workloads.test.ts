@@ -133,6 +133,17 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
     }
   });
 
+  it('leaves a whole core of the auth container’s CPU limit to the event loop beside its bcrypt threads', () => {
+    const pod = podSpecOf(findObject(objects, 'Deployment', 'auth')) as PodSpec;
+    const container = pod.containers.find((c) => c.name === 'auth') as Record<string, Loose>;
+    const config = findObject(objects, 'ConfigMap', 'auth-config').data as Record<string, string>;
+    const limit = String(container.resources.limits.cpu);
+    const cores = limit.endsWith('m') ? Number(limit.slice(0, -1)) / 1000 : Number(limit);
+    const threads = Number(config.BCRYPT_CONCURRENCY);
+    expect(threads).toBeGreaterThanOrEqual(1);
+    expect(cores - threads).toBeGreaterThanOrEqual(1);
+  });
+
   describe.each(['auth', 'api'])('Deployment %s', (name) => {
     const deployment = findObject(objects, 'Deployment', name);
     const pod = podSpecOf(deployment) as PodSpec;

@@ -15,17 +15,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { HashPool, HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
+import { HashPool, HashPoolBusy, type HashPoolOptions, type NumberedHashJob } from './hash-pool.js';
 
-/** What the parent sends: settings first, then jobs. */
-export type HostRequest =
-  | { readonly id: number; readonly op: 'hash'; readonly password: string; readonly cost: number }
-  | {
-      readonly id: number;
-      readonly op: 'compare';
-      readonly password: string;
-      readonly hash: string;
-    };
+/** What the parent sends: one job at a time (the settings come as an argument). */
+export type HostRequest = NumberedHashJob;
 
 /** What the host answers. */
 export type HostReply =

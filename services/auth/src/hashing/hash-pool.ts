@@ -26,13 +26,20 @@ export class HashPoolBusy extends Error {
 }
 
 type Operation = 'hash' | 'compare';
-type Payload =
-  | { op: 'hash'; password: string; cost: number }
-  | { op: 'compare'; password: string; hash: string };
+/**
+ * One bcrypt operation, as it travels to a hashing thread (and, from the auth process, to the
+ * hashing process first): the one declaration of its shape.
+ */
+export type HashJob =
+  | { readonly op: 'hash'; readonly password: string; readonly cost: number }
+  | { readonly op: 'compare'; readonly password: string; readonly hash: string };
+
+/** A job with the id its answer comes back under. */
+export type NumberedHashJob = HashJob & { readonly id: number };
 
 interface Pending {
   readonly id: number;
-  readonly payload: Payload;
+  readonly payload: HashJob;
   readonly resolve: (value: string | boolean) => void;
   readonly reject: (error: Error) => void;
 }
@@ -99,7 +106,7 @@ export class HashPool {
     );
   }
 
-  #submit(payload: Payload): Promise<string | boolean> {
+  #submit(payload: HashJob): Promise<string | boolean> {
     if (this.#closed) return Promise.reject(new Error('the password-hashing pool was closed'));
     const idle = this.#idleThread();
     if (!idle && this.#queue.length >= this.#options.queueLimit) {
@@ -158,7 +165,7 @@ export class HashPool {
   #start(thread: Thread, pending: Pending): void {
     thread.job = { ...pending, startedAt: process.hrtime.bigint() };
     thread.worker.ref(); // a request waits on it
-    thread.worker.postMessage({ id: pending.id, ...pending.payload });
+    thread.worker.postMessage({ id: pending.id, ...pending.payload } satisfies NumberedHashJob);
   }
 
   #next(thread: Thread): void {

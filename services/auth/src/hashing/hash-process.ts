@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { HostReply, HostRequest } from './hash-host.js';
-import { HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
+import { type HashJob, HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
 
 /** Settings of a {@link HashProcess}: those of the pool it runs (hash-pool.ts). */
 export type HashProcessOptions = HashPoolOptions;
@@ -60,11 +60,7 @@ export class HashProcess {
     clearTimeout(stuck);
   }
 
-  #submit(
-    job:
-      | { op: 'hash'; password: string; cost: number }
-      | { op: 'compare'; password: string; hash: string },
-  ): Promise<string | boolean> {
+  #submit(job: HashJob): Promise<string | boolean> {
     if (this.#closed) return Promise.reject(new Error('the password-hashing process was closed'));
     const child = this.#started();
     const id = this.#nextId++;

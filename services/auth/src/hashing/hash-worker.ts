@@ -3,22 +3,14 @@
  * priority first, then runs bcrypt synchronously, one job at a time: the thread exists to burn CPU
  * that request handling does not need, and to give it back the moment request handling does.
  *
- * Kept free of relative imports: it runs from `dist/` as JavaScript and, under the test runner,
- * from `src/` as TypeScript that Node strips of its types.
+ * Kept free of relative imports but a type-only one: it runs from `dist/` as JavaScript and,
+ * under the test runner, from `src/` as TypeScript that Node strips of its types.
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import bcrypt from 'bcrypt';
-
-/** A job, as the pool posts it. */
-type Job =
-  | { readonly id: number; readonly op: 'hash'; readonly password: string; readonly cost: number }
-  | {
-      readonly id: number;
-      readonly op: 'compare';
-      readonly password: string;
-      readonly hash: string;
-    };
+// type-only: erased from the JavaScript, and by Node when it strips the TypeScript
+import type { NumberedHashJob } from './hash-pool.js';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.ts runs as a worker thread of HashPool');
@@ -34,7 +26,7 @@ if (nice !== 0 && process.platform === 'linux') {
 }
 port.postMessage({ ready: true, niced });
 
-port.on('message', (job: Job) => {
+port.on('message', (job: NumberedHashJob) => {
   try {
     const value =
       job.op === 'hash'

@@ -1,12 +1,11 @@
 import type { OrderStatus } from '../types/orders.js';
-import { statement } from './statement.js';
+import { NOW_UTC, statement, utcColumn } from './statement.js';
 
 /**
  * The SQL of every order operation, one prepared statement each: a read returns the orders with
  * their items aggregated as JSON (Prisma's `include` ran two queries through its query compiler;
- * measured in docs/benchmarks.md). Timestamps are stored as UTC in
- * `timestamp(3)` columns (Prisma's convention); `AT TIME ZONE 'UTC'` hands them to `pg` as
- * `timestamptz`, which it parses into the right instant whatever the session's time zone.
+ * measured in docs/benchmarks.md). Timestamps follow statement.ts: written as `NOW_UTC`, read
+ * through `utcColumn`.
  */
 
 /** An order with its items, as stored. Amounts are integer cents. */
@@ -62,8 +61,7 @@ export function toOrderRecord(row: OrderRow, items?: OrderRecord['items']): Orde
 }
 
 const COLUMNS = `o.id, o.user_id, o.status, o.currency, o.total_cents, o.idempotency_key,
-  o.request_hash, o.created_at AT TIME ZONE 'UTC' AS created_at,
-  o.updated_at AT TIME ZONE 'UTC' AS updated_at`;
+  o.request_hash, ${utcColumn('o.created_at')}, ${utcColumn('o.updated_at')}`;
 
 const ITEMS = `(SELECT coalesce(json_agg(json_build_array(i.sku, i.quantity, i.unit_price_cents)
   ORDER BY i.position), '[]') FROM order_items i WHERE i.order_id = o.id) AS items`;
@@ -109,13 +107,13 @@ export const CREATE_ORDER = statement(
   'order.create',
   `WITH profile AS (
      INSERT INTO profiles (user_id, email, created_at, updated_at)
-     VALUES ($2, $3, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+     VALUES ($2, $3, ${NOW_UTC}, ${NOW_UTC})
      ON CONFLICT (user_id) DO NOTHING
      RETURNING user_id
    ), o AS (
      INSERT INTO orders (id, user_id, currency, total_cents, idempotency_key, request_hash,
                          created_at, updated_at)
-     VALUES ($1, $2, $4, $5, $6, $7, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+     VALUES ($1, $2, $4, $5, $6, $7, ${NOW_UTC}, ${NOW_UTC})
      RETURNING *
    ), items AS (
      INSERT INTO order_items (order_id, position, sku, quantity, unit_price_cents)
@@ -132,7 +130,7 @@ export const CREATE_ORDER = statement(
  */
 export const TRANSITION_ORDER = statement(
   'order.transition',
-  `UPDATE orders o SET status = $4::"OrderStatus", updated_at = now() AT TIME ZONE 'UTC'
+  `UPDATE orders o SET status = $4::"OrderStatus", updated_at = ${NOW_UTC}
    WHERE o.id = $1 AND o.user_id = $2 AND o.status = ANY($3::"OrderStatus"[])
    RETURNING ${COLUMNS}, ${ITEMS}`,
 );

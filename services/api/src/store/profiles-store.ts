@@ -1,5 +1,5 @@
 import type { ShardDatabase } from './shard-database.js';
-import { statement } from './statement.js';
+import { NOW_UTC, statement, utcColumn } from './statement.js';
 
 /** A user's profile on their shard. */
 export interface Profile {
@@ -18,9 +18,7 @@ interface ProfileRow {
   readonly updated_at: Date;
 }
 
-/** UTC `timestamp(3)` columns handed to `pg` as `timestamptz` (see order-statements.ts). */
-const COLUMNS = `user_id, email, name, created_at AT TIME ZONE 'UTC' AS created_at,
-  updated_at AT TIME ZONE 'UTC' AS updated_at`;
+const COLUMNS = `user_id, email, name, ${utcColumn('created_at')}, ${utcColumn('updated_at')}`;
 
 /** $1 user id. */
 const FIND_PROFILE = statement(
@@ -36,7 +34,7 @@ const FIND_PROFILE = statement(
 const UPSERT_PROFILE = statement(
   'profile.upsert',
   `INSERT INTO profiles AS p (user_id, email, name, created_at, updated_at)
-   VALUES ($1, $2, $3, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+   VALUES ($1, $2, $3, ${NOW_UTC}, ${NOW_UTC})
    ON CONFLICT (user_id) DO UPDATE SET
      email = EXCLUDED.email,
      name = CASE WHEN $4::boolean THEN EXCLUDED.name ELSE p.name END,

@@ -13,3 +13,15 @@ export interface Statement {
 export function statement(name: string, text: string): Statement {
   return { name, text: text.replace(/\s+/g, ' ').trim() };
 }
+
+/**
+ * Timestamps are UTC instants in `timestamp(3)` columns (Prisma's convention, which the schema
+ * keeps). Written as {@link NOW_UTC}; read through {@link utcColumn}, which hands them to `pg` as
+ * `timestamptz`, parsed into the right instant whatever the session's time zone.
+ */
+export const NOW_UTC = "now() AT TIME ZONE 'UTC'";
+
+/** `column` read as a `timestamptz` named `name` (the column's own name by default). */
+export function utcColumn(column: string, name = column.replace(/^\w+\./, '')): string {
+  return `${column} AT TIME ZONE 'UTC' AS ${name}`;
+}

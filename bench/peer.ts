@@ -1,33 +1,29 @@
-/**
- * The peer benchmark: shardgate's `/verify` against oauth2-proxy's `/oauth2/auth` (built from its
- * Go module, bench/lib/oauth2-proxy.ts) judging the same access tokens, behind the same nginx
- * `auth_request` location, with the same wrk load. oauth2-proxy verifies the tokens' signatures
- * with our JWKS (`--skip-jwt-bearer-tokens`); it does not see revocation, so it does less work
- * per request than `/verify`, which also checks the session and the user's state. Side A is ours,
- * side B oauth2-proxy; at least five rounds alternate the order. Target: A's median throughput at
- * least 1.5 × B's, and a lower median p99. Run it through bench/run.ts (`peer`).
- */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portInUse } from '../scripts/stack/processes.js';
 import { readState } from '../scripts/stack/state.js';
-import { type AbOutcome, abRunsTable, runAbRounds, type Side } from './lib/ab-rounds.js';
+import {
+  type AbOutcome,
+  abLoad,
+  abRunsTable,
+  runAbRounds,
+  type Side,
+  sideUrl,
+} from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
-import { call } from './lib/http.js';
+import { runSanityChecks, tokenChecks } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
 import { nginxErrorLines } from './lib/nginx-errors.js';
 import { buildOauth2Proxy, OAUTH2_PROXY_VERSION, oauth2ProxyArgs } from './lib/oauth2-proxy.js';
 import { Cleanup, log, startProcess } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
-import { type WrkOptions, writeTokenScript, wrkCommandLine } from './lib/wrk.js';
+import { wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'peer';
 /** Our median throughput must be at least this multiple of oauth2-proxy's. */
 export const TARGET_RATIO = 1.5;
 /** The issue asks for at least five alternating rounds. */
 const MIN_ROUNDS = 5;
-const PATH = '/api/bench';
 
 export interface PeerResult extends RunRecord, AbOutcome {
   readonly name: typeof NAME;
@@ -93,34 +89,14 @@ export async function runPeer(
 
     // both sides pass a valid token to the backend (which insists on X-User-Id) and refuse junk;
     // the first valid request also has oauth2-proxy fetch the JWKS before anything is measured
-    const url = (side: Side) =>
-      `http://127.0.0.1:${side === 'A' ? ports.sideA : ports.sideB}${PATH}`;
-    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const url = (side: Side) => sideUrl(ports, side);
     const token = ctx.tokens[0] as string;
-    const checks: Record<string, number> = {};
-    for (const side of ['A', 'B'] as const) {
-      checks[`${side} with a valid token`] = (
-        await call(url(side), { headers: bearer(token) })
-      ).status;
-      checks[`${side} with a forged token`] = (
-        await call(url(side), { headers: bearer(`${token}x`) })
-      ).status;
-      checks[`${side} without a token`] = (await call(url(side))).status;
-    }
-    const expected = [200, 401, 401, 200, 401, 401];
-    if (Object.values(checks).some((status, i) => status !== expected[i]))
-      throw new Error(`peer sanity checks failed: ${JSON.stringify(checks)}`);
+    const checks = await runSanityChecks('peer', [
+      ...tokenChecks('A', url('A'), token),
+      ...tokenChecks('B', url('B'), token),
+    ]);
 
-    const script = join(ctx.workDir, 'tokens.lua');
-    writeTokenScript(script, ctx.tokens, PATH);
-    local.add('token script', () => rmSync(script, { force: true }));
-    const wrkOptions = (side: Side, durationSeconds: number): WrkOptions => ({
-      url: url(side),
-      script,
-      threads: 2,
-      connections: 32,
-      durationSeconds,
-    });
+    const wrkOptions = abLoad(ctx, local);
     log('peer:');
     const outcome = await runAbRounds({
       wrk: wrkOptions,

@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../scripts/stack/redis.js';
 import { readState } from '../scripts/stack/state.js';
+import { GATEWAY_LOAD, GATEWAY_PATH, sideUrl } from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
-import { call } from './lib/http.js';
+import { runSanityChecks, tokenChecks } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
 import { Cleanup, log } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics } from './lib/prom-text.js';
@@ -29,9 +30,6 @@ export const SIZES = [200, 10_000, 100_000] as const;
 export const TARGET_RATIO = 0.85;
 /** Resident memory of each service at the largest size. */
 export const TARGET_RSS_MB = 256;
-const PATH = '/api/bench';
-/** wrk's threads and connections, as in benchmark 1. */
-const LOAD = { threads: 2, connections: 32 } as const;
 /** Requests per second the warm-up counts on to pass over a set once (the slowest size here: about 1,200). */
 const WARMUP_RATE = 1_000;
 
@@ -108,13 +106,15 @@ export async function runScale(
     const apiPid = state.api?.pid;
     if (authPid === undefined || apiPid === undefined)
       throw new Error('the bench stack has no auth or API process recorded');
-    const url = `http://127.0.0.1:${ports.sideA}${PATH}`;
+    const url = sideUrl(ports, 'A');
     const metricsUrl = `http://127.0.0.1:${layout.ports.authMetrics}/metrics`;
 
     const largest = SIZES[SIZES.length - 1] as number;
     log(`scale: seeding ${largest} sessions and signing their tokens`);
     const tag = startedAt.getTime().toString(36);
     const sessions = await seedSessions(layout, ctx.secrets, largest, tag);
+    // a seeded token passes and junk does not, before anything is measured
+    await runSanityChecks('scale', tokenChecks('a seeded session', url, sessions[0]?.token ?? ''));
     const steps: ScaleStep[] = [];
     for (const size of SIZES) {
       const tokensFile = join(ctx.workDir, `scale-tokens-${size}.txt`);
@@ -130,12 +130,14 @@ export async function runScale(
       );
       local.add(`tokens of ${size}`, () => rmSync(tokensFile, { force: true }));
       const script = join(ctx.workDir, `scale-${size}.lua`);
-      writeTokenFileScript(script, tokensFile, PATH);
+      writeTokenFileScript(script, tokensFile, GATEWAY_PATH);
       local.add(`script of ${size}`, () => rmSync(script, { force: true }));
-      const first = sessions[0]?.token as string;
-      const check = await call(url, { headers: { authorization: `Bearer ${first}` } });
-      if (check.status !== 200) throw new Error(`scale: a seeded token got ${check.status}`);
-      const wrkOptions = (durationSeconds: number) => ({ url, script, ...LOAD, durationSeconds });
+      const wrkOptions = (durationSeconds: number) => ({
+        url,
+        script,
+        ...GATEWAY_LOAD,
+        durationSeconds,
+      });
       // the warm-up passes over the whole set (at WARMUP_RATE, which even the slowest size reaches),
       // so each size is measured in its steady state, as live traffic would find it
       const warmup = Math.max(options.warmupSeconds, Math.ceil(size / WARMUP_RATE));
@@ -176,7 +178,7 @@ export async function runScale(
       ...runRecord(ctx, startedAt),
       settings: {
         wrk: wrkCommandLine(
-          { url, script: '', ...LOAD, durationSeconds: options.durationSeconds },
+          { url, script: '', ...GATEWAY_LOAD, durationSeconds: options.durationSeconds },
           '<scale-N.lua>',
         ),
         durationSeconds: options.durationSeconds,

@@ -1,39 +1,26 @@
-/**
- * Benchmark 1: the gateway path `/api/*` → nginx `auth_request` → auth `/verify` → backend,
- * against the same nginx path with a trivial 200 handler in place of `/verify`, in the same run.
- *
- * One nginx (its own, `.stack/bench/bench-nginx/`) serves two ports that differ only in the
- * auth target: side A asks the real auth service of the bench stack, side B a trivial Koa
- * handler answering 200 with the four identity headers. Both proxy to one trivial node:http
- * backend. wrk drives each side alternately (A B, B A, A B, ...) with the access tokens of
- * distinct users in rotation; the result is the ratio of median throughputs (target ≥ 0.80)
- * and both median p99 latencies. Run it through bench/run.ts.
- */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readState } from '../scripts/stack/state.js';
 import {
   type AbRun,
   type AbSideSummary,
+  abLoad,
   abRunsTable,
   runAbRounds,
   type Side,
+  sideUrl,
 } from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
-import { call } from './lib/http.js';
+import { runSanityChecks, tokenChecks } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
 import { nginxErrorLines } from './lib/nginx-errors.js';
 import { Cleanup, log, startBenchScript } from './lib/procs.js';
 import { fmt, pct } from './lib/stats.js';
-import { type WrkOptions, writeTokenScript, wrkCommandLine } from './lib/wrk.js';
+import { wrkCommandLine } from './lib/wrk.js';
 
 export const NAME = 'verify-through-gateway';
 /** Throughput of side A must be at least this fraction of side B's. */
 export const TARGET_RATIO = 0.95;
-const THREADS = 2;
-const CONNECTIONS = 32;
-const PATH = '/api/bench';
 
 /** One measured wrk run (see bench/lib/ab-rounds.ts). */
 export type GatewayRun = AbRun;
@@ -97,30 +84,14 @@ export async function runVerifyThroughGateway(
     const errorLinesBefore = nginxErrorLines(errorLog);
 
     // both sides must really pass a valid token through to the backend, and A must refuse junk
-    const url = (side: Side) =>
-      `http://127.0.0.1:${side === 'A' ? ports.sideA : ports.sideB}${PATH}`;
-    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const url = (side: Side) => sideUrl(ports, side);
     const token = ctx.tokens[0] as string;
-    const checks = {
-      'A with a valid token': (await call(url('A'), { headers: bearer(token) })).status,
-      'A with a forged token': (await call(url('A'), { headers: bearer(`${token}x`) })).status,
-      'A without a token': (await call(url('A'))).status,
-      'B with a valid token': (await call(url('B'), { headers: bearer(token) })).status,
-    };
-    const expected = [200, 401, 401, 200];
-    if (Object.values(checks).some((status, i) => status !== expected[i]))
-      throw new Error(`gateway sanity checks failed: ${JSON.stringify(checks)}`);
+    const checks = await runSanityChecks('gateway', [
+      ...tokenChecks('A', url('A'), token),
+      { what: 'B with a valid token', url: url('B'), token, expect: 200 },
+    ]);
 
-    const script = join(ctx.workDir, 'tokens.lua');
-    writeTokenScript(script, ctx.tokens, PATH);
-    local.add('token script', () => rmSync(script, { force: true }));
-    const wrkOptions = (side: Side, durationSeconds: number): WrkOptions => ({
-      url: url(side),
-      script,
-      threads: THREADS,
-      connections: CONNECTIONS,
-      durationSeconds,
-    });
+    const wrkOptions = abLoad(ctx, local);
 
     log('gateway benchmark:');
     const outcome = await runAbRounds({

@@ -1,8 +1,16 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchContext, BenchPorts } from './context.js';
 import { cpuSnapshot, cpuUsage } from './machine.js';
-import { log } from './procs.js';
+import { type Cleanup, log } from './procs.js';
 import { fmt, median, pct } from './stats.js';
-import { runWrk, type WrkOptions, type WrkResult } from './wrk.js';
+import { runWrk, type WrkOptions, type WrkResult, writeTokenScript } from './wrk.js';
+
+/** wrk's threads and connections in every `/verify` benchmark (gateway, peer, scale). */
+export const GATEWAY_LOAD = { threads: 2, connections: 32 } as const;
+/** The path wrk asks the benchmark's nginx for: its `/api/` location, behind `auth_request`. */
+export const GATEWAY_PATH = '/api/bench';
 
 /** The two sides of a comparison through the same nginx. */
 export type Side = 'A' | 'B';
@@ -113,4 +121,28 @@ export function abRunsTable(runs: readonly AbRun[], verifierColumn: string): str
   return `| round | side | req/s | p50 ms | p75 ms | p90 ms | p99 ms | max ms | failed | ${verifierColumn} | machine busy | busy before |
 |---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${runs.map(row).join('\n')}`;
+}
+
+/** The URL of a side of the benchmark's nginx (bench/lib/bench-nginx.ts). */
+export function sideUrl(ports: Pick<BenchPorts, 'sideA' | 'sideB'>, side: Side): string {
+  return `http://127.0.0.1:${side === 'A' ? ports.sideA : ports.sideB}${GATEWAY_PATH}`;
+}
+
+/**
+ * wrk's settings for either side of an A/B comparison: the context's tokens in rotation (one
+ * script, removed with `cleanup`), {@link GATEWAY_LOAD}.
+ */
+export function abLoad(
+  ctx: Pick<BenchContext, 'workDir' | 'tokens' | 'ports'>,
+  cleanup: Cleanup,
+): (side: Side, durationSeconds: number) => WrkOptions {
+  const script = join(ctx.workDir, 'tokens.lua');
+  writeTokenScript(script, ctx.tokens, GATEWAY_PATH);
+  cleanup.add('token script', () => rmSync(script, { force: true }));
+  return (side, durationSeconds) => ({
+    url: sideUrl(ctx.ports, side),
+    script,
+    ...GATEWAY_LOAD,
+    durationSeconds,
+  });
 }

@@ -52,3 +52,39 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** A request the benchmark sends before it measures, and the status it must get. */
+export interface SanityCheck {
+  readonly what: string;
+  readonly url: string;
+  /** Sent as `Authorization: Bearer`; none when absent. */
+  readonly token?: string;
+  readonly expect: number;
+}
+
+/** A side of a gateway comparison must pass a valid token and refuse a forged one and none. */
+export function tokenChecks(side: string, url: string, token: string): SanityCheck[] {
+  return [
+    { what: `${side} with a valid token`, url, token, expect: 200 },
+    { what: `${side} with a forged token`, url, token: `${token}x`, expect: 401 },
+    { what: `${side} without a token`, url, expect: 401 },
+  ];
+}
+
+/**
+ * Sends every check's request in order; throws, naming every status, when one differs from what
+ * it must be. Returns the statuses by `what`, for the report.
+ */
+export async function runSanityChecks(
+  name: string,
+  checks: readonly SanityCheck[],
+): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  for (const check of checks) {
+    const headers = check.token ? { authorization: `Bearer ${check.token}` } : undefined;
+    statuses[check.what] = (await call(check.url, headers ? { headers } : {})).status;
+  }
+  if (checks.some((check) => statuses[check.what] !== check.expect))
+    throw new Error(`${name} sanity checks failed: ${JSON.stringify(statuses)}`);
+  return statuses;
+}

@@ -79,8 +79,14 @@ export const configSchema = z
     /** Proxies in front of the service whose X-Forwarded-For entry is trusted (the gateway: 1). */
     TRUST_PROXY_HOPS: int(0, 10, 1),
 
-    /** How long a process keeps a user's or session's state while it follows Redis's change counter. */
-    STATE_CACHE_TTL_MS: int(0, 300_000, 30_000),
+    /**
+     * How long a process keeps a user's or session's state while it follows Redis's change counter
+     * (every change makes it forget at once): as long as Redis keeps its copy, so a session that
+     * comes back every few minutes is still answered from memory.
+     */
+    STATE_CACHE_TTL_MS: int(0, 3_600_000, 300_000),
+    /** Users, and separately sessions, whose state a process keeps (about 100 bytes each). */
+    STATE_CACHE_SIZE: int(0, 10_000_000, 150_000),
     /** How long it keeps one while Redis cannot be read: then the bound on revocation delay. */
     STATE_CACHE_FALLBACK_TTL_MS: int(0, 1_000, 250),
     /** How often each process reads the change counter: with a round trip, the bound on revocation delay. */
@@ -90,7 +96,7 @@ export const configSchema = z
     /** How long Redis keeps a user's or session's state. */
     REDIS_STATE_TTL_SECONDS: int(1, 86_400, 300),
     /** Verified access tokens remembered per process (their signatures are not checked again). */
-    TOKEN_CACHE_SIZE: int(0, 1_000_000, 10_000),
+    TOKEN_CACHE_SIZE: int(0, 10_000_000, 150_000),
   })
   .transform((c) => ({
     ...c,

@@ -51,6 +51,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     localTtlMs: config.STATE_CACHE_TTL_MS,
     fallbackTtlMs: config.STATE_CACHE_FALLBACK_TTL_MS,
     syncIntervalMs: config.STATE_SYNC_INTERVAL_MS,
+    cacheSize: config.STATE_CACHE_SIZE,
     redisTtlSeconds: config.REDIS_STATE_TTL_SECONDS,
     observe: metrics.cacheLookup,
   });

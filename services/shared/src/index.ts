@@ -53,6 +53,7 @@ export {
   type JwksTokenVerifierOptions,
   type VerifiedAccessToken,
 } from './jwt/jwks-token-verifier.js';
+export { COMPACT_JWS, VerifiedTokenCache } from './jwt/verified-token-cache.js';
 export { Lifecycle } from './lifecycle.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { boundPort, startMetricsServer } from './metrics-server.js';

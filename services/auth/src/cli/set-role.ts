@@ -26,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
     const users = new UsersStore(db);
     const state = new IdentityState(redis, users, new SessionsStore(db), {
       localTtlMs: 0,
+      cacheSize: 0,
       fallbackTtlMs: 0,
       syncIntervalMs: 500,
       redisTtlSeconds: config.REDIS_STATE_TTL_SECONDS,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExpiringCache } from '@shardgate/shared';
+import { COMPACT_JWS, VerifiedTokenCache } from '@shardgate/shared';
 import { type JWTHeaderParameters, jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from './signing-keys.js';
 
@@ -34,8 +34,6 @@ export interface AccessTokenOptions {
   readonly now?: () => number;
 }
 
-/** Compact JWS: three base64url parts. Anything else is refused before any crypto runs. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,1024}$/;
 /** User ids are Postgres `integer`s: a larger `sub` cannot name a user, whoever signed it. */
 const MAX_USER_ID = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -48,7 +46,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * is a different key and is verified in full.
  */
 export class AccessTokens {
-  readonly #verified: ExpiringCache<AccessClaims>;
+  readonly #verified: VerifiedTokenCache<AccessClaims>;
   readonly #now: () => number;
 
   constructor(
@@ -56,7 +54,7 @@ export class AccessTokens {
     private readonly options: AccessTokenOptions,
   ) {
     this.#now = options.now ?? Date.now;
-    this.#verified = new ExpiringCache(options.cacheSize, this.#now);
+    this.#verified = new VerifiedTokenCache(options.cacheSize, this.#now);
   }
 
   /** Signs a token for a user's session; returns it with its lifetime in seconds. */
@@ -105,7 +103,7 @@ export class AccessTokens {
       throw new TokenRejected((error as Error).message);
     }
     const claims = toClaims(payload);
-    this.#verified.set(token, claims, claims.exp * 1000);
+    this.#verified.remember(token, claims);
     return claims;
   }
 

@@ -33,6 +33,8 @@ export interface IdentityStateOptions {
   readonly fallbackTtlMs: number;
   /** How often the change counter is read: with a Redis round trip, the bound on revocation delay. */
   readonly syncIntervalMs: number;
+  /** Users, and separately sessions, remembered per process (an entry each). */
+  readonly cacheSize: number;
   readonly redisTtlSeconds: number;
   readonly now?: () => number;
   readonly observe?: StateCacheObserver;
@@ -60,7 +62,10 @@ const sessionKey = (sid: string) => `auth:session:${sid}`;
  * when it returns.
  */
 export class IdentityState {
-  readonly #local: ExpiringCache<UserState | boolean | null>;
+  /** By user id (decimal): the user's state, null for no such user. */
+  readonly #users: ExpiringCache<UserState | null>;
+  /** By session id: true when revoked (or unknown, or not the user's). */
+  readonly #sessions: ExpiringCache<boolean>;
   readonly #now: () => number;
   readonly #observe: StateCacheObserver;
   /** Redis writes that failed, replayed on reconnect: key → value. */
@@ -80,7 +85,8 @@ export class IdentityState {
   ) {
     this.#now = options.now ?? Date.now;
     this.#observe = options.observe ?? (() => {});
-    this.#local = new ExpiringCache(100_000, this.#now);
+    this.#users = new ExpiringCache(options.cacheSize, this.#now);
+    this.#sessions = new ExpiringCache(options.cacheSize, this.#now);
     redis.on('ready', () => void this.#flushPending());
     this.#timer = setInterval(() => void this.#sync(), options.syncIntervalMs);
     this.#timer.unref();
@@ -94,17 +100,18 @@ export class IdentityState {
 
   /** The current state of a user and one of their sessions. */
   async lookup(userId: number, sessionId: string): Promise<IdentityLookup> {
-    const uKey = userKey(userId);
-    const sKey = sessionKey(sessionId);
-    let user = this.#local.get(uKey) as UserState | null | undefined;
-    let revoked = this.#local.get(sKey) as boolean | undefined;
+    const localUserKey = String(userId);
+    let user = this.#users.get(localUserKey);
+    // the session id is the string the cached token's claims hold: an entry adds no key of its own
+    let revoked = this.#sessions.get(sessionId);
     if (user !== undefined && revoked !== undefined) {
       this.#observe('local', 'hit');
       return { user, sessionRevoked: revoked };
     }
     this.#observe('local', 'miss');
     const generation = this.#generation;
-
+    const uKey = userKey(userId);
+    const sKey = sessionKey(sessionId);
     const fromRedis = await this.#readRedis(uKey, sKey);
     user ??= fromRedis.user;
     revoked ??= fromRedis.revoked;
@@ -122,21 +129,21 @@ export class IdentityState {
     if (generation === this.#generation) {
       const ttl = this.#epoch === undefined ? this.options.fallbackTtlMs : this.options.localTtlMs;
       const until = this.#now() + ttl;
-      this.#local.set(uKey, user, until);
-      this.#local.set(sKey, revoked, until);
+      this.#users.set(localUserKey, user, until);
+      this.#sessions.set(sessionId, revoked, until);
     }
     return { user, sessionRevoked: revoked };
   }
 
   /** Publishes a user's new state (after the commit) to every process. */
   async publishUser(userId: number, user: User): Promise<void> {
-    this.#local.delete(userKey(userId));
+    this.#users.delete(String(userId));
     await this.#overwrite([[userKey(userId), JSON.stringify(toState(user))]]);
   }
 
   /** Publishes revoked sessions (after the commit) to every process. */
   async publishRevokedSessions(sessionIds: readonly string[]): Promise<void> {
-    for (const sid of sessionIds) this.#local.delete(sessionKey(sid));
+    for (const sid of sessionIds) this.#sessions.delete(sid);
     await this.#overwrite(sessionIds.map((sid) => [sessionKey(sid), '1']));
   }
 
@@ -200,7 +207,8 @@ export class IdentityState {
   }
 
   #forgetAll(): void {
-    this.#local.clear();
+    this.#users.clear();
+    this.#sessions.clear();
     this.#generation++;
   }
 

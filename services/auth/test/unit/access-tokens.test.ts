@@ -57,6 +57,9 @@ describe('AccessTokens', () => {
     expect((await tokens.verify(token)).sub).toBe('42');
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(tokens.verify(tampered)).rejects.toBeInstanceOf(TokenRejected);
+    // remembered by digest: strings that differ only outside ASCII do not find it either
+    for (const variant of [`${token}\uD800`, `${token}\uFFFD`, `${token.slice(0, -1)}é`])
+      await expect(tokens.verify(variant)).rejects.toBeInstanceOf(TokenRejected);
     now += 61_000;
     await expect(tokens.verify(token)).rejects.toBeInstanceOf(TokenRejected);
   });

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { ExpiringCache } from '../expiring-cache.js';
+import { COMPACT_JWS, VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The claims every shardgate access token carries, as the API needs them. */
 export interface VerifiedAccessToken {
@@ -22,8 +22,6 @@ export interface JwksTokenVerifierOptions {
   readonly now?: () => number;
 }
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,1024}$/;
-
 /**
  * Verifies shardgate access tokens against the auth service's JWKS: EdDSA only, `typ: at+jwt`,
  * issuer, audience and lifetime. The key set is fetched on first use, kept, and fetched again when
@@ -32,7 +30,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-
  */
 export class JwksTokenVerifier {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
-  readonly #verified: ExpiringCache<VerifiedAccessToken>;
+  readonly #verified: VerifiedTokenCache<VerifiedAccessToken>;
   readonly #now: () => number;
 
   constructor(private readonly options: JwksTokenVerifierOptions) {
@@ -42,7 +40,7 @@ export class JwksTokenVerifier {
       timeoutDuration: 2_000,
     });
     this.#now = options.now ?? Date.now;
-    this.#verified = new ExpiringCache(options.cacheSize ?? 10_000, this.#now);
+    this.#verified = new VerifiedTokenCache(options.cacheSize ?? 10_000, this.#now);
   }
 
   /** The token's claims, or null when it is not a valid, live shardgate access token. */
@@ -76,7 +74,7 @@ export class JwksTokenVerifier {
       return null;
     }
     const claims: VerifiedAccessToken = { sub, sid, email, role, exp };
-    this.#verified.set(token, claims, exp * 1000);
+    this.#verified.remember(token, claims);
     return claims;
   }
 }

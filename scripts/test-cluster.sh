@@ -7,8 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --cluster
 run() { bash scripts/with-deps.sh "$@"; }
-# the suites import the services' code, whose Prisma clients a fresh clone does not have yet
-run bash scripts/prisma-generate.sh
 echo "== cluster up";     run tsx scripts/cluster/cli.ts up
 echo "== cluster deploy"; run tsx scripts/cluster/cli.ts deploy
 echo "== cluster tests";  run vitest run --project cluster "$@"

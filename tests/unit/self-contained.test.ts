@@ -56,7 +56,6 @@ function findings(
 const READ_FROM_ELSEWHERE: Readonly<
   Record<string, { readonly path: string; readonly why: string }>
 > = {
-  'scripts/prisma-generate.sh': { path: '../../node_modules', why: 'runs in services/<name>/' },
   'docs/containers.md': { path: '../../services', why: 'a symlink inside the image, under /app' },
 };
 

@@ -111,7 +111,7 @@ export class ServiceWorkload extends Construct {
                     ...service.secretEnvFrom.map((secret) => ({ secretRef: { name: secret } })),
                   ],
                   resources: sizing.resources,
-                  // Startup gets up to a minute (Prisma client and key loading); liveness then
+                  // Startup gets up to a minute (module and key loading); liveness then
                   // restarts a wedged process, readiness takes a draining one out of rotation.
                   startupProbe: probe('/healthz', 2, 30),
                   livenessProbe: probe('/healthz', 10, 3),

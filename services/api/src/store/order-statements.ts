@@ -1,5 +1,5 @@
+import { NOW_UTC, statement, utcColumn } from '@shardgate/shared';
 import type { OrderStatus } from '../types/orders.js';
-import { NOW_UTC, statement, utcColumn } from './statement.js';
 
 /**
  * The SQL of every order operation, one prepared statement each: a read returns the orders with

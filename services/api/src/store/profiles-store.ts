@@ -1,5 +1,5 @@
+import { NOW_UTC, statement, utcColumn } from '@shardgate/shared';
 import type { ShardDatabase } from './shard-database.js';
-import { NOW_UTC, statement, utcColumn } from './statement.js';
 
 /** A user's profile on their shard. */
 export interface Profile {

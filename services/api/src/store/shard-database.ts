@@ -1,10 +1,12 @@
-import { asDependencyError, isDatabaseUnavailable, timed } from '@shardgate/shared';
+import {
+  asDependencyError,
+  isDatabaseUnavailable,
+  PgServer,
+  statement,
+  timed,
+} from '@shardgate/shared';
 import type { ShardUrls } from '../config.js';
-import { ShardServer } from './shard-server.js';
-import { statement } from './statement.js';
 import { parseLsn } from './wal-position.js';
-
-export type { ShardServer } from './shard-server.js';
 
 /** Receives the duration of each database operation; the service's metrics implement it. */
 export type ShardDbObserver = (
@@ -24,7 +26,7 @@ export interface ShardDatabaseOptions {
 }
 
 interface Replica {
-  readonly server: ShardServer;
+  readonly server: PgServer;
   readonly label: string;
   downUntil: number;
   /** Last replay position read, and when; reused for a few milliseconds. */
@@ -39,7 +41,7 @@ const REPLAY_POSITION = statement('wal.replayed', 'SELECT pg_last_wal_replay_lsn
 const PING = statement('ping', 'SELECT 1');
 
 /**
- * One shard: a {@link ShardServer} for its primary and one per streaming replica.
+ * One shard: a {@link PgServer} for its primary and one per streaming replica.
  *
  * Writes go to the primary and return the primary's WAL position after the commit. Reads go to a
  * replica (round robin), skipping replicas that failed recently; a read that must see a write at
@@ -48,7 +50,7 @@ const PING = statement('ping', 'SELECT 1');
  */
 export class ShardDatabase {
   readonly name: string;
-  readonly primary: ShardServer;
+  readonly primary: PgServer;
   readonly #replicas: Replica[];
   readonly #options: ShardDatabaseOptions;
   readonly #now: () => number;
@@ -58,9 +60,9 @@ export class ShardDatabase {
     this.name = urls.name;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.primary = new ShardServer(urls.primaryUrl, options.poolSize);
+    this.primary = new PgServer(urls.primaryUrl, options.poolSize);
     this.#replicas = urls.replicaUrls.map((url, i) => ({
-      server: new ShardServer(url, options.poolSize),
+      server: new PgServer(url, options.poolSize),
       label: `${urls.name}-replica-${i}`,
       downUntil: 0,
       replayed: null,
@@ -70,7 +72,7 @@ export class ShardDatabase {
   /** Runs a write on the primary; returns its result and the WAL position that includes it. */
   async write<T>(
     operation: string,
-    fn: (server: ShardServer) => Promise<T>,
+    fn: (server: PgServer) => Promise<T>,
   ): Promise<{ result: T; lsn: bigint }> {
     return this.#onPrimary(operation, async (server) => {
       const result = await fn(server);
@@ -87,7 +89,7 @@ export class ShardDatabase {
   async read<T>(
     operation: string,
     minLsn: bigint | null | 'primary',
-    fn: (server: ShardServer) => Promise<T>,
+    fn: (server: PgServer) => Promise<T>,
   ): Promise<T> {
     if (minLsn !== 'primary') {
       for (let tried = 0; tried < this.#replicas.length; tried++) {
@@ -140,7 +142,7 @@ export class ShardDatabase {
     return lsn;
   }
 
-  async #onPrimary<T>(operation: string, fn: (server: ShardServer) => Promise<T>): Promise<T> {
+  async #onPrimary<T>(operation: string, fn: (server: PgServer) => Promise<T>): Promise<T> {
     try {
       return await this.#timed('primary', operation, () => fn(this.primary));
     } catch (error) {

@@ -1,20 +1,19 @@
-import { PrismaPg } from '@prisma/adapter-pg';
-import { asDependencyError, timed } from '@shardgate/shared';
-import { PrismaClient } from '../generated/prisma/client.js';
-
-export type { PrismaClient } from '../generated/prisma/client.js';
+import { asDependencyError, PgServer, statement, timed } from '@shardgate/shared';
 
 /** Receives the duration of each store operation; the service's metrics implement it. */
 export type DbObserver = (role: 'primary' | 'replica', operation: string, seconds: number) => void;
 
+const PING = statement('ping', 'SELECT 1');
+
 /**
- * The auth database: a Prisma client on the primary and one per streaming replica.
- * Use {@link AuthDatabase.primary} for writes and for reads that must see a fresh write
- * (logins, token checks, revocation state); {@link AuthDatabase.readStale} for reads that may lag.
+ * The auth database: a `pg` pool on the primary and one per streaming replica, running the stores'
+ * named statements. Use {@link AuthDatabase.onPrimary} for writes and for reads that must see a
+ * fresh write (logins, token checks, revocation state); {@link AuthDatabase.readStale} for reads
+ * that may lag.
  */
 export class AuthDatabase {
-  readonly primary: PrismaClient;
-  readonly #replicas: PrismaClient[];
+  readonly #primary: PgServer;
+  readonly #replicas: PgServer[];
   #next = 0;
 
   constructor(
@@ -23,26 +22,22 @@ export class AuthDatabase {
     poolSize: number,
     private readonly observe: DbObserver = () => {},
   ) {
-    const client = (connectionString: string) =>
-      new PrismaClient({
-        adapter: new PrismaPg({ connectionString, max: poolSize, connectionTimeoutMillis: 2_000 }),
-      });
-    this.primary = client(primaryUrl);
-    this.#replicas = replicaUrls.map(client);
+    this.#primary = new PgServer(primaryUrl, poolSize);
+    this.#replicas = replicaUrls.map((url) => new PgServer(url, poolSize));
   }
 
   /** Runs a timed operation on the primary. */
-  async onPrimary<T>(operation: string, fn: (db: PrismaClient) => Promise<T>): Promise<T> {
-    return this.#timed('primary', operation, () => fn(this.primary));
+  async onPrimary<T>(operation: string, fn: (server: PgServer) => Promise<T>): Promise<T> {
+    return this.#timed('primary', operation, () => fn(this.#primary));
   }
 
   /**
    * Runs a read on a replica (round robin); when the replica fails, on the primary instead, so a
    * replica outage costs freshness never availability.
    */
-  async readStale<T>(operation: string, fn: (db: PrismaClient) => Promise<T>): Promise<T> {
+  async readStale<T>(operation: string, fn: (server: PgServer) => Promise<T>): Promise<T> {
     if (this.#replicas.length === 0) return this.onPrimary(operation, fn);
-    const replica = this.#replicas[this.#next++ % this.#replicas.length] as PrismaClient;
+    const replica = this.#replicas[this.#next++ % this.#replicas.length] as PgServer;
     try {
       return await this.#timed('replica', operation, () => fn(replica));
     } catch {
@@ -52,12 +47,12 @@ export class AuthDatabase {
 
   /** True when the primary answers. */
   async primaryReachable(): Promise<boolean> {
-    await this.primary.$queryRaw`SELECT 1`;
+    await this.#primary.rows(PING);
     return true;
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.primary, ...this.#replicas].map((c) => c.$disconnect()));
+    await Promise.all([this.#primary, ...this.#replicas].map((server) => server.close()));
   }
 
   async #timed<T>(

@@ -1,16 +1,61 @@
-import type { Role, User } from '../generated/prisma/client.js';
-import { Prisma } from '../generated/prisma/client.js';
+import { NOW_UTC, type PgServer, statement, utcColumn } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 
-export type { User } from '../generated/prisma/client.js';
+/** Roles as the database's `"Role"` enum holds them. */
+export type Role = 'user' | 'admin';
+
+/** An account. `email` is stored normalised (trimmed, NFC, lower case). */
+export interface User {
+  readonly id: number;
+  readonly email: string;
+  readonly name: string | null;
+  readonly passwordHash: string;
+  readonly role: Role;
+  readonly active: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
 
 /** The email is already registered (a unique violation, translated). */
 export class EmailTakenError extends Error {
   override readonly name = 'EmailTakenError';
 }
 
-const isUniqueViolation = (error: unknown) =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+/** Postgres's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/** The columns of a {@link User}, under its field names; `u` is the `users` table. */
+export const USER_COLUMNS = `u.id, u.email, u.name, u.password_hash AS "passwordHash", u.role,
+  u.active, ${utcColumn('u.created_at', '"createdAt"')}, ${utcColumn('u.updated_at', '"updatedAt"')}`;
+
+/** $1 email, $2 name, $3 password hash. */
+const CREATE = statement(
+  'user.create',
+  `INSERT INTO users AS u (email, name, password_hash, created_at, updated_at)
+   VALUES ($1, $2, $3, ${NOW_UTC}, ${NOW_UTC}) RETURNING ${USER_COLUMNS}`,
+);
+const FIND_BY_EMAIL = statement(
+  'user.findByEmail',
+  `SELECT ${USER_COLUMNS} FROM users u WHERE u.email = $1`,
+);
+const FIND_BY_ID = statement(
+  'user.findById',
+  `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`,
+);
+/**
+ * $1 id, then each field with a flag saying whether to set it ($2/$3 name, $4/$5 password hash,
+ * $6/$7 active, $8/$9 role): one statement whatever the caller changes, so it is prepared once.
+ */
+const UPDATE = statement(
+  'user.update',
+  `UPDATE users AS u SET
+     name = CASE WHEN $2::boolean THEN $3::text ELSE u.name END,
+     password_hash = CASE WHEN $4::boolean THEN $5::text ELSE u.password_hash END,
+     active = CASE WHEN $6::boolean THEN $7::boolean ELSE u.active END,
+     role = CASE WHEN $8::boolean THEN $9::"Role" ELSE u.role END,
+     updated_at = ${NOW_UTC}
+   WHERE u.id = $1 RETURNING ${USER_COLUMNS}`,
+);
 
 /** Accounts, on the auth database. Knows nothing of HTTP. */
 export class UsersStore {
@@ -19,24 +64,32 @@ export class UsersStore {
   /** @throws {@link EmailTakenError} when the (normalised) email exists. */
   async create(input: { email: string; name: string | null; passwordHash: string }): Promise<User> {
     try {
-      return await this.db.onPrimary('user.create', (db) => db.user.create({ data: input }));
+      const [user] = await this.db.onPrimary('user.create', (db) =>
+        db.rows<User>(CREATE, [input.email, input.name, input.passwordHash]),
+      );
+      return user as User;
     } catch (error) {
-      if (isUniqueViolation(error)) throw new EmailTakenError(input.email);
+      if ((error as { code?: unknown }).code === UNIQUE_VIOLATION)
+        throw new EmailTakenError(input.email);
       throw error;
     }
   }
 
   /** By normalised email, on the primary: a login right after registering must find the account. */
-  findByEmail(email: string): Promise<User | null> {
-    return this.db.onPrimary('user.findByEmail', (db) => db.user.findUnique({ where: { email } }));
+  async findByEmail(email: string): Promise<User | null> {
+    const [user] = await this.db.onPrimary('user.findByEmail', (db) =>
+      db.rows<User>(FIND_BY_EMAIL, [email]),
+    );
+    return user ?? null;
   }
 
   /** By id; `fresh` reads the primary, otherwise a replica may answer. */
-  findById(id: number, fresh: boolean): Promise<User | null> {
-    const read = (db: AuthDatabase['primary']) => db.user.findUnique({ where: { id } });
-    return fresh
-      ? this.db.onPrimary('user.findById', read)
-      : this.db.readStale('user.findById', read);
+  async findById(id: number, fresh: boolean): Promise<User | null> {
+    const read = (db: PgServer) => db.rows<User>(FIND_BY_ID, [id]);
+    const [user] = fresh
+      ? await this.db.onPrimary('user.findById', read)
+      : await this.db.readStale('user.findById', read);
+    return user ?? null;
   }
 
   /** Updates fields; null when the user does not exist. */
@@ -44,10 +97,19 @@ export class UsersStore {
     id: number,
     data: { name?: string | null; passwordHash?: string; active?: boolean; role?: Role },
   ): Promise<User | null> {
-    const result = await this.db.onPrimary('user.update', (db) =>
-      db.user.updateMany({ where: { id }, data }),
+    const [user] = await this.db.onPrimary('user.update', (db) =>
+      db.rows<User>(UPDATE, [
+        id,
+        data.name !== undefined,
+        data.name ?? null,
+        data.passwordHash !== undefined,
+        data.passwordHash ?? null,
+        data.active !== undefined,
+        data.active ?? null,
+        data.role !== undefined,
+        data.role ?? null,
+      ]),
     );
-    if (result.count === 0) return null;
-    return this.findById(id, true);
+    return user ?? null;
   }
 }

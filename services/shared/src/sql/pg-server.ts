@@ -2,10 +2,10 @@ import pg from 'pg';
 import type { Statement } from './statement.js';
 
 /**
- * One Postgres server of a shard (its primary or a replica), as the stores use it: a `pg` pool
- * that runs named statements, so the pool size bounds this process's connections to the server.
+ * One Postgres server (a primary or a replica), as the services' stores use it: a `pg` pool that
+ * runs named statements, so the pool size bounds this process's connections to the server.
  */
-export class ShardServer {
+export class PgServer {
   readonly #pool: pg.Pool;
 
   constructor(connectionString: string, poolSize: number) {

@@ -1,5 +1,5 @@
 /**
- * A SQL statement the API runs on its hot paths, by name: `pg` prepares it once per connection
+ * A SQL statement a service runs, by name: `pg` prepares it once per connection
  * (Parse) and afterwards sends only Bind and Execute, so Postgres plans it once per connection
  * instead of once per request. Names are unique per statement text: `pg` refuses to reuse a name
  * for another text on the same connection.

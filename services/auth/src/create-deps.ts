@@ -4,7 +4,7 @@ import type { AuthDeps } from './deps.js';
 import { AccessTokens } from './domain/access-tokens.js';
 import { Accounts } from './domain/accounts.js';
 import { IdentityState } from './domain/identity-state.js';
-import { PasswordHasher } from './domain/password-hasher.js';
+import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { Sessions } from './domain/sessions.js';
@@ -65,6 +65,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     policy: new PasswordPolicy({
       minLength: config.PASSWORD_MIN_LENGTH,
       minScore: config.PASSWORD_MIN_SCORE,
+      estimate: (password, userInputs) => hashing.strength(password, userInputs).catch(asBusy),
     }),
     limits: new RateLimits(redis, {
       loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,

@@ -42,7 +42,7 @@ export class Accounts {
   ): Promise<User> {
     const blocked = await this.deps.limits.registrationBlockedFor(ip);
     if (blocked > 0) throw rateLimited(blocked);
-    const problems = this.deps.policy.problems(input.password, {
+    const problems = await this.deps.policy.problems(input.password, {
       field: 'password',
       userInputs: [input.email, input.email.split('@')[0] ?? '', input.name ?? ''],
     });
@@ -127,7 +127,7 @@ export class Accounts {
       await limits.recordLoginFailure(user.email, ip);
       throw new HttpError(AUTH_PROBLEMS.wrong_password, 'The current password is incorrect.');
     }
-    const problems = policy.problems(next, {
+    const problems = await policy.problems(next, {
       field: 'new_password',
       userInputs: [user.email, user.email.split('@')[0] ?? '', user.name ?? '', current],
     });

@@ -53,6 +53,6 @@ export class PasswordHasher {
 }
 
 /** A full pool, as the client sees it: 503 `busy` with `Retry-After`. */
-function asBusy(error: unknown): never {
+export function asBusy(error: unknown): never {
   throw error instanceof HashPoolBusy ? busy(error.retryAfterSeconds) : error;
 }

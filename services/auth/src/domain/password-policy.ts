@@ -1,7 +1,5 @@
 import type { FieldError } from '@shardgate/shared';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
+import type { StrengthEstimate } from '../hashing/password-strength.js';
 
 /** bcrypt reads at most this many bytes; longer passwords are refused rather than truncated. */
 export const BCRYPT_MAX_BYTES = 72;
@@ -10,6 +8,11 @@ export const BCRYPT_MAX_BYTES = 72;
 export interface PasswordPolicyOptions {
   readonly minLength: number;
   readonly minScore: number;
+  /**
+   * zxcvbn's estimate (hashing/password-strength.ts), run where it cannot hold up the event loop:
+   * the hashing process. May reject with the hashing process's busy error.
+   */
+  readonly estimate: (password: string, userInputs: readonly string[]) => Promise<StrengthEstimate>;
 }
 
 /**
@@ -19,12 +22,6 @@ export interface PasswordPolicyOptions {
  * as 800-63B recommends, so the same password typed on two keyboards hashes the same.
  */
 export class PasswordPolicy {
-  readonly #zxcvbn = new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...english.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: english.translations,
-  });
-
   constructor(private readonly options: PasswordPolicyOptions) {}
 
   /** The form a password is hashed and compared in. */
@@ -33,7 +30,10 @@ export class PasswordPolicy {
   }
 
   /** Problems of a new password, empty when acceptable. `field` names the request field. */
-  problems(password: string, context: { field: string; userInputs: string[] }): FieldError[] {
+  async problems(
+    password: string,
+    context: { field: string; userInputs: string[] },
+  ): Promise<FieldError[]> {
     const normalized = this.normalize(password);
     const { field } = context;
     const length = [...normalized].length;
@@ -51,11 +51,9 @@ export class PasswordPolicy {
         },
       ];
     }
-    const result = this.#zxcvbn.check(normalized, context.userInputs.filter(Boolean));
+    const result = await this.options.estimate(normalized, context.userInputs.filter(Boolean));
     if (result.score >= this.options.minScore) return [];
-    const reasons = [result.feedback.warning, ...result.feedback.suggestions].filter(
-      (s): s is string => typeof s === 'string' && s.length > 0,
-    );
+    const reasons = [result.warning, ...result.suggestions].filter((s): s is string => s !== null);
     return [
       {
         field,

@@ -1,6 +1,7 @@
 /**
  * The password-hashing process (started by {@link HashProcess}, hash-process.ts): a
- * {@link HashPool} of low-priority threads, driven over the IPC channel.
+ * {@link HashPool} of low-priority bcrypt threads and one thread for zxcvbn's strength estimates
+ * (whose dictionaries then live here once, not in the auth process), driven over the IPC channel.
  *
  * Why a process of its own: on a Linux host without per-service cgroups (the local stack, a VM)
  * the scheduler shares the CPU fairly between sessions ("autogroups") before it looks at threads,
@@ -15,14 +16,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { HashPool, HashPoolBusy, type HashPoolOptions, type NumberedHashJob } from './hash-pool.js';
+import {
+  type HashJobValue,
+  HashPool,
+  HashPoolBusy,
+  type HashPoolOptions,
+  type NumberedHashJob,
+} from './hash-pool.js';
 
 /** What the parent sends: one job at a time (the settings come as an argument). */
 export type HostRequest = NumberedHashJob;
 
 /** What the host answers. */
 export type HostReply =
-  | { readonly id: number; readonly value: string | boolean }
+  | { readonly id: number; readonly value: HashJobValue }
   | { readonly id: number; readonly busy: number }
   | { readonly id: number; readonly error: string }
   | { readonly waiting: number }
@@ -56,15 +63,26 @@ if (settings.nice > 0) {
 
 const pool = new HashPool({
   ...settings,
-  observe: (op, seconds) => send({ op, seconds }),
+  observe: (op, seconds) => {
+    if (op !== 'strength') send({ op, seconds });
+  },
   observeQueue: (waiting) => send({ waiting }),
+});
+// one thread: estimates are rarer than logins (registrations and password changes only), and
+// each thread that ran one would hold its own copy of the dictionaries
+const strengthPool = new HashPool({
+  threads: 1,
+  queueLimit: settings.queueLimit,
+  nice: settings.nice,
 });
 
 process.on('message', (request: HostRequest) => {
-  const job =
+  const job: Promise<HashJobValue> =
     request.op === 'hash'
       ? pool.hash(request.password, request.cost)
-      : pool.compare(request.password, request.hash);
+      : request.op === 'compare'
+        ? pool.compare(request.password, request.hash)
+        : strengthPool.strength(request.password, request.userInputs);
   job.then(
     (value) => send({ id: request.id, value }),
     (error: unknown) =>
@@ -77,5 +95,5 @@ process.on('message', (request: HostRequest) => {
 });
 // the parent is gone (exited, killed): nothing left to hash for
 process.on('disconnect', () => {
-  void pool.close().finally(() => process.exit(0));
+  void Promise.all([pool.close(), strengthPool.close()]).finally(() => process.exit(0));
 });

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { StrengthEstimate } from './password-strength.js';
 
 /** Settings of a {@link HashPool}. */
 export interface HashPoolOptions {
@@ -9,7 +10,7 @@ export interface HashPoolOptions {
   /** Nice value of the threads (Linux): 19 is the lowest priority, 0 leaves theirs unchanged. */
   readonly nice: number;
   /** Receives each operation's time on a thread (not its wait in the queue). */
-  readonly observe?: (operation: 'hash' | 'compare', seconds: number) => void;
+  readonly observe?: (operation: Operation, seconds: number) => void;
   /** Receives the number of operations waiting, after each change. */
   readonly observeQueue?: (waiting: number) => void;
   /** Told of each operation refused because the queue was full. */
@@ -25,14 +26,20 @@ export class HashPoolBusy extends Error {
   }
 }
 
-type Operation = 'hash' | 'compare';
 /**
- * One bcrypt operation, as it travels to a hashing thread (and, from the auth process, to the
- * hashing process first): the one declaration of its shape.
+ * One operation on a password, as it travels to a hashing thread (and, from the auth process, to
+ * the hashing process first): the one declaration of its shape. `strength` is zxcvbn's estimate.
  */
 export type HashJob =
   | { readonly op: 'hash'; readonly password: string; readonly cost: number }
-  | { readonly op: 'compare'; readonly password: string; readonly hash: string };
+  | { readonly op: 'compare'; readonly password: string; readonly hash: string }
+  | { readonly op: 'strength'; readonly password: string; readonly userInputs: readonly string[] };
+
+/** The kinds of {@link HashJob}. */
+export type Operation = HashJob['op'];
+
+/** What a job yields: a hash, whether a password matched, a strength estimate. */
+export type HashJobValue = string | boolean | StrengthEstimate;
 
 /** A job with the id its answer comes back under. */
 export type NumberedHashJob = HashJob & { readonly id: number };
@@ -40,7 +47,7 @@ export type NumberedHashJob = HashJob & { readonly id: number };
 interface Pending {
   readonly id: number;
   readonly payload: HashJob;
-  readonly resolve: (value: string | boolean) => void;
+  readonly resolve: (value: HashJobValue) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -88,6 +95,11 @@ export class HashPool {
     return this.#submit({ op: 'compare', password, hash }) as Promise<boolean>;
   }
 
+  /** zxcvbn's estimate of `password`. @throws {@link HashPoolBusy} */
+  strength(password: string, userInputs: readonly string[]): Promise<StrengthEstimate> {
+    return this.#submit({ op: 'strength', password, userInputs }) as Promise<StrengthEstimate>;
+  }
+
   /** Operations waiting for a thread now. */
   get waiting(): number {
     return this.#queue.length;
@@ -106,7 +118,7 @@ export class HashPool {
     );
   }
 
-  #submit(payload: HashJob): Promise<string | boolean> {
+  #submit(payload: HashJob): Promise<HashJobValue> {
     if (this.#closed) return Promise.reject(new Error('the password-hashing pool was closed'));
     const idle = this.#idleThread();
     if (!idle && this.#queue.length >= this.#options.queueLimit) {
@@ -137,13 +149,13 @@ export class HashPool {
     // an idle pool must not keep the process alive; the requests waiting on it do
     worker.unref();
     const thread: Thread = { worker, job: null };
-    worker.on('message', (message: { id?: number; value?: string | boolean; error?: string }) => {
+    worker.on('message', (message: { id?: number; value?: HashJobValue; error?: string }) => {
       if (message.id === undefined || thread.job?.id !== message.id) return;
       const job = thread.job;
       thread.job = null;
       this.#record(job.payload.op, job.startedAt);
-      if (message.error !== undefined) job.reject(new Error(`bcrypt: ${message.error}`));
-      else job.resolve(message.value as string | boolean);
+      if (message.error !== undefined) job.reject(new Error(`${job.payload.op}: ${message.error}`));
+      else job.resolve(message.value as HashJobValue);
       this.#next(thread);
       if (thread.job === null) thread.worker.unref();
     });

@@ -1,6 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { HostReply, HostRequest } from './hash-host.js';
-import { type HashJob, HashPoolBusy, type HashPoolOptions } from './hash-pool.js';
+import {
+  type HashJob,
+  type HashJobValue,
+  HashPoolBusy,
+  type HashPoolOptions,
+} from './hash-pool.js';
+import type { StrengthEstimate } from './password-strength.js';
 
 /** Settings of a {@link HashProcess}: those of the pool it runs (hash-pool.ts). */
 export type HashProcessOptions = HashPoolOptions;
@@ -9,7 +15,7 @@ export type HashProcessOptions = HashPoolOptions;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 interface Pending {
-  readonly resolve: (value: string | boolean) => void;
+  readonly resolve: (value: HashJobValue) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -40,6 +46,11 @@ export class HashProcess {
     return this.#submit({ op: 'compare', password, hash }) as Promise<boolean>;
   }
 
+  /** zxcvbn's estimate of `password` (hashing/password-strength.ts). @throws {@link HashPoolBusy} */
+  strength(password: string, userInputs: readonly string[]): Promise<StrengthEstimate> {
+    return this.#submit({ op: 'strength', password, userInputs }) as Promise<StrengthEstimate>;
+  }
+
   /** The hashing process's pid, once started (for tests and diagnostics). */
   get pid(): number | undefined {
     return this.#child?.pid;
@@ -60,7 +71,7 @@ export class HashProcess {
     clearTimeout(stuck);
   }
 
-  #submit(job: HashJob): Promise<string | boolean> {
+  #submit(job: HashJob): Promise<HashJobValue> {
     if (this.#closed) return Promise.reject(new Error('the password-hashing process was closed'));
     const child = this.#started();
     const id = this.#nextId++;
@@ -120,7 +131,7 @@ export class HashProcess {
     else if ('busy' in reply) {
       this.#options.observeRejected?.();
       pending.reject(new HashPoolBusy(reply.busy));
-    } else pending.reject(new Error(`bcrypt: ${reply.error}`));
+    } else pending.reject(new Error(`password hashing: ${reply.error}`));
   }
 
   #failAll(error: Error): void {

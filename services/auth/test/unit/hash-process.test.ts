@@ -41,6 +41,24 @@ describe('HashProcess', () => {
     expect(autogroup).toMatch(/nice 19/);
   });
 
+  it('estimates password strength there, so that not even a long keyboard walk costs this process CPU', async () => {
+    const hashes = hashing();
+    // zxcvbn spends about half a second of CPU on this one (measured in-process on a 2-core VM)
+    const walk = 'qwertyuiopasdfghjklzxcvbnm1234567890qwertyuiopasdfghjklzxcvbnm12345678';
+    const before = process.cpuUsage();
+    const [weak, walked, strong] = await Promise.all([
+      hashes.strength('password1', []),
+      hashes.strength(walk, []),
+      hashes.strength('plaid otter canyon lantern', ['plaid@example.com']),
+    ]);
+    const used = process.cpuUsage(before);
+    expect(weak.score).toBeLessThan(3);
+    expect(weak.warning ?? weak.suggestions[0]).toBeTruthy();
+    expect(walked.score).toBeGreaterThanOrEqual(0);
+    expect(strong.score).toBeGreaterThanOrEqual(3);
+    expect((used.user + used.system) / 1000).toBeLessThan(200);
+  });
+
   it('refuses at once beyond its queue, with HashPoolBusy', async () => {
     const hashes = hashing({ threads: 1, queueLimit: 1 });
     const jobs = [hashes.hash('1', 8), hashes.hash('2', 8), hashes.hash('3', 8)].map((job) =>

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackLayout } from './layout.js';
+import { manifestNodeOptions } from './manifest-node-options.js';
 import { pgUrl } from './postgres.js';
 import { redisUrl } from './redis.js';
 import type { StackSecrets } from './state.js';
@@ -58,6 +59,8 @@ export function serviceEnv(
     // new connections at once rather than race them when the listener closes
     SHUTDOWN_CLOSE_LISTENER: 'at-signal',
     REDIS_URL: redisUrl(layout, secrets),
+    // the V8 heap of the pods (k8s/dev): the stack's processes behave, and measure, as theirs
+    NODE_OPTIONS: manifestNodeOptions(layout.repoRoot, service),
   };
   const overrides = serviceOverrides(service);
   if (service === 'auth') {

@@ -153,6 +153,15 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
       string
     >;
 
+    it('sizes the V8 heap within the container’s memory limit', () => {
+      const limit = String(container.resources.limits.memory);
+      expect(limit).toMatch(/^\d+Mi$/);
+      const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(config.NODE_OPTIONS ?? '')?.[1]);
+      expect(oldSpace).toBeGreaterThan(0);
+      expect(oldSpace).toBeLessThanOrEqual(Number.parseInt(limit, 10) / 2);
+      expect(config.NODE_OPTIONS).toContain('--max-semi-space-size=8');
+    });
+
     it('probes /healthz and /readyz on the http port and exposes http 8080, metrics 9464', () => {
       expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });

@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dev } from '../../cdk8s/src/environments.js';
+import {
+  bcryptThreadsWithin,
+  nodeHeapOptionsWithin,
+} from '../../cdk8s/src/lib/service-definitions.js';
+import { manifestNodeOptions } from '../../scripts/stack/manifest-node-options.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+describe('bcryptThreadsWithin', () => {
+  it('keeps one whole core of the limit for the event loop, and at least one thread', () => {
+    expect(bcryptThreadsWithin('2')).toBe(1);
+    expect(bcryptThreadsWithin('4')).toBe(3);
+    expect(bcryptThreadsWithin(3)).toBe(2);
+    expect(bcryptThreadsWithin('2500m')).toBe(1);
+    expect(bcryptThreadsWithin('500m')).toBe(1);
+  });
+
+  it('refuses a container without a limit, and what is not a CPU quantity', () => {
+    expect(() => bcryptThreadsWithin(undefined)).toThrow('needs a CPU limit');
+    expect(() => bcryptThreadsWithin('two')).toThrow('not a CPU quantity');
+    expect(() => bcryptThreadsWithin('0')).toThrow('not a CPU quantity');
+  });
+});
+
+describe('nodeHeapOptionsWithin', () => {
+  it('gives the old generation half the memory limit and the young generation 8 MB semi-spaces', () => {
+    expect(nodeHeapOptionsWithin('256Mi')).toBe('--max-old-space-size=128 --max-semi-space-size=8');
+    expect(nodeHeapOptionsWithin('1Gi')).toBe('--max-old-space-size=512 --max-semi-space-size=8');
+    expect(nodeHeapOptionsWithin('500M')).toBe('--max-old-space-size=238 --max-semi-space-size=8');
+    expect(nodeHeapOptionsWithin(String(512 * 2 ** 20))).toBe(
+      '--max-old-space-size=256 --max-semi-space-size=8',
+    );
+  });
+
+  it('refuses a container without a limit, a limit too small for Node, and what is not a quantity', () => {
+    expect(() => nodeHeapOptionsWithin(undefined)).toThrow('needs a memory limit');
+    expect(() => nodeHeapOptionsWithin('64Mi')).toThrow('128Mi or more');
+    expect(() => nodeHeapOptionsWithin('lots')).toThrow('128Mi or more');
+    expect(() => nodeHeapOptionsWithin('1Ti')).toThrow('128Mi or more');
+  });
+});
+
+describe('manifestNodeOptions', () => {
+  it('gives the local stack the heap the dev manifests give each service’s pod', () => {
+    for (const service of ['auth', 'api'] as const)
+      expect(manifestNodeOptions(root, service)).toBe(
+        nodeHeapOptionsWithin(dev.services[service].resources.limits?.memory),
+      );
+  });
+
+  it('refuses manifests whose ConfigMap sets none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'node-options-'));
+    try {
+      mkdirSync(join(dir, 'k8s', 'dev'), { recursive: true });
+      writeFileSync(
+        join(dir, 'k8s', 'dev', 'auth.k8s.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: auth-config\ndata:\n  LOG_LEVEL: info\n',
+      );
+      expect(() => manifestNodeOptions(dir, 'auth')).toThrow('sets no NODE_OPTIONS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -203,7 +203,7 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runScale(ctx);
       const last = result.steps[result.steps.length - 1];
       summary.push(
-        `scale: /verify at ${last?.sessions} sessions ${fmt(result.throughputRatio, 3)} of the throughput at ${result.steps[0]?.sessions} (target ≥ ${result.targetRatio}); RSS auth ${fmt(last?.rssMb.auth ?? Number.NaN, 0)} MB, API ${fmt(last?.rssMb.api ?? Number.NaN, 0)} MB (≤ ${result.targetRssMb}) → ${result.targetMet ? 'met' : 'NOT met'}`,
+        `scale: /verify at ${last?.sessions} sessions ${fmt(result.throughputRatio, 3)} of the throughput at ${result.steps[0]?.sessions} (target ≥ ${result.targetRatio}); memory auth ${fmt(last?.memory.auth.mb ?? Number.NaN, 0)} MB, API ${fmt(last?.memory.api.mb ?? Number.NaN, 0)} MB (≤ ${result.targetRssMb}) → ${result.targetMet ? 'met' : 'NOT met'}`,
         `  ${files.markdown}`,
       );
     }

@@ -8,7 +8,7 @@
  * memory of both services. Target: throughput at 100,000 sessions ≥ 0.85 of the figure at 200,
  * each service's RSS ≤ 256 MB there. Run it through bench/run.ts (`scale`).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { redisUrl } from '../scripts/stack/redis.js';
@@ -16,8 +16,9 @@ import { readState } from '../scripts/stack/state.js';
 import { GATEWAY_LOAD, GATEWAY_PATH, sideUrl } from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
-import { runSanityChecks, tokenChecks } from './lib/http.js';
+import { call, runSanityChecks, tokenChecks } from './lib/http.js';
 import { machineMarkdown } from './lib/machine.js';
+import { type TreeMemory, treeMemory } from './lib/proc-tree.js';
 import { Cleanup, log } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics } from './lib/prom-text.js';
 import { seedSessions } from './lib/session-seed.js';
@@ -42,7 +43,8 @@ export interface ScaleStep {
   /** Local (in-process) hit ratio of the identity cache over the run. */
   readonly localHitRatio: number;
   readonly redisKeyspace: { readonly hits: number; readonly misses: number };
-  readonly rssMb: { readonly auth: number; readonly api: number };
+  /** Memory of each service's processes after the run (see {@link treeMemory}). */
+  readonly memory: { readonly auth: TreeMemory; readonly api: TreeMemory };
 }
 
 export interface ScaleResult extends RunRecord {
@@ -59,12 +61,6 @@ export interface ScaleResult extends RunRecord {
   readonly targetRatio: number;
   readonly targetRssMb: number;
   readonly targetMet: boolean;
-}
-
-/** Resident memory of a process, MB (VmRSS). */
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
 /** Redis's keyspace hits and misses since it started. */
@@ -108,6 +104,12 @@ export async function runScale(
       throw new Error('the bench stack has no auth or API process recorded');
     const url = sideUrl(ports, 'A');
     const metricsUrl = `http://127.0.0.1:${layout.ports.authMetrics}/metrics`;
+    // a failed login hashes too (against a dummy hash): the auth service starts its hashing
+    // process, as it has in any deployment that has seen a login, and its memory counts
+    const login = await call(`http://127.0.0.1:${layout.ports.auth}/auth/login`, {
+      json: { email: `nobody-${Date.now()}@example.com`, password: 'not-the-password-1' },
+    });
+    if (login.status !== 401) throw new Error(`scale: a failed login answered ${login.status}`);
 
     const largest = SIZES[SIZES.length - 1] as number;
     log(`scale: seeding ${largest} sessions and signing their tokens`);
@@ -130,7 +132,7 @@ export async function runScale(
       );
       local.add(`tokens of ${size}`, () => rmSync(tokensFile, { force: true }));
       const script = join(ctx.workDir, `scale-${size}.lua`);
-      writeTokenFileScript(script, tokensFile, GATEWAY_PATH);
+      writeTokenFileScript(script, tokensFile, GATEWAY_PATH, GATEWAY_LOAD.threads);
       local.add(`script of ${size}`, () => rmSync(script, { force: true }));
       const wrkOptions = (durationSeconds: number) => ({
         url,
@@ -160,11 +162,11 @@ export async function runScale(
           hits: redisAfter.hits - redisBefore.hits,
           misses: redisAfter.misses - redisBefore.misses,
         },
-        rssMb: { auth: rssMb(authPid), api: rssMb(apiPid) },
+        memory: { auth: treeMemory(authPid), api: treeMemory(apiPid) },
       };
       steps.push(step);
       log(
-        `  ${size} sessions: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, local hits ${pct(step.localHitRatio)}, RSS auth ${fmt(step.rssMb.auth, 0)} MB`,
+        `  ${size} sessions: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, local hits ${pct(step.localHitRatio)}, memory auth ${fmt(step.memory.auth.mb, 0)} MB`,
       );
     }
     const smallest = steps[0] as ScaleStep;
@@ -192,8 +194,8 @@ export async function runScale(
       targetMet:
         valid &&
         throughputRatio >= TARGET_RATIO &&
-        biggest.rssMb.auth <= TARGET_RSS_MB &&
-        biggest.rssMb.api <= TARGET_RSS_MB,
+        biggest.memory.auth.mb <= TARGET_RSS_MB &&
+        biggest.memory.api.mb <= TARGET_RSS_MB,
     };
     const files = writeResults(ctx, NAME, startedAt, renderMarkdown(result), result);
     return { result, files };
@@ -205,14 +207,14 @@ export async function runScale(
 
 function renderMarkdown(r: ScaleResult): string {
   const biggest = r.steps[r.steps.length - 1] as ScaleStep;
-  const figures = `at ${biggest.sessions} sessions \`/verify\` serves ${pct(r.throughputRatio)} of its throughput at ${r.steps[0]?.sessions} (target ≥ ${pct(r.targetRatio)}); RSS auth ${fmt(biggest.rssMb.auth, 0)} MB, API ${fmt(biggest.rssMb.api, 0)} MB (target ≤ ${r.targetRssMb} MB each)`;
+  const figures = `at ${biggest.sessions} sessions \`/verify\` serves ${pct(r.throughputRatio)} of its throughput at ${r.steps[0]?.sessions} (target ≥ ${pct(r.targetRatio)}); memory auth ${fmt(biggest.memory.auth.mb, 0)} MB, API ${fmt(biggest.memory.api.mb, 0)} MB (target ≤ ${r.targetRssMb} MB each)`;
   const verdict = !r.valid
     ? '**not valid**: some requests failed; the figures are not meaningful.'
     : `${r.targetMet ? '**met**' : '**not met**'}: ${figures}.`;
   const row = (s: ScaleStep) => {
     const l = s.authCacheLookups;
     const redisAll = s.redisKeyspace.hits + s.redisKeyspace.misses;
-    return `| ${s.sessions} | ${fmt(s.wrk.requestsPerSecond, 0)} | ${fmt(s.wrk.latencyMs.p50)} | ${fmt(s.wrk.latencyMs.p99)} | ${pct(s.localHitRatio, 1)} | ${l['redis/hit'] ?? 0} / ${l['redis/miss'] ?? 0} | ${redisAll > 0 ? pct(s.redisKeyspace.hits / redisAll, 1) : '-'} (${redisAll}) | ${fmt(s.rssMb.auth, 0)} | ${fmt(s.rssMb.api, 0)} |`;
+    return `| ${s.sessions} | ${fmt(s.wrk.requestsPerSecond, 0)} | ${fmt(s.wrk.latencyMs.p50)} | ${fmt(s.wrk.latencyMs.p99)} | ${pct(s.localHitRatio, 1)} | ${l['redis/hit'] ?? 0} / ${l['redis/miss'] ?? 0} | ${redisAll > 0 ? pct(s.redisKeyspace.hits / redisAll, 1) : '-'} (${redisAll}) | ${fmt(s.memory.auth.mb, 0)} (${fmt(s.memory.auth.rootRssMb, 0)}) | ${fmt(s.memory.api.mb, 0)} (${fmt(s.memory.api.rootRssMb, 0)}) |`;
   };
   return `# \`/verify\` with 200, 10,000 and 100,000 live sessions
 
@@ -222,14 +224,17 @@ Run ${r.startedAt} → ${r.finishedAt} (UTC), \`${r.command}\`.
 
 ${verdict}
 
-| sessions | req/s | p50 ms | p99 ms | identity cache hits (in process) | Redis lookups hit / miss (auth) | Redis keyspace hit ratio (lookups) | RSS auth MB | RSS API MB |
+| sessions | req/s | p50 ms | p99 ms | identity cache hits (in process) | Redis lookups hit / miss (auth) | Redis keyspace hit ratio (lookups) | memory auth MB (main RSS) | memory API MB (main RSS) |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${r.steps.map(row).join('\n')}
 
 The identity cache keeps a user's and a session's state in the auth process; a miss asks Redis
 (one \`MGET\`), and a Redis miss Postgres. "Redis keyspace" counts every key read on the stack's Redis
-during the run (Redis's own \`keyspace_hits\`/\`keyspace_misses\`). RSS is read from \`/proc\` after each
-size's run; the API takes no part in \`/verify\` and shows what it holds idle.
+during the run (Redis's own \`keyspace_hits\`/\`keyspace_misses\`). Memory is read from \`/proc\` after
+each size's run, for all of a service's processes (auth: the service and its hashing process): their
+private pages plus the file-backed pages (\`node\` and its libraries) once, as a container's memory
+limit counts them; in brackets the main process's own RSS. The API takes no part in \`/verify\` and
+shows what it holds idle.
 
 ## Machine
 

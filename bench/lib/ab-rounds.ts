@@ -137,7 +137,7 @@ export function abLoad(
   cleanup: Cleanup,
 ): (side: Side, durationSeconds: number) => WrkOptions {
   const script = join(ctx.workDir, 'tokens.lua');
-  writeTokenScript(script, ctx.tokens, GATEWAY_PATH);
+  writeTokenScript(script, ctx.tokens, GATEWAY_PATH, GATEWAY_LOAD.threads);
   cleanup.add('token script', () => rmSync(script, { force: true }));
   return (side, durationSeconds) => ({
     url: sideUrl(ctx.ports, side),

@@ -89,3 +89,43 @@ export function treeUsage(before: TreeSnapshot, after: TreeSnapshot): Record<str
   }
   return usage;
 }
+
+/** Resident memory of a process tree, MB, as a container's memory limit would see it. */
+export interface TreeMemory {
+  /** Private memory of every process plus the largest one's file-backed pages. */
+  readonly mb: number;
+  /** The root's own VmRSS, MB (its shared file pages included). */
+  readonly rootRssMb: number;
+  readonly processes: number;
+}
+
+/**
+ * The memory of a process and its descendants (the auth service and its hashing process): each
+ * one's anonymous and shared-memory pages, plus file-backed pages counted once, for the largest
+ * process, since the processes of a service map the same `node` binary and libraries, whose
+ * pages a memory cgroup charges once. Summing VmRSS would count them once per process.
+ */
+export function treeMemory(root: number): TreeMemory {
+  const pids = [
+    ...(treeSnapshot({ tree: [root] })
+      .groups.get('tree')
+      ?.keys() ?? []),
+  ];
+  const kb = (status: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  let privateKb = 0;
+  let fileKb = 0;
+  let rootRssKb = 0;
+  for (const pid of pids) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    privateKb += kb(status, 'RssAnon') + kb(status, 'RssShmem');
+    fileKb = Math.max(fileKb, kb(status, 'RssFile'));
+    if (pid === root) rootRssKb = kb(status, 'VmRSS');
+  }
+  return { mb: (privateKb + fileKb) / 1024, rootRssMb: rootRssKb / 1024, processes: pids.length };
+}

@@ -48,6 +48,7 @@ export async function seedSessions(
       [tag, count],
     );
     rows = result.rows;
+    await settle(client, String(env.DATABASE_REPLICA_URLS).split(',')[0] ?? '');
   } finally {
     await client.end();
   }
@@ -72,4 +73,35 @@ export async function seedSessions(
     sessions.push({ userId: row.user_id, sessionId: row.session_id, token: await sign(row) });
   }
   return sessions;
+}
+
+/** How long the replica may take to replay the seeding. */
+const REPLAY_DEADLINE_MS = 180_000;
+
+/**
+ * Lets the databases digest a large insert before anything is measured: vacuums and analyses the
+ * two tables now (autovacuum would otherwise do it, and the replica replay it, during the first
+ * measurement) and waits until the replica has replayed everything the primary wrote.
+ */
+async function settle(primary: pg.Client, replicaUrl: string): Promise<void> {
+  await primary.query('VACUUM ANALYZE users, sessions');
+  const written = (await primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn() AS lsn'))
+    .rows[0]?.lsn;
+  const replica = new pg.Client({ connectionString: replicaUrl });
+  await replica.connect();
+  try {
+    const deadline = Date.now() + REPLAY_DEADLINE_MS;
+    for (;;) {
+      const replayed = await replica.query<{ done: boolean }>(
+        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done',
+        [written],
+      );
+      if (replayed.rows[0]?.done) return;
+      if (Date.now() > deadline)
+        throw new Error(`the auth replica did not replay the seeding (${written}) in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await replica.end();
+  }
 }

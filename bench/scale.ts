@@ -104,12 +104,21 @@ export async function runScale(
       throw new Error('the bench stack has no auth or API process recorded');
     const url = sideUrl(ports, 'A');
     const metricsUrl = `http://127.0.0.1:${layout.ports.authMetrics}/metrics`;
-    // a failed login hashes too (against a dummy hash): the auth service starts its hashing
-    // process, as it has in any deployment that has seen a login, and its memory counts
-    const login = await call(`http://127.0.0.1:${layout.ports.auth}/auth/login`, {
-      json: { email: `nobody-${Date.now()}@example.com`, password: 'not-the-password-1' },
+    // the hashing process as any deployment has it once it has seen a login (bcrypt) and a
+    // registration (zxcvbn's dictionaries): a failed login and a refused registration, which
+    // change nothing, start both, and their memory counts
+    const authUrl = `http://127.0.0.1:${layout.ports.auth}`;
+    const nobody = `nobody-${Date.now()}@bench.invalid`;
+    const login = await call(`${authUrl}/auth/login`, {
+      json: { email: nobody, password: 'not-the-password-1' },
     });
-    if (login.status !== 401) throw new Error(`scale: a failed login answered ${login.status}`);
+    const register = await call(`${authUrl}/auth/register`, {
+      json: { email: nobody, password: 'password1' },
+    });
+    if (login.status !== 401 || register.status !== 422)
+      throw new Error(
+        `scale: a failed login answered ${login.status}, a weak registration ${register.status}`,
+      );
 
     const largest = SIZES[SIZES.length - 1] as number;
     log(`scale: seeding ${largest} sessions and signing their tokens`);

@@ -6,7 +6,10 @@ import type { SigningKeys } from './signing-keys.js';
 /** Roles a user can have; `admin` may manage users. */
 export type Role = 'user' | 'admin';
 
-/** The claims of a verified access token. */
+/**
+ * The claims of a verified access token, but its `jti`: checked for shape, not kept, since every
+ * verified token is remembered until it expires and each claim kept costs memory per live session.
+ */
 export interface AccessClaims {
   /** The user id, decimal. */
   readonly sub: string;
@@ -14,7 +17,6 @@ export interface AccessClaims {
   readonly sid: string;
   readonly email: string;
   readonly role: Role;
-  readonly jti: string;
   readonly iat: number;
   readonly exp: number;
 }
@@ -130,5 +132,5 @@ function toClaims(payload: Record<string, unknown>): AccessClaims {
   ) {
     throw new TokenRejected('claims of the wrong shape');
   }
-  return { sub, sid, email, role, jti, iat, exp };
+  return { sub, sid, email, role, iat, exp };
 }

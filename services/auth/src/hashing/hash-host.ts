@@ -37,6 +37,9 @@ export type HostReply =
 
 type HostSettings = Pick<HashPoolOptions, 'threads' | 'queueLimit' | 'nice'>;
 
+/** How long the strength thread stays without estimates to make. */
+const STRENGTH_THREAD_IDLE_MS = 60_000;
+
 // after the parent left, answers have nowhere to go (and sending would throw)
 const send = (reply: HostReply) => {
   if (process.connected) process.send?.(reply);
@@ -69,11 +72,13 @@ const pool = new HashPool({
   observeQueue: (waiting) => send({ waiting }),
 });
 // one thread: estimates are rarer than logins (registrations and password changes only), and
-// each thread that ran one would hold its own copy of the dictionaries
+// each thread that ran one would hold its own copy of the dictionaries (about 50 MB of memory),
+// which it gives back after a minute without estimates
 const strengthPool = new HashPool({
   threads: 1,
   queueLimit: settings.queueLimit,
   nice: settings.nice,
+  idleMs: STRENGTH_THREAD_IDLE_MS,
 });
 
 process.on('message', (request: HostRequest) => {

@@ -15,6 +15,11 @@ export interface HashPoolOptions {
   readonly observeQueue?: (waiting: number) => void;
   /** Told of each operation refused because the queue was full. */
   readonly observeRejected?: () => void;
+  /**
+   * A thread idle this long (ms) is stopped, its memory returned; the next job starts a new one.
+   * Unset: threads stay.
+   */
+  readonly idleMs?: number;
 }
 
 /** The queue is full: the caller answers 503 with `Retry-After: retryAfterSeconds`. */
@@ -54,7 +59,15 @@ interface Pending {
 interface Thread {
   readonly worker: Worker;
   job: (Pending & { startedAt: bigint }) | null;
+  idleTimer?: NodeJS.Timeout;
 }
+
+/**
+ * A hashing thread's V8 heap. bcrypt allocates next to nothing and zxcvbn's dictionaries hold about
+ * 25 MB; without limits each thread would get the process's own (half the container's memory, and
+ * young-generation semi-spaces sized for request handling) to grow into.
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 } as const;
 
 /** What a bcrypt-12 operation takes on one core here, until the pool has measured its own. */
 const INITIAL_ESTIMATE_MS = 250;
@@ -105,6 +118,11 @@ export class HashPool {
     return this.#queue.length;
   }
 
+  /** Threads alive now (started on demand, stopped when idle for `idleMs`). */
+  get threads(): number {
+    return this.#threads.length;
+  }
+
   /** Stops the threads; operations still queued or running are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -145,7 +163,10 @@ export class HashPool {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(this.#workerUrl, { workerData: { nice: this.#options.nice } });
+    const worker = new Worker(this.#workerUrl, {
+      workerData: { nice: this.#options.nice },
+      resourceLimits: WORKER_HEAP,
+    });
     // an idle pool must not keep the process alive; the requests waiting on it do
     worker.unref();
     const thread: Thread = { worker, job: null };
@@ -157,7 +178,7 @@ export class HashPool {
       if (message.error !== undefined) job.reject(new Error(`${job.payload.op}: ${message.error}`));
       else job.resolve(message.value as HashJobValue);
       this.#next(thread);
-      if (thread.job === null) thread.worker.unref();
+      if (thread.job === null) this.#idle(thread);
     });
     const lost = (error: Error) => {
       const index = this.#threads.indexOf(thread);
@@ -174,7 +195,23 @@ export class HashPool {
     return thread;
   }
 
+  /** A thread with nothing to do: it no longer keeps the process alive, and may retire. */
+  #idle(thread: Thread): void {
+    thread.worker.unref();
+    const { idleMs } = this.#options;
+    if (idleMs === undefined) return;
+    thread.idleTimer = setTimeout(() => {
+      const index = this.#threads.indexOf(thread);
+      if (index === -1 || thread.job !== null) return;
+      // out of the list first, so that its exit is not taken for a death
+      this.#threads.splice(index, 1);
+      void thread.worker.terminate();
+    }, idleMs);
+    thread.idleTimer.unref();
+  }
+
   #start(thread: Thread, pending: Pending): void {
+    clearTimeout(thread.idleTimer);
     thread.job = { ...pending, startedAt: process.hrtime.bigint() };
     thread.worker.ref(); // a request waits on it
     thread.worker.postMessage({ id: pending.id, ...pending.payload } satisfies NumberedHashJob);

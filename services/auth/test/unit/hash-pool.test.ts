@@ -76,6 +76,18 @@ describe('HashPool', () => {
     expect(refusals).toBe(1);
   });
 
+  it('stops a thread left idle for idleMs, and starts a new one for the next job', async () => {
+    const hashes = pool({ threads: 1, idleMs: 200 });
+    const hash = await hashes.hash('idle', 4);
+    expect(hashes.threads).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (hashes.threads > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(hashes.threads).toBe(0);
+    expect(await hashes.compare('idle', hash)).toBe(true);
+    expect(hashes.threads).toBe(1);
+  });
+
   it('rejects what is queued or running when closed, and everything after', async () => {
     const hashes = pool({ threads: 1, queueLimit: 4 });
     const jobs = [hashes.hash('1', 10), hashes.hash('2', 10)].map((job) =>

@@ -40,21 +40,38 @@ export interface IdentityStateOptions {
   readonly observe?: StateCacheObserver;
 }
 
-const userKey = (id: number) => `auth:user:${id}`;
+const USER_PREFIX = 'auth:user:';
+const SESSION_PREFIX = 'auth:session:';
+const userKey = (id: number) => `${USER_PREFIX}${id}`;
+const sessionKey = (sid: string) => `${SESSION_PREFIX}${sid}`;
 /** Incremented by every writer after it publishes a change; every process polls it. */
 const EPOCH_KEY = 'auth:state:epoch';
-const sessionKey = (sid: string) => `auth:session:${sid}`;
+/** A Redis stream: one entry per change, with the counter value it took and the keys it changed. */
+const CHANGES_KEY = 'auth:state:changes';
+/** Changes the stream keeps; a process further behind than this forgets everything. */
+const CHANGES_KEPT = 10_000;
+/**
+ * Moves the counter and records the change under the value it took, atomically, so that every
+ * value up to the counter has its entry (unless trimmed). KEYS: counter, stream; ARGV: entries
+ * kept, the changed keys (space-separated).
+ */
+const RECORD_CHANGE = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'n', n, 'keys', ARGV[2])
+return n`;
 
 /**
  * The revocation state of users and sessions, read on every `/verify`: from this process's memory,
  * else from Redis, else from the primary (then written back to Redis).
  *
  * Writers (logout, deactivation, role change) call {@link IdentityState.publishUser} /
- * {@link IdentityState.publishRevokedSessions} after committing: they overwrite the Redis entries
- * and increment one change counter. Every process reads that counter every `syncIntervalMs`
- * (200 ms) and forgets everything it remembered when it moved, so remembered answers can live long
- * (`localTtlMs`) and a hot `/verify` rarely leaves the process, yet a revocation reaches every
- * process within one interval and a round trip. When the counter cannot be read (Redis down or
+ * {@link IdentityState.publishRevokedSessions} after committing: they overwrite the Redis entries,
+ * increment one change counter and record which keys the change touched (a Redis stream). Every
+ * process reads the counter every `syncIntervalMs` (200 ms); when it moved, the process reads the
+ * changes since its last value and forgets just those users and sessions, or everything when it
+ * cannot account for every change (fallen too far behind, stream lost). So remembered answers can
+ * live long (`localTtlMs`), a hot `/verify` rarely leaves the process however many other users log
+ * out, and a revocation reaches every process within one interval and two round trips. When the counter cannot be read (Redis down or
  * hanging), the process forgets everything and remembers answers only for `fallbackTtlMs`
  * (250 ms), reading Postgres meanwhile. Readers fill Redis only where it is empty (`SET NX`), so a
  * reader that read Postgres before a commit cannot put the old state back; a lookup that was in
@@ -72,7 +89,7 @@ export class IdentityState {
   readonly #pending = new Map<string, string>();
   /** The change counter last read; `undefined` while it cannot be read. */
   #epoch: string | null | undefined = undefined;
-  /** Bumped whenever everything is forgotten; a lookup begun before is not remembered. */
+  /** Bumped whenever anything is forgotten; a lookup begun before is not remembered. */
   #generation = 0;
   #polling = false;
   readonly #timer: NodeJS.Timeout;
@@ -181,7 +198,14 @@ export class IdentityState {
       for (const [key, value] of entries)
         pipeline.set(key, value, 'EX', this.options.redisTtlSeconds);
       // after the new values, so a process that sees the counter move reads them
-      pipeline.incr(EPOCH_KEY);
+      pipeline.eval(
+        RECORD_CHANGE,
+        2,
+        EPOCH_KEY,
+        CHANGES_KEY,
+        String(CHANGES_KEPT),
+        entries.map(([key]) => key).join(' '),
+      );
       const results = await pipeline.exec();
       if (results?.some(([error]) => error)) throw new Error('redis write failed');
       for (const [key] of entries) this.#pending.delete(key);
@@ -190,13 +214,25 @@ export class IdentityState {
     }
   }
 
-  /** Reads the change counter; forgets everything when it moved or cannot be read. */
+  /**
+   * Reads the change counter; when it moved, forgets what changed since (everything when that
+   * cannot be told); when it cannot be read, forgets everything.
+   */
   async #sync(): Promise<void> {
     if (this.#polling) return;
     this.#polling = true;
     try {
       const epoch = await this.redis.get(EPOCH_KEY);
-      if (epoch !== this.#epoch) this.#forgetAll();
+      if (epoch !== this.#epoch) {
+        // no counter yet (a fresh Redis) counts as 0; a counter that vanished (Redis flushed or
+        // restarted empty) or was never read tells nothing of what changed
+        const changed =
+          this.#epoch !== undefined && epoch !== null
+            ? await this.#changedKeys(Number(this.#epoch ?? 0), Number(epoch))
+            : null;
+        if (changed === null) this.#forgetAll();
+        else this.#forget(changed);
+      }
       this.#epoch = epoch;
     } catch {
       if (this.#epoch !== undefined) this.#forgetAll();
@@ -204,6 +240,38 @@ export class IdentityState {
     } finally {
       this.#polling = false;
     }
+  }
+
+  /**
+   * The keys changed by counter values `from + 1` to `to`, from the changes stream; null when one
+   * of them has no entry there (trimmed, or the stream was lost).
+   */
+  async #changedKeys(from: number, to: number): Promise<string[] | null> {
+    const missing = to - from;
+    if (!Number.isSafeInteger(missing) || missing <= 0 || missing > CHANGES_KEPT) return null;
+    // newest first; changes made since the counter was read come first and are left for the next
+    // poll, hence the margin
+    const entries = await this.redis.xrevrange(CHANGES_KEY, '+', '-', 'COUNT', missing + 100);
+    const keys: string[] = [];
+    const seen = new Set<number>();
+    for (const [, fields] of entries) {
+      const n = Number(fields[fields.indexOf('n') + 1]);
+      if (n <= from || n > to) continue;
+      seen.add(n);
+      // one change may name many keys (all sessions of a user): no spread into push
+      for (const key of (fields[fields.indexOf('keys') + 1] ?? '').split(' ')) keys.push(key);
+    }
+    return seen.size === missing ? keys : null;
+  }
+
+  /** Forgets the users and sessions behind these Redis keys; lookups in flight are not kept. */
+  #forget(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (key.startsWith(USER_PREFIX)) this.#users.delete(key.slice(USER_PREFIX.length));
+      else if (key.startsWith(SESSION_PREFIX))
+        this.#sessions.delete(key.slice(SESSION_PREFIX.length));
+    }
+    this.#generation++;
   }
 
   #forgetAll(): void {

@@ -86,4 +86,55 @@ describe('the hot /verify path', () => {
       await other.close();
     }
   });
+
+  it('forgets only what a change touched: other users logging out leave a user’s answer in memory', async () => {
+    const user = await newUser(server.url);
+    const others = await Promise.all([1, 2, 3].map(() => newUser(server.url)));
+    // until the user's state is in memory: a lookup in flight while other suites' changes are
+    // being forgotten is rightly not kept, and the next one is
+    for (let hits = 0, tries = 0; hits === 0 && tries < 20; tries++) {
+      const before = (await cacheLookups(server))['local:hit'] ?? 0;
+      expect((await call(server.url, 'GET', '/verify', { token: user.accessToken })).status).toBe(
+        200,
+      );
+      hits = ((await cacheLookups(server))['local:hit'] ?? 0) - before;
+    }
+    // each logout moves the change counter; a poll (every 200 ms) passes after each
+    for (const other of others) {
+      const out = await call(server.url, 'POST', '/auth/logout', { token: other.accessToken });
+      expect(out.status).toBe(204);
+      await sleep(300);
+    }
+    const lookupsBefore = await cacheLookups(server);
+    for (let i = 0; i < 10; i++)
+      expect((await call(server.url, 'GET', '/verify', { token: user.accessToken })).status).toBe(
+        200,
+      );
+    const lookups = await cacheLookups(server);
+    const grew = (key: string) => (lookups[key] ?? 0) - (lookupsBefore[key] ?? 0);
+    expect([grew('local:hit'), grew('local:miss')]).toEqual([10, 0]);
+    // a change it cannot account for (a writer of an older version only moves the counter): it
+    // forgets everything, and the user's next lookup leaves the process
+    await server.deps.redis.incr('auth:state:epoch');
+    await sleep(450);
+    const beforeGap = await cacheLookups(server);
+    expect((await call(server.url, 'GET', '/verify', { token: user.accessToken })).status).toBe(
+      200,
+    );
+    const afterGap = await cacheLookups(server);
+    expect((afterGap['local:miss'] ?? 0) - (beforeGap['local:miss'] ?? 0)).toBe(1);
+    // while their own tokens stopped passing, and the user's own logout reaches it as fast
+    for (const other of others)
+      expect((await call(server.url, 'GET', '/verify', { token: other.accessToken })).status).toBe(
+        401,
+      );
+    await call(server.url, 'POST', '/auth/logout', { token: user.accessToken });
+    const deadline = Date.now() + 1_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = (await call(server.url, 'GET', '/verify', { token: user.accessToken })).status;
+      if (status === 200) await sleep(20);
+    }
+    expect(status).toBe(401);
+  });
 });

@@ -28,29 +28,39 @@ describe('bcryptThreadsWithin', () => {
 });
 
 describe('nodeHeapOptionsWithin', () => {
-  it('gives the old generation half the memory limit and the young generation 8 MB semi-spaces', () => {
-    expect(nodeHeapOptionsWithin('256Mi')).toBe('--max-old-space-size=128 --max-semi-space-size=8');
-    expect(nodeHeapOptionsWithin('1Gi')).toBe('--max-old-space-size=512 --max-semi-space-size=8');
-    expect(nodeHeapOptionsWithin('500M')).toBe('--max-old-space-size=238 --max-semi-space-size=8');
-    expect(nodeHeapOptionsWithin(String(512 * 2 ** 20))).toBe(
+  it('gives the old generation half the memory limit and the young generation the semi-spaces asked', () => {
+    expect(nodeHeapOptionsWithin('256Mi', 8)).toBe(
+      '--max-old-space-size=128 --max-semi-space-size=8',
+    );
+    expect(nodeHeapOptionsWithin('256Mi', 32)).toBe(
+      '--max-old-space-size=128 --max-semi-space-size=32',
+    );
+    expect(nodeHeapOptionsWithin('1Gi', 8)).toBe(
+      '--max-old-space-size=512 --max-semi-space-size=8',
+    );
+    expect(nodeHeapOptionsWithin('500M', 8)).toBe(
+      '--max-old-space-size=238 --max-semi-space-size=8',
+    );
+    expect(nodeHeapOptionsWithin(String(512 * 2 ** 20), 8)).toBe(
       '--max-old-space-size=256 --max-semi-space-size=8',
     );
   });
 
-  it('refuses a container without a limit, a limit too small for Node, and what is not a quantity', () => {
-    expect(() => nodeHeapOptionsWithin(undefined)).toThrow('needs a memory limit');
-    expect(() => nodeHeapOptionsWithin('64Mi')).toThrow('128Mi or more');
-    expect(() => nodeHeapOptionsWithin('lots')).toThrow('128Mi or more');
-    expect(() => nodeHeapOptionsWithin('1Ti')).toThrow('128Mi or more');
+  it('refuses a container without a limit, a limit too small for Node, and what does not fit', () => {
+    expect(() => nodeHeapOptionsWithin(undefined, 8)).toThrow('needs a memory limit');
+    expect(() => nodeHeapOptionsWithin('64Mi', 8)).toThrow('128Mi or more');
+    expect(() => nodeHeapOptionsWithin('lots', 8)).toThrow('128Mi or more');
+    expect(() => nodeHeapOptionsWithin('1Ti', 8)).toThrow('128Mi or more');
+    expect(() => nodeHeapOptionsWithin('256Mi', 64)).toThrow('do not fit');
+    expect(() => nodeHeapOptionsWithin('256Mi', 0)).toThrow('do not fit');
   });
 });
 
 describe('manifestNodeOptions', () => {
   it('gives the local stack the heap the dev manifests give each service’s pod', () => {
-    for (const service of ['auth', 'api'] as const)
-      expect(manifestNodeOptions(root, service)).toBe(
-        nodeHeapOptionsWithin(dev.services[service].resources.limits?.memory),
-      );
+    const limits = (service: 'auth' | 'api') => dev.services[service].resources.limits?.memory;
+    expect(manifestNodeOptions(root, 'auth')).toBe(nodeHeapOptionsWithin(limits('auth'), 8));
+    expect(manifestNodeOptions(root, 'api')).toBe(nodeHeapOptionsWithin(limits('api'), 32));
   });
 
   it('refuses manifests whose ConfigMap sets none', () => {

@@ -7,6 +7,9 @@ import { ExpiringCache } from '../expiring-cache.js';
  */
 export const COMPACT_JWS = /^[A-Za-z0-9_-]{2,2048}\.[A-Za-z0-9_-]{2,4096}\.[A-Za-z0-9_-]{2,1024}$/;
 
+/** The longest string {@link COMPACT_JWS} accepts: anything longer is not hashed to be looked up. */
+const MAX_COMPACT_JWS_LENGTH = 2048 + 4096 + 1024 + 2;
+
 /**
  * Verified access tokens of one process, each remembered until it expires, so a token's signature
  * is checked once rather than on every request.
@@ -27,6 +30,7 @@ export class VerifiedTokenCache<Claims extends { readonly exp: number }> {
 
   /** The claims of a token verified before and not yet expired. */
   get(token: string): Claims | undefined {
+    if (token.length > MAX_COMPACT_JWS_LENGTH) return undefined;
     return this.#cache.get(hash('sha256', token, 'base64url'));
   }
 

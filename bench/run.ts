@@ -2,7 +2,7 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|peer|scale|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|all] [--duration 15] [--rounds 3] [--quick]
  *
  * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once) and
  * `scale` (100,000 sessions) run only when asked for.
@@ -16,6 +16,7 @@ import { serviceBuilt, serviceEntry, serviceEnv } from '../scripts/stack/service
 import { down, up } from '../scripts/stack/stack.js';
 import { stackSecrets } from '../scripts/stack/state.js';
 import { runApiReadMix } from './api-read-mix.js';
+import { runApiShards } from './api-shards.js';
 import { type BenchContext, type BenchOptions, benchPorts } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/procs.js';
@@ -31,7 +32,7 @@ const USAGE =
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
-const WHICH = ['verify', 'login-storm', 'api', 'peer', 'scale', 'all'] as const;
+const WHICH = ['verify', 'login-storm', 'api', 'api-shards', 'peer', 'scale', 'all'] as const;
 type Which = (typeof WHICH)[number];
 
 function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
@@ -196,6 +197,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runPeer(ctx);
       summary.push(
         `peer: shardgate/oauth2-proxy throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetRatio}), p99 ${fmt(result.sides.A.medianP99Ms)} vs ${fmt(result.sides.B.medianP99Ms)} ms → ${result.targetMet ? 'met' : 'NOT met'}; ${fmt(result.sides.A.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.B.medianRequestsPerSecond, 0)} req/s`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'api-shards') {
+      const { result, files } = await runApiShards(ctx);
+      summary.push(
+        `api with 2 and 4 shards: mix/baseline ${result.steps.map((s) => `${s.shards} shards ${fmt(s.throughputRatio, 3)}, API ${fmt(s.apiCpuMsPerRequest, 2)} ms/request`).join('; ')}; 4 over 2: ${fmt(result.throughputRatio, 3)}`,
         `  ${files.markdown}`,
       );
     }

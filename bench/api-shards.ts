@@ -8,6 +8,7 @@
  * the figures to compare are the mix's throughput ratio and the API's CPU per request.
  * Run it through bench/run.ts (`api-shards`).
  */
+import { basename } from 'node:path';
 import { applyMigrationsEverywhere } from '@shardgate/shared/migrate';
 import { Redis } from 'ioredis';
 import { pgUrl, withPg } from '../scripts/stack/postgres.js';
@@ -54,6 +55,7 @@ export interface ShardsStep {
   readonly p99Ms: number;
   readonly replicaShare: number;
   readonly apiCpuMsPerRequest: number;
+  /** The mix's own report, a file name in bench/results/. */
   readonly markdown: string;
 }
 
@@ -73,7 +75,7 @@ function stepOf(shards: number, mix: ApiMixResult, markdown: string): ShardsStep
     p99Ms: side.medianP99Ms,
     replicaShare: mix.replicaShare,
     apiCpuMsPerRequest: (side.medianAppCpu * 1000) / side.medianRequestsPerSecond,
-    markdown,
+    markdown: basename(markdown),
   };
 }
 
@@ -165,7 +167,7 @@ export async function runApiShards(
 
 function renderMarkdown(r: ApiShardsResult): string {
   const row = (s: ShardsStep) =>
-    `| ${s.shards} | ${fmt(s.throughputRatio, 3)} | ${fmt(s.mixRequestsPerSecond, 0)} | ${fmt(s.p99Ms)} | ${pct(s.replicaShare, 1)} | ${fmt(s.apiCpuMsPerRequest, 2)} | [report](${s.markdown.replace(/.*\/bench\/results\//, './')}) |`;
+    `| ${s.shards} | ${fmt(s.throughputRatio, 3)} | ${fmt(s.mixRequestsPerSecond, 0)} | ${fmt(s.p99Ms)} | ${pct(s.replicaShare, 1)} | ${fmt(s.apiCpuMsPerRequest, 2)} | [report](./${s.markdown}) |`;
   return `# The API read mix with 2 and 4 shards
 
 Run ${r.startedAt} → ${r.finishedAt} (UTC), \`${r.command}\`.

@@ -81,20 +81,14 @@ const strengthPool = new HashPool({
   idleMs: STRENGTH_THREAD_IDLE_MS,
 });
 
-process.on('message', (request: HostRequest) => {
-  const job: Promise<HashJobValue> =
-    request.op === 'hash'
-      ? pool.hash(request.password, request.cost)
-      : request.op === 'compare'
-        ? pool.compare(request.password, request.hash)
-        : strengthPool.strength(request.password, request.userInputs);
-  job.then(
-    (value) => send({ id: request.id, value }),
+process.on('message', ({ id, ...job }: HostRequest) => {
+  (job.op === 'strength' ? strengthPool : pool).submit(job).then(
+    (value) => send({ id, value }),
     (error: unknown) =>
       send(
         error instanceof HashPoolBusy
-          ? { id: request.id, busy: error.retryAfterSeconds }
-          : { id: request.id, error: error instanceof Error ? error.message : String(error) },
+          ? { id, busy: error.retryAfterSeconds }
+          : { id, error: error instanceof Error ? error.message : String(error) },
       ),
   );
 });

@@ -100,17 +100,17 @@ export class HashPool {
 
   /** A bcrypt hash of `password` at `cost`. @throws {@link HashPoolBusy} */
   hash(password: string, cost: number): Promise<string> {
-    return this.#submit({ op: 'hash', password, cost }) as Promise<string>;
+    return this.submit({ op: 'hash', password, cost }) as Promise<string>;
   }
 
   /** Whether `password` matches `hash`. @throws {@link HashPoolBusy} */
   compare(password: string, hash: string): Promise<boolean> {
-    return this.#submit({ op: 'compare', password, hash }) as Promise<boolean>;
+    return this.submit({ op: 'compare', password, hash }) as Promise<boolean>;
   }
 
   /** zxcvbn's estimate of `password`. @throws {@link HashPoolBusy} */
   strength(password: string, userInputs: readonly string[]): Promise<StrengthEstimate> {
-    return this.#submit({ op: 'strength', password, userInputs }) as Promise<StrengthEstimate>;
+    return this.submit({ op: 'strength', password, userInputs }) as Promise<StrengthEstimate>;
   }
 
   /** Operations waiting for a thread now. */
@@ -136,7 +136,8 @@ export class HashPool {
     );
   }
 
-  #submit(payload: HashJob): Promise<HashJobValue> {
+  /** Runs any job (its value's type follows `payload.op`). @throws {@link HashPoolBusy} */
+  submit(payload: HashJob): Promise<HashJobValue> {
     if (this.#closed) return Promise.reject(new Error('the password-hashing pool was closed'));
     const idle = this.#idleThread();
     if (!idle && this.#queue.length >= this.#options.queueLimit) {

@@ -28,6 +28,11 @@ export const VERSIONS = {
   localPathProvisioner: '0.0.37',
   /** Debian 12's `busybox-static`, the shell of the local-path helper pods (`docker.io/library/busybox`). */
   busybox: '1.35.0',
+  /**
+   * Mailpit, the SMTP server and inbox of the local stack (`scripts/stack/mailpit.ts`): the auth
+   * service's outbox delivers to it, and tests read what arrived through its HTTP API.
+   */
+  mailpit: '1.33.1',
   /** Prometheus of the dev environment (its Go module tags release 2.X.Y as v0.X.Y). */
   prometheus: '2.55.1',
   /** Node.js LTS of the images and of the host scripts: `.node-version`, which the shell scripts read too. */

@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
       await printStatus(layout);
       console.log(`\nGateway: ${info.gatewayUrl}`);
       console.log(`Prometheus: ${info.prometheusUrl}`);
+      console.log(`Mailpit (the inbox): ${info.mailpitUrl}`);
       console.log('Stop everything with: npm run down');
       return 0;
     }
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
         SHARD_1_PRIMARY_URL: info.pg.shard1.primary,
         REDIS_URL: info.redisUrl,
         PROMETHEUS_URL: info.prometheusUrl,
+        MAILPIT_URL: info.mailpitUrl,
       };
       for (const [key, value] of Object.entries(lines)) console.log(`export ${key}='${value}'`);
       return 0;

@@ -18,6 +18,10 @@ export interface StackPorts {
   readonly apiMetrics: number;
   readonly redis: number;
   readonly prometheus: number;
+  /** Mailpit's SMTP listener, where the auth service delivers its mail. */
+  readonly mailpitSmtp: number;
+  /** Mailpit's HTTP API and web UI: the inbox, for tests and for a developer's browser. */
+  readonly mailpitHttp: number;
   readonly pg: Readonly<Record<ClusterName, Readonly<Record<PgRole, number>>>>;
 }
 
@@ -92,6 +96,8 @@ export function stackLayout(options: StackOptions = {}): StackLayout {
       apiMetrics: 9465 + o,
       redis: 6380 + o,
       prometheus: 9090 + o,
+      mailpitSmtp: 1025 + o,
+      mailpitHttp: 8025 + o,
       pg: {
         auth: { primary: 5433 + o, replica: 5434 + o },
         shard0: { primary: 5435 + o, replica: 5436 + o },

@@ -1,4 +1,5 @@
 import { CLUSTERS, type ClusterName, type PgRole, type StackLayout } from './layout.js';
+import { mailpitUrl } from './mailpit.js';
 import { pgUrl } from './postgres.js';
 import { redisUrl } from './redis.js';
 import type { StackSecrets } from './state.js';
@@ -13,6 +14,10 @@ export interface StackInfo {
   readonly prometheusUrl: string;
   readonly redisUrl: string;
   readonly redisPort: number;
+  /** Mailpit's HTTP API, where the mail the auth service sent arrives (`/api/v1/messages`). */
+  readonly mailpitUrl: string;
+  /** Mailpit's SMTP port on 127.0.0.1. */
+  readonly mailpitSmtpPort: number;
   readonly pg: Readonly<Record<ClusterName, Readonly<Record<PgRole, string>>>>;
 }
 
@@ -37,6 +42,8 @@ export function stackInfo(layout: StackLayout, secrets: StackSecrets): StackInfo
     prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
     redisUrl: redisUrl(layout, secrets),
     redisPort: ports.redis,
+    mailpitUrl: mailpitUrl(layout),
+    mailpitSmtpPort: ports.mailpitSmtp,
     pg,
   };
 }

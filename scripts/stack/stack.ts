@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyMigrationsEverywhere, type MigrationTarget } from '@shardgate/shared/migrate';
 import { CLUSTERS, type StackLayout } from './layout.js';
+import { mailpitCommand, mailpitReady } from './mailpit.js';
 import { gatewayCommand } from './nginx.js';
 import {
   ensureCluster,
@@ -62,6 +63,17 @@ function processComponents(layout: StackLayout, secrets: StackSecrets): ProcessC
     healthy: () => redisPing(ports.redis, secrets.redisPassword),
     stopSignal: 'SIGTERM',
   };
+  const mailpit: ProcessComponent = {
+    id: 'mailpit',
+    port: ports.mailpitSmtp,
+    marker: join(layout.dir, 'mailpit', 'mailpit.db'),
+    // builds Mailpit on first use: a fresh machine gets it from `npm run up` or `npm test`
+    command: () => mailpitCommand(layout),
+    env: process.env,
+    // the SMTP listener is what the auth service needs; the HTTP API is what tests read
+    healthy: async () => (await mailpitReady(layout)) && (await portInUse(ports.mailpitSmtp)),
+    stopSignal: 'SIGTERM',
+  };
   const services = SERVICES.filter((service) => serviceBuilt(layout, service)).map(
     (service): ProcessComponent => ({
       id: service,
@@ -94,7 +106,8 @@ function processComponents(layout: StackLayout, secrets: StackSecrets): ProcessC
     healthy: async () => (await httpStatus(`http://127.0.0.1:${ports.prometheus}/-/ready`)) === 200,
     stopSignal: 'SIGTERM',
   };
-  return [redis, ...services, gateway, prometheus];
+  // before the services, so that the auth service's first delivery finds its SMTP server
+  return [redis, mailpit, ...services, gateway, prometheus];
 }
 
 /** Options of {@link up}. */
@@ -250,7 +263,7 @@ async function ensureProcess(
 export async function down(layout: StackLayout, report: Reporter = () => {}): Promise<void> {
   const state = readState(layout);
   const signals: Record<string, NodeJS.Signals> = { gateway: 'SIGQUIT' };
-  for (const id of ['prometheus', 'gateway', 'api', 'auth', 'redis']) {
+  for (const id of ['prometheus', 'gateway', 'api', 'auth', 'mailpit', 'redis']) {
     const record = state[id];
     if (record && isOurProcess(record.pid, record.marker)) {
       await stopProcess(record.pid, signals[id] ?? 'SIGTERM');

@@ -18,6 +18,8 @@ describe('stackLayout', () => {
       l.ports.apiMetrics,
       l.ports.redis,
       l.ports.prometheus,
+      l.ports.mailpitSmtp,
+      l.ports.mailpitHttp,
       ...Object.values(l.ports.pg).flatMap((p) => [p.primary, p.replica]),
     ];
     expect(new Set(all(dev)).size).toBe(all(dev).length);

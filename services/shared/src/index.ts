@@ -65,6 +65,6 @@ export {
   type DbOperationObserver,
   registerServiceMetrics,
 } from './service-metrics.js';
-export { PgServer } from './sql/pg-server.js';
+export { PgServer, type SqlRunner } from './sql/pg-server.js';
 export { NOW_UTC, type Statement, statement, utcColumn } from './sql/statement.js';
 export { timed } from './timed.js';

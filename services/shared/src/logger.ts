@@ -20,6 +20,10 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   '*.databaseUrl',
   '*.redisUrl',
+  // SMTP credentials: the setting by name, and nodemailer's `auth: { user, pass }`
+  'SMTP_PASSWORD',
+  '*.SMTP_PASSWORD',
+  '*.pass',
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { asDependencyError, PgServer, statement, timed } from '@shardgate/shared';
+import { asDependencyError, PgServer, type SqlRunner, statement, timed } from '@shardgate/shared';
 
 /** Receives the duration of each store operation; the service's metrics implement it. */
 export type DbObserver = (role: 'primary' | 'replica', operation: string, seconds: number) => void;
@@ -29,6 +29,20 @@ export class AuthDatabase {
   /** Runs a timed operation on the primary. */
   async onPrimary<T>(operation: string, fn: (server: PgServer) => Promise<T>): Promise<T> {
     return this.#timed('primary', operation, () => fn(this.#primary));
+  }
+
+  /**
+   * Runs `work` in one transaction on the primary, timed as one operation: committed when it
+   * resolves, rolled back when it throws. Store methods that take a `SqlRunner` (such as
+   * `MailOutboxStore.enqueue`) join it when handed `tx`.
+   *
+   * @example
+   * await db.transaction('account.register', async (tx) => {
+   *   await outbox.enqueue(welcomeMail, tx);
+   * });
+   */
+  async transaction<T>(operation: string, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.onPrimary(operation, (server) => server.transaction(work));
   }
 
   /**

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { NOW_UTC, type SqlRunner, statement, utcColumn } from '@shardgate/shared';
+import type { AuthDatabase } from './auth-database.js';
+
+/** A mail as the outbox stores it: the recipient and the rendered content. */
+export interface OutboxMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** A mail claimed for one delivery attempt. `attempt` (1 for the first) fences its outcome. */
+export interface ClaimedMail extends OutboxMail {
+  readonly id: string;
+  readonly attempt: number;
+}
+
+/** How much mail waits, and since when: what the metrics show as stuck. */
+export interface OutboxBacklog {
+  readonly pending: number;
+  /** When the oldest pending mail was enqueued; null when none waits. */
+  readonly oldestCreatedAt: Date | null;
+}
+
+/** `now() + $n milliseconds`, in the UTC `timestamp(3)` convention of the schema. */
+const nowPlusMs = (n: number) => `(${NOW_UTC} + $${n}::integer * interval '1 millisecond')`;
+
+/** $1 id, $2 recipient, $3 subject, $4 text, $5 html: due at once. */
+const ENQUEUE = statement(
+  'mailOutbox.enqueue',
+  `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, attempts,
+     next_attempt_at, created_at)
+   VALUES ($1, $2, $3, $4, $5, 'pending', 0, ${NOW_UTC}, ${NOW_UTC})`,
+);
+/**
+ * $1 lease (ms). Takes the most overdue pending mail that no other process is claiming right now
+ * (SKIP LOCKED: claimers never wait on each other) and moves its next attempt past the lease, so
+ * that nobody else takes it while this process sends; if the process dies, it is due again then.
+ */
+const CLAIM = statement(
+  'mailOutbox.claim',
+  `UPDATE mail_outbox m SET attempts = m.attempts + 1, next_attempt_at = ${nowPlusMs(1)}
+   FROM (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ${NOW_UTC}
+         ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
+   WHERE m.id = due.id
+   RETURNING m.id, m.recipient AS "to", m.subject, m.text_body AS "text", m.html_body AS "html",
+     m.attempts AS "attempt"`,
+);
+/** $1 id, $2 attempt. The bodies are blanked: later mails carry one-time tokens. */
+const MARK_SENT = statement(
+  'mailOutbox.markSent',
+  `UPDATE mail_outbox SET status = 'sent', sent_at = ${NOW_UTC}, text_body = '', html_body = '',
+     last_error = NULL
+   WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+);
+/** $1 id, $2 attempt, $3 delay (ms), $4 error. */
+const RETRY_LATER = statement(
+  'mailOutbox.retryLater',
+  `UPDATE mail_outbox SET next_attempt_at = ${nowPlusMs(3)}, last_error = $4
+   WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+);
+/** $1 id, $2 attempt, $3 error. Kept whole, for an operator to read (and to requeue). */
+const MARK_FAILED = statement(
+  'mailOutbox.markFailed',
+  `UPDATE mail_outbox SET status = 'failed', failed_at = ${NOW_UTC}, last_error = $3
+   WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+);
+const BACKLOG = statement(
+  'mailOutbox.backlog',
+  `SELECT count(*)::integer AS pending, ${utcColumn('min(created_at)', '"oldestCreatedAt"')}
+   FROM mail_outbox WHERE status = 'pending'`,
+);
+
+/** The `mail_outbox` table on the auth database's primary. */
+export class MailOutboxStore {
+  constructor(private readonly db: AuthDatabase) {}
+
+  /**
+   * Adds a mail, due at once; returns its id. With `tx` (from `AuthDatabase.transaction`) it is
+   * part of the caller's transaction: written, and later sent, only if that commits.
+   */
+  async enqueue(mail: OutboxMail, tx?: SqlRunner): Promise<string> {
+    const id = randomUUID();
+    const values = [id, mail.to, mail.subject, mail.text, mail.html];
+    if (tx) await tx.rows(ENQUEUE, values);
+    else await this.db.onPrimary('mailOutbox.enqueue', (db) => db.rows(ENQUEUE, values));
+    return id;
+  }
+
+  /** Claims the next due mail for `leaseMs`; null when none is due. */
+  async claim(leaseMs: number): Promise<ClaimedMail | null> {
+    const [row] = await this.db.onPrimary('mailOutbox.claim', (db) =>
+      db.rows<ClaimedMail>(CLAIM, [Math.ceil(leaseMs)]),
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Records a delivery. False when the claim was no longer this attempt's (its lease ran out and
+   * another process claimed the mail again): then the mail may arrive twice.
+   */
+  async markSent(id: string, attempt: number): Promise<boolean> {
+    const rows = await this.db.onPrimary('mailOutbox.markSent', (db) =>
+      db.rows(MARK_SENT, [id, attempt]),
+    );
+    return rows.length === 1;
+  }
+
+  /** Schedules the next attempt in `delayMs`; false when the claim was no longer this attempt's. */
+  async retryLater(id: string, attempt: number, delayMs: number, error: string): Promise<boolean> {
+    const rows = await this.db.onPrimary('mailOutbox.retryLater', (db) =>
+      db.rows(RETRY_LATER, [id, attempt, Math.ceil(delayMs), error]),
+    );
+    return rows.length === 1;
+  }
+
+  /** Gives up on a mail; false when the claim was no longer this attempt's. */
+  async markFailed(id: string, attempt: number, error: string): Promise<boolean> {
+    const rows = await this.db.onPrimary('mailOutbox.markFailed', (db) =>
+      db.rows(MARK_FAILED, [id, attempt, error]),
+    );
+    return rows.length === 1;
+  }
+
+  /** Counts the pending mail and finds the oldest. */
+  async backlog(): Promise<OutboxBacklog> {
+    const [row] = await this.db.onPrimary('mailOutbox.backlog', (db) =>
+      db.rows<OutboxBacklog>(BACKLOG),
+    );
+    return row ?? { pending: 0, oldestCreatedAt: null };
+  }
+}

@@ -73,6 +73,11 @@ export function serviceEnv(
       // every local run (smoke, demo, a developer's curl) registers from this one machine: ten an
       // hour (production's default) ends a session of repeated smoke runs; 100 keeps the limit real
       REGISTRATIONS_PER_IP: String(LOCAL_REGISTRATIONS_PER_IP),
+      // the stack's Mailpit: plain SMTP on loopback, nothing to authenticate
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(layout.ports.mailpitSmtp),
+      SMTP_TLS: 'none',
+      MAIL_FROM: LOCAL_MAIL_FROM,
       ...overrides,
     };
   }
@@ -87,6 +92,9 @@ export function serviceEnv(
     ...overrides,
   };
 }
+
+/** The sender of the local stack's mail. */
+export const LOCAL_MAIL_FROM = 'shardgate <no-reply@shardgate.local>';
 
 /** Registrations per client address per hour on the local stack (production keeps 10). */
 export const LOCAL_REGISTRATIONS_PER_IP = 100;

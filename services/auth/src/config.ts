@@ -4,6 +4,13 @@ import { z } from 'zod';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+const optionalText = () => z.string().min(1).optional();
+/** `addr@domain` or `Name <addr@domain>`, on one line: it becomes the From header. */
+const MAILBOX = /^(?:[^\r\n<>@]+ <[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
+/** Hosts an unencrypted SMTP connection may go to: it never leaves the machine. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+/** SMTP_PORT when unset: the registered port of each TLS mode. */
+const SMTP_DEFAULT_PORTS = { implicit: 465, starttls: 587, none: 25 } as const;
 const optionalBool = () =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -97,10 +104,64 @@ export const configSchema = z
     REDIS_STATE_TTL_SECONDS: int(1, 86_400, 300),
     /** Verified access tokens remembered per process (their signatures are not checked again). */
     TOKEN_CACHE_SIZE: int(0, 10_000_000, 150_000),
+
+    /**
+     * The SMTP server the outbox delivers to. Unset: nothing is sent, mail waits in the outbox
+     * (`auth_mail_pending` grows) until a process that has one delivers it.
+     */
+    SMTP_HOST: optionalText(),
+    /** Its port. Default: 465 with SMTP_TLS=implicit, 587 with starttls, 25 with none. */
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /**
+     * `implicit`: TLS from the first byte (SMTPS); `starttls`: the server must offer STARTTLS and
+     * the connection is upgraded before anything is sent, else nothing is sent; `none`: plain
+     * SMTP, only to a loopback host, or anywhere outside production (a development Mailpit).
+     * Certificates are always verified.
+     */
+    SMTP_TLS: z.enum(['implicit', 'starttls', 'none']).default('starttls'),
+    /** SMTP user (AUTH PLAIN/LOGIN); with SMTP_PASSWORD, or neither. */
+    SMTP_USER: optionalText(),
+    /** SMTP password. A secret: never logged. */
+    SMTP_PASSWORD: optionalText(),
+    /** The From of every mail: `addr@domain` or `Name <addr@domain>`. Required with SMTP_HOST. */
+    MAIL_FROM: z.string().regex(MAILBOX, 'must be addr@domain or Name <addr@domain>').optional(),
+    /** Delivery attempts of one mail before it is marked failed (kept in the outbox for operators). */
+    MAIL_MAX_ATTEMPTS: int(1, 100, 10),
+    /** Wait before the first retry; doubled at each further attempt, with jitter. */
+    MAIL_RETRY_BASE_MS: int(10, 3_600_000, 30_000),
+    /** Longest wait between two attempts. */
+    MAIL_RETRY_MAX_MS: int(10, 86_400_000, 3_600_000),
+    /** How often each process looks for due mail when nothing woke it. */
+    MAIL_POLL_INTERVAL_MS: int(10, 60_000, 1_000),
+    /** Mails one process sends per round, one after the other, before it looks again. */
+    MAIL_BATCH_SIZE: int(1, 1_000, 20),
+    /** SMTP connection, greeting and inactivity timeout of one delivery. */
+    MAIL_SEND_TIMEOUT_MS: int(100, 300_000, 15_000),
+  })
+  .superRefine((c, context) => {
+    const problem = (path: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [path], message });
+    if ((c.SMTP_USER === undefined) !== (c.SMTP_PASSWORD === undefined))
+      problem(
+        c.SMTP_USER === undefined ? 'SMTP_USER' : 'SMTP_PASSWORD',
+        'SMTP_USER and SMTP_PASSWORD go together',
+      );
+    if (c.SMTP_HOST !== undefined && c.MAIL_FROM === undefined)
+      problem('MAIL_FROM', 'required when SMTP_HOST is set');
+    if (c.SMTP_TLS === 'none' && c.SMTP_HOST !== undefined && !LOOPBACK_HOSTS.has(c.SMTP_HOST)) {
+      // a password, or the mail itself (tokens, later), would cross the network in clear text
+      if (c.NODE_ENV === 'production')
+        problem('SMTP_TLS', 'none is allowed only with a loopback SMTP_HOST in production');
+      else if (c.SMTP_USER !== undefined)
+        problem('SMTP_TLS', 'none would send SMTP_PASSWORD in clear text to a remote host');
+    }
+    if (c.MAIL_RETRY_MAX_MS < c.MAIL_RETRY_BASE_MS)
+      problem('MAIL_RETRY_MAX_MS', 'must be at least MAIL_RETRY_BASE_MS');
   })
   .transform((c) => ({
     ...c,
     AUTH_GENERATE_DEV_KEY: c.AUTH_GENERATE_DEV_KEY ?? c.NODE_ENV !== 'production',
+    SMTP_PORT: c.SMTP_PORT ?? SMTP_DEFAULT_PORTS[c.SMTP_TLS],
   }));
 
 /** The validated, frozen configuration. */

@@ -4,14 +4,18 @@ import type { AuthDeps } from './deps.js';
 import { AccessTokens } from './domain/access-tokens.js';
 import { Accounts } from './domain/accounts.js';
 import { IdentityState } from './domain/identity-state.js';
+import { MailDelivery } from './domain/mail-delivery.js';
+import { MailOutbox } from './domain/mail-outbox.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { Sessions } from './domain/sessions.js';
 import { loadSigningKeys } from './domain/signing-keys.js';
 import { HashProcess } from './hashing/hash-process.js';
+import { SmtpMailer } from './mail/smtp-mailer.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
+import { MailOutboxStore } from './store/mail-outbox-store.js';
 import { SessionsStore } from './store/sessions-store.js';
 import { UsersStore } from './store/users-store.js';
 
@@ -78,6 +82,9 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     logger,
     observeLogin: metrics.loginOutcome,
   });
+  const mailDelivery = createMailDelivery(config, logger, db, metrics);
+  const mail = new MailOutbox(new MailOutboxStore(db), () => mailDelivery?.wake());
+  mailDelivery?.start();
   return {
     config,
     logger,
@@ -91,11 +98,53 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     state,
     sessions,
     accounts,
+    mail,
+    mailDelivery,
   };
 }
 
-/** Releases the connections of {@link createAuthDeps}. */
+/**
+ * The outbox's delivery loop over SMTP, or null without SMTP_HOST: then this process only
+ * enqueues, and says so once at start, since mail that nobody sends is an outage of its own.
+ */
+function createMailDelivery(
+  config: AuthConfig,
+  logger: Logger,
+  db: AuthDatabase,
+  metrics: AuthMetrics,
+): MailDelivery | null {
+  if (config.SMTP_HOST === undefined || config.MAIL_FROM === undefined) {
+    logger.warn('SMTP_HOST is not set: mail is kept in the outbox and not sent by this process');
+    return null;
+  }
+  const mailer = new SmtpMailer({
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    tls: config.SMTP_TLS,
+    user: config.SMTP_USER,
+    password: config.SMTP_PASSWORD,
+    from: config.MAIL_FROM,
+    timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+  });
+  return new MailDelivery(
+    new MailOutboxStore(db),
+    mailer,
+    logger,
+    {
+      maxAttempts: config.MAIL_MAX_ATTEMPTS,
+      backoff: { baseMs: config.MAIL_RETRY_BASE_MS, maxMs: config.MAIL_RETRY_MAX_MS },
+      pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
+      batchSize: config.MAIL_BATCH_SIZE,
+      // a send is abandoned at half the lease: connect, greet and each reply may take the timeout
+      leaseMs: 8 * config.MAIL_SEND_TIMEOUT_MS,
+    },
+    metrics.mail,
+  );
+}
+
+/** Releases the connections of {@link createAuthDeps}; the mail in flight is finished first. */
 export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
+  await deps.mailDelivery?.stop();
   deps.state.close();
   await deps.hashing.close();
   await deps.db.close();

@@ -43,6 +43,38 @@ export class AuthMetrics {
     registers: [this.registry],
   });
 
+  readonly #mailSent = new Counter({
+    name: 'auth_mail_sent_total',
+    help: 'Mails the SMTP server accepted',
+    registers: [this.registry],
+  });
+  readonly #mailRetries = new Counter({
+    name: 'auth_mail_retries_total',
+    help: 'Delivery attempts that failed and will be tried again (SMTP server away, 4xx, timeout)',
+    registers: [this.registry],
+  });
+  readonly #mailFailed = new Counter({
+    name: 'auth_mail_failed_total',
+    help: 'Mails given up on: refused for good or out of attempts (kept in mail_outbox as failed)',
+    registers: [this.registry],
+  });
+  readonly #mailPending = new Gauge({
+    name: 'auth_mail_pending',
+    help: 'Mails waiting in the outbox, all processes together (as this process last counted)',
+    registers: [this.registry],
+  });
+  #oldestPendingAt: Date | null = null;
+  readonly #mailOldestAge = new Gauge({
+    name: 'auth_mail_oldest_pending_age_seconds',
+    help: 'Age of the oldest mail waiting in the outbox; 0 when none waits. Growing: mail is stuck',
+    registers: [this.registry],
+    // computed at scrape time, so the age keeps growing even between two counts
+    collect: () => {
+      const oldest = this.#oldestPendingAt;
+      this.#mailOldestAge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
+    },
+  });
+
   readonly observeRequest = this.#common.observeRequest;
   readonly dbOperation = (role: string, operation: string, seconds: number) =>
     this.#common.dbOperation('auth', role, operation, seconds);
@@ -53,4 +85,14 @@ export class AuthMetrics {
     this.#bcrypt.observe({ operation }, seconds);
   readonly bcryptQueue = (waiting: number) => this.#bcryptWaiting.set(waiting);
   readonly bcryptRejected = () => this.#bcryptRejected.inc();
+  /** What the outbox's delivery loop reports (`MailDeliveryObserver`). */
+  readonly mail = {
+    sent: () => this.#mailSent.inc(),
+    retried: () => this.#mailRetries.inc(),
+    failed: () => this.#mailFailed.inc(),
+    backlog: (backlog: { pending: number; oldestCreatedAt: Date | null }) => {
+      this.#mailPending.set(backlog.pending);
+      this.#oldestPendingAt = backlog.oldestCreatedAt;
+    },
+  };
 }

@@ -1,0 +1,193 @@
+import type { Logger } from '@shardgate/shared';
+import { MailSendError } from '../mail/mail-send-error.js';
+import type { ClaimedMail, MailOutboxStore, OutboxBacklog } from '../store/mail-outbox-store.js';
+import { type BackoffPolicy, retryDelayMs } from './mail-backoff.js';
+import type { Mailer } from './mailer.js';
+
+/** The settings of {@link MailDelivery} (MAIL_* in docs/configuration.md). */
+export interface MailDeliveryOptions {
+  /** Attempts before a mail is marked failed. */
+  readonly maxAttempts: number;
+  readonly backoff: BackoffPolicy;
+  /** Wait between two looks for due mail when nothing woke the loop. */
+  readonly pollIntervalMs: number;
+  /** Mails sent in one round before the loop looks again (without waiting when it had that many). */
+  readonly batchSize: number;
+  /**
+   * How long a claim keeps other processes off a mail. A send that takes longer is abandoned
+   * (counted as a failed attempt) at half of it, so a hung connection never outlives the claim.
+   */
+  readonly leaseMs: number;
+  /** The jitter's randomness; injected in tests. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** What the delivery reports, as the service's metrics take it. */
+export interface MailDeliveryObserver {
+  sent(): void;
+  /** An attempt failed and the mail will be tried again. */
+  retried(): void;
+  /** A mail was given up on. */
+  failed(): void;
+  backlog(backlog: OutboxBacklog): void;
+}
+
+const IGNORE: MailDeliveryObserver = {
+  sent: () => {},
+  retried: () => {},
+  failed: () => {},
+  backlog: () => {},
+};
+
+/**
+ * The loop that empties the outbox, one per auth process. Each round claims due mail one at a
+ * time (`FOR UPDATE SKIP LOCKED`, so processes never take the same mail nor wait on each other),
+ * sends it, and records the outcome: sent; tried again after an exponential, jittered wait; or,
+ * after the last attempt or a permanent refusal, failed (kept for operators). A round that ends
+ * with mail left goes on at once; otherwise the loop sleeps until its poll interval passes or a
+ * local enqueue wakes it. Logs carry mail ids, never addresses or bodies.
+ */
+export class MailDelivery {
+  readonly #options: Required<MailDeliveryOptions>;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #wakeUp: (() => void) | undefined;
+  #wokenEarly = false;
+
+  constructor(
+    private readonly store: MailOutboxStore,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+    options: MailDeliveryOptions,
+    private readonly observe: MailDeliveryObserver = IGNORE,
+  ) {
+    this.#options = { random: Math.random, ...options };
+  }
+
+  /** Starts the loop (once). */
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = false;
+    this.#loop = this.#run();
+  }
+
+  /** Makes a sleeping loop look now; a loop in a round looks again right after it. */
+  wake(): void {
+    if (this.#wakeUp) this.#wakeUp();
+    else this.#wokenEarly = true;
+  }
+
+  /** Stops the loop after the mail it is sending, if any; resolves when it has stopped. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wakeUp?.();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  /** One round: sends up to `batchSize` due mails; returns how many it tried. */
+  async deliverDue(): Promise<number> {
+    let tried = 0;
+    while (tried < this.#options.batchSize && !this.#stopping) {
+      const mail = await this.store.claim(this.#options.leaseMs);
+      if (!mail) break;
+      tried++;
+      await this.#deliver(mail);
+    }
+    return tried;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      let tried = 0;
+      try {
+        tried = await this.deliverDue();
+        this.observe.backlog(await this.store.backlog());
+      } catch (error) {
+        // the database is away: nothing is lost (claimed mail is due again after its lease)
+        this.logger.warn({ err: error }, 'mail delivery round failed; retrying at the next poll');
+        tried = 0;
+      }
+      if (tried < this.#options.batchSize) await this.#sleep(this.#options.pollIntervalMs);
+    }
+  }
+
+  async #deliver(mail: ClaimedMail): Promise<void> {
+    const { id, attempt } = mail;
+    try {
+      await this.#sendWithin(mail, this.#options.leaseMs / 2);
+    } catch (error) {
+      await this.#failedAttempt(mail, asSendError(error));
+      return;
+    }
+    this.observe.sent();
+    if (await this.store.markSent(id, attempt))
+      this.logger.info({ mailId: id, attempt }, 'mail sent');
+    else
+      this.logger.warn(
+        { mailId: id, attempt },
+        'mail sent after its claim ran out: may arrive twice',
+      );
+  }
+
+  async #failedAttempt(mail: ClaimedMail, error: MailSendError): Promise<void> {
+    const { id, attempt } = mail;
+    const last = error.permanent || attempt >= this.#options.maxAttempts;
+    if (last) {
+      if (await this.store.markFailed(id, attempt, error.message)) {
+        this.observe.failed();
+        this.logger.error(
+          { mailId: id, attempt, code: error.code, permanent: error.permanent },
+          'mail not delivered; given up (kept in mail_outbox as failed)',
+        );
+      }
+      return;
+    }
+    const delayMs = retryDelayMs(attempt, this.#options.backoff, this.#options.random);
+    if (await this.store.retryLater(id, attempt, delayMs, error.message)) {
+      this.observe.retried();
+      this.logger.warn(
+        { mailId: id, attempt, code: error.code, retryInMs: delayMs },
+        'mail delivery failed; will try again',
+      );
+    }
+  }
+
+  /** Sends, or rejects once `ms` have passed (the send may still finish: then it arrives twice). */
+  #sendWithin(mail: ClaimedMail, ms: number): Promise<void> {
+    const { id, attempt: _attempt, ...message } = mail;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new MailSendError(`no answer within ${ms} ms`, 'timeout', false)),
+        ms,
+      );
+    });
+    return Promise.race([this.mailer.send(id, message), deadline]).finally(() =>
+      clearTimeout(timer),
+    );
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#wokenEarly || this.#stopping) {
+      this.#wokenEarly = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakeUp = undefined;
+        resolve();
+      };
+      // never what keeps the process alive: the server is, and stop() ends the loop
+      const timer = setTimeout(done, ms).unref();
+      this.#wakeUp = done;
+    });
+  }
+}
+
+/** Any failure of a send as a {@link MailSendError}; an unknown one may pass, so it is retried. */
+function asSendError(error: unknown): MailSendError {
+  if (error instanceof MailSendError) return error;
+  return new MailSendError(String((error as Error)?.message ?? error), 'unknown', false);
+}

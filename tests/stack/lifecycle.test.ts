@@ -73,6 +73,7 @@ describe('npm run up / status / down', () => {
         'api',
         'auth',
         'gateway',
+        'mailpit',
         'pg-auth-primary',
         'pg-auth-replica',
         'pg-shard0-primary',
@@ -96,7 +97,9 @@ describe('npm run up / status / down', () => {
     expect(stopped.status, stopped.stderr).toBe(0);
     for (const [id, pid] of Object.entries(pids))
       expect(alive(pid), `${id} (pid ${pid})`).toBe(false);
-    for (const base of [8080, 4001, 4002, 6380, 9090, 5433, 5434, 5435, 5436, 5437, 5438]) {
+    for (const base of [
+      8080, 4001, 4002, 6380, 9090, 1025, 8025, 5433, 5434, 5435, 5436, 5437, 5438,
+    ]) {
       const port = base + OFFSET;
       expect(await listening(port), `port ${port}`).toBe(false);
     }

@@ -106,3 +106,12 @@ fi
 if ! command -v helm >/dev/null 2>&1 && [ -w /usr/local/bin ]; then
   ln -sf "$(helm_path)" /usr/local/bin/helm
 fi
+
+# The local stack builds Mailpit, its SMTP server, from its Go module on first start
+# (scripts/stack/mailpit.ts): say so now rather than when `up` is half done.
+if ! command -v go >/dev/null 2>&1; then
+  echo "bootstrap: Go is not installed, and the local stack builds Mailpit (its SMTP server) from" >&2
+  echo "  its Go module. Install Go 1.24 or newer and put it on PATH (a newer toolchain that" >&2
+  echo "  Mailpit needs is fetched from the Go module proxy), then run this again." >&2
+  exit 1
+fi

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheDir, isCached } from '../cluster/cache.js';
+import { hasCommand } from '../cluster/command.js';
 import { buildGoBinaries } from '../cluster/go-build.js';
 import { VERSIONS } from '../cluster/versions.js';
 import type { StackLayout } from './layout.js';
@@ -14,6 +16,13 @@ const MODULE = 'github.com/axllent/mailpit';
  * never starts without its SMTP server.
  */
 export async function buildMailpit(): Promise<string> {
+  // the entry buildGoBinaries fills (`bin/<name>-<version>`): a cached binary needs no Go
+  const cached = join(cacheDir('bin'), `mailpit-${VERSIONS.mailpit}`);
+  if (!isCached(cached) && !(await hasCommand('go'))) {
+    throw new Error(
+      `Mailpit ${VERSIONS.mailpit} is built from its Go module and \`go\` is not on PATH: install Go (scripts/bootstrap.sh says how)`,
+    );
+  }
   const dir = await buildGoBinaries({
     name: 'mailpit',
     version: VERSIONS.mailpit,

@@ -82,8 +82,10 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     logger,
     observeLogin: metrics.loginOutcome,
   });
-  const mailDelivery = createMailDelivery(config, logger, db, metrics);
-  const mail = new MailOutbox(new MailOutboxStore(db), () => mailDelivery?.wake());
+  const outboxStore = new MailOutboxStore(db);
+  metrics.watchMailBacklog(() => outboxStore.backlog());
+  const mailDelivery = createMailDelivery(config, logger, outboxStore, metrics);
+  const mail = new MailOutbox(outboxStore, () => mailDelivery?.wake());
   mailDelivery?.start();
   return {
     config,
@@ -110,7 +112,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
 function createMailDelivery(
   config: AuthConfig,
   logger: Logger,
-  db: AuthDatabase,
+  store: MailOutboxStore,
   metrics: AuthMetrics,
 ): MailDelivery | null {
   if (config.SMTP_HOST === undefined || config.MAIL_FROM === undefined) {
@@ -127,7 +129,7 @@ function createMailDelivery(
     timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
   });
   return new MailDelivery(
-    new MailOutboxStore(db),
+    store,
     mailer,
     logger,
     {

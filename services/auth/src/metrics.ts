@@ -58,19 +58,25 @@ export class AuthMetrics {
     help: 'Mails given up on: refused for good or out of attempts (kept in mail_outbox as failed)',
     registers: [this.registry],
   });
+  #readMailBacklog: (() => Promise<MailBacklog>) | undefined;
+  #mailBacklogReading: Promise<MailBacklog | undefined> | undefined;
   readonly #mailPending = new Gauge({
     name: 'auth_mail_pending',
-    help: 'Mails waiting in the outbox, all processes together (as this process last counted)',
+    help: 'Mails waiting in the outbox, all processes together, counted at scrape time',
     registers: [this.registry],
+    collect: async () => {
+      const backlog = await this.#currentMailBacklog();
+      if (backlog) this.#mailPending.set(backlog.pending);
+    },
   });
-  #oldestPendingAt: Date | null = null;
   readonly #mailOldestAge = new Gauge({
     name: 'auth_mail_oldest_pending_age_seconds',
     help: 'Age of the oldest mail waiting in the outbox; 0 when none waits. Growing: mail is stuck',
     registers: [this.registry],
-    // computed at scrape time, so the age keeps growing even between two counts
-    collect: () => {
-      const oldest = this.#oldestPendingAt;
+    collect: async () => {
+      const backlog = await this.#currentMailBacklog();
+      if (!backlog) return;
+      const oldest = backlog.oldestCreatedAt;
       this.#mailOldestAge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
     },
   });
@@ -90,9 +96,35 @@ export class AuthMetrics {
     sent: () => this.#mailSent.inc(),
     retried: () => this.#mailRetries.inc(),
     failed: () => this.#mailFailed.inc(),
-    backlog: (backlog: { pending: number; oldestCreatedAt: Date | null }) => {
-      this.#mailPending.set(backlog.pending);
-      this.#oldestPendingAt = backlog.oldestCreatedAt;
-    },
   };
+
+  /**
+   * Where the outbox gauges read the backlog at scrape time: counted in the database, so they are
+   * right whether or not this process sends mail (without SMTP_HOST it only enqueues).
+   */
+  watchMailBacklog(read: () => Promise<MailBacklog>): void {
+    this.#readMailBacklog = read;
+  }
+
+  /**
+   * One reading for both gauges of a scrape (prom-client collects them at once), none kept after
+   * it; a failed one leaves them at their last values.
+   */
+  #currentMailBacklog(): Promise<MailBacklog | undefined> {
+    const read = this.#readMailBacklog;
+    if (!read) return Promise.resolve(undefined);
+    this.#mailBacklogReading ??= read()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#mailBacklogReading = undefined;
+      });
+    return this.#mailBacklogReading;
+  }
+}
+
+/** The outbox's backlog as the gauges show it. */
+export interface MailBacklog {
+  readonly pending: number;
+  /** When the oldest pending mail was enqueued; null when none waits. */
+  readonly oldestCreatedAt: Date | null;
 }

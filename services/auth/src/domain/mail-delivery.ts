@@ -1,6 +1,6 @@
 import type { Logger } from '@shardgate/shared';
 import { MailSendError } from '../mail/mail-send-error.js';
-import type { ClaimedMail, MailOutboxStore, OutboxBacklog } from '../store/mail-outbox-store.js';
+import type { ClaimedMail, MailOutboxStore } from '../store/mail-outbox-store.js';
 import { type BackoffPolicy, retryDelayMs } from './mail-backoff.js';
 import type { Mailer } from './mailer.js';
 
@@ -29,14 +29,12 @@ export interface MailDeliveryObserver {
   retried(): void;
   /** A mail was given up on. */
   failed(): void;
-  backlog(backlog: OutboxBacklog): void;
 }
 
 const IGNORE: MailDeliveryObserver = {
   sent: () => {},
   retried: () => {},
   failed: () => {},
-  backlog: () => {},
 };
 
 /**
@@ -102,7 +100,6 @@ export class MailDelivery {
       let tried = 0;
       try {
         tried = await this.deliverDue();
-        this.observe.backlog(await this.store.backlog());
       } catch (error) {
         // the database is away: nothing is lost (claimed mail is due again after its lease)
         this.logger.warn({ err: error }, 'mail delivery round failed; retrying at the next poll');

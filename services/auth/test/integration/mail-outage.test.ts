@@ -221,3 +221,33 @@ describe('with SMTP_TLS=starttls and a server that offers no STARTTLS', () => {
     expect(logs).not.toContain(password);
   });
 });
+
+describe('without SMTP_HOST', () => {
+  let db: ScratchAuthDatabase;
+  let server: TestAuthServer;
+  beforeAll(async () => {
+    db = await createScratchAuthDatabase();
+    server = await startAuthServer({ DATABASE_URL: db.url, DATABASE_REPLICA_URLS: '' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.drop();
+  });
+
+  it('the process only enqueues, says so, and its gauges show the mail waiting', async () => {
+    expect(server.deps.mailDelivery).toBeNull();
+    expect(server.logs.some((l) => l.includes('SMTP_HOST is not set'))).toBe(true);
+    await server.deps.mail.enqueue({
+      to: uniqueAddress('unsent'),
+      ...noticeMail({ subject: 'waits', paragraphs: [] }),
+    });
+    expect(await metric(server, 'auth_mail_pending')).toBe(1);
+    await eventually(
+      async () => (await metric(server, 'auth_mail_oldest_pending_age_seconds')) > 0.05,
+      10_000,
+      'the oldest mail to age',
+    );
+    const [row] = await db.query<OutboxRow>('SELECT status, attempts FROM mail_outbox');
+    expect([row?.status, row?.attempts]).toEqual(['pending', 0]);
+  });
+});

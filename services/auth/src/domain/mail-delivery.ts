@@ -96,14 +96,19 @@ export class MailDelivery {
   }
 
   async #run(): Promise<void> {
+    let failing = false;
     while (!this.#stopping) {
       let tried = 0;
       try {
         tried = await this.deliverDue();
+        if (failing) this.logger.info('mail delivery works again');
+        failing = false;
       } catch (error) {
-        // the database is away: nothing is lost (claimed mail is due again after its lease)
-        this.logger.warn({ err: error }, 'mail delivery round failed; retrying at the next poll');
-        tried = 0;
+        // The database is away: nothing is lost (claimed mail is due again after its lease).
+        // Said once per outage, not once per poll.
+        if (!failing)
+          this.logger.warn({ err: error }, 'mail delivery round failed; retrying at each poll');
+        failing = true;
       }
       if (tried < this.#options.batchSize) await this.#sleep(this.#options.pollIntervalMs);
     }

@@ -65,6 +65,6 @@ export {
   type DbOperationObserver,
   registerServiceMetrics,
 } from './service-metrics.js';
-export { PgServer } from './sql/pg-server.js';
+export { PgServer, type StatementRunner } from './sql/pg-server.js';
 export { NOW_UTC, type Statement, statement, utcColumn, utcParam } from './sql/statement.js';
 export { timed } from './timed.js';

@@ -8,6 +8,7 @@ import { NamespaceChart } from './charts/namespace-chart.js';
 import { NetworkPoliciesChart } from './charts/network-policies-chart.js';
 import { PrometheusChart } from './charts/prometheus-chart.js';
 import { ServiceChart } from './charts/service-chart.js';
+import { CleanupCronJob } from './constructs/cleanup-cron-job.js';
 import type { EnvironmentConfig } from './environments.js';
 import { serviceDefinitions } from './lib/service-definitions.js';
 import { TRAEFIK_NAMESPACE } from './names.js';
@@ -23,7 +24,8 @@ export function buildApp(env: EnvironmentConfig, outdir: string): App {
   new NamespaceChart(app, 'namespace');
   new InfrastructureChart(app, 'infrastructure', { env });
   new MigrationsChart(app, 'migrations', { services: [services.auth, services.api] });
-  new ServiceChart(app, 'auth', { service: services.auth, sizing: env.services.auth });
+  const auth = new ServiceChart(app, 'auth', { service: services.auth, sizing: env.services.auth });
+  new CleanupCronJob(auth, 'cleanup', { service: services.auth });
   new ServiceChart(app, 'api', { service: services.api, sizing: env.services.api });
   new IngressChart(app, 'ingress', { env });
   new GatewayApiChart(app, 'gateway-api', { env });

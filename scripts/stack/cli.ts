@@ -12,7 +12,7 @@ import { stackInfo } from './stack-info.js';
 import { stackSecrets } from './state.js';
 
 const USAGE =
-  'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env | migrate | set-role <email> <user|admin>';
+  'usage: tsx scripts/stack/cli.ts up [--fresh] | down | status | env | migrate | set-role <email> <user|admin> | cleanup';
 
 async function main(argv: string[]): Promise<number> {
   const layout = stackLayout(stackOptionsFromEnv());
@@ -62,11 +62,12 @@ async function main(argv: string[]): Promise<number> {
         );
       return 0;
     }
-    case 'set-role': {
+    case 'set-role':
+    case 'cleanup': {
       // runs the auth service's own command with the stack's auth environment
       const result = spawnSync(
         process.execPath,
-        [join(layout.repoRoot, 'services/auth/dist/cli/set-role.js'), ...argv.slice(1)],
+        [join(layout.repoRoot, `services/auth/dist/cli/${argv[0]}.js`), ...argv.slice(1)],
         {
           env: serviceEnv(layout, stackSecrets(layout), 'auth'),
           stdio: 'inherit',

@@ -135,14 +135,27 @@ describe.concurrent('through Traefik', () => {
     }
   });
 
-  it('a spent refresh token reused within the grace gets a fresh pair of the same family', async () => {
+  it('a retry of the latest rotation within the grace gets a pair; the pair it replaces is refused at /api within 1 s', async () => {
     expect(settings.REFRESH_REUSE_GRACE_SECONDS).toBeGreaterThan(1);
     const user = await accounts.newUser();
-    const rotated = tokensOf(await refreshJson(user.refreshToken));
+    const lost = tokensOf(await refreshJson(user.refreshToken));
     const retried = tokensOf(await refreshJson(user.refreshToken));
-    expect(retried.refreshToken).not.toBe(rotated.refreshToken);
-    for (const tokens of [rotated, retried])
-      expect((await apiMe(tokens.accessToken)).status).toBe(200);
+    const replacedAt = performance.now();
+    expect(retried.refreshToken).not.toBe(lost.refreshToken);
+    expect((await apiMe(retried.accessToken)).status).toBe(200);
+    const ms = await msUntilStatus(replacedAt, lost.accessToken, 401, 'the replaced token refused');
+    expect(ms).toBeLessThan(REVOCATION_BOUND_MS);
+  });
+
+  it('a refresh token two generations old, within the grace, revokes the family at /api within 1 s', async () => {
+    const user = await accounts.newUser();
+    const second = tokensOf(await refreshJson(user.refreshToken));
+    const third = tokensOf(await refreshJson(second.refreshToken));
+    const reuse = await refreshJson(user.refreshToken);
+    const revokedAt = performance.now();
+    expect(reuse.status).toBe(401);
+    const ms = await msUntilStatus(revokedAt, third.accessToken, 401, 'the family token refused');
+    expect(ms).toBeLessThan(REVOCATION_BOUND_MS);
   });
 
   it('a spent refresh token reused after the grace revokes the family: its access token is refused at /api within 1 s', async () => {

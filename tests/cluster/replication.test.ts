@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait.js';
-import { Kube } from './support/kube.js';
+import { clusterGateway } from './support/cluster-gateway.js';
+import { replicaReads } from './support/drill.js';
+import { isReady } from './support/kube.js';
 
 /**
  * Each Postgres cluster of charts/postgres-shard (auth, shard0, shard1): the standby streams from
  * its primary, and a row written on the primary is read on the standby. psql runs in the pods over
  * their Unix sockets (`kubectl exec`), as the superuser the chart's pg_hba.conf trusts locally.
  */
-const kube = new Kube();
+const { send, kube, accounts } = clusterGateway();
 const CLUSTERS = ['auth', 'shard0', 'shard1'] as const;
 
 /** How long a row may take to appear on a standby of this small, busy machine. */
@@ -43,6 +45,13 @@ describe.each(CLUSTERS)('postgres-%s', (cluster) => {
       "SELECT pg_is_in_recovery()::text || ' ' || coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')",
     );
     expect(recovery).toBe('true streaming');
+    // through a replication slot of its own name, which keeps the WAL it still needs
+    expect(
+      await kube.psql(
+        primary,
+        "SELECT slot_name || ' ' || active FROM pg_replication_slots WHERE slot_type = 'physical'",
+      ),
+    ).toEqual([`${standby.replaceAll('-', '_')} true`]);
   });
 
   it('a row written on the primary is read on the standby; the standby refuses writes', async () => {
@@ -72,4 +81,49 @@ describe.each(CLUSTERS)('postgres-%s', (cluster) => {
       await kube.psql(primary, `DROP TABLE IF EXISTS ${table}`);
     }
   });
+});
+
+describe('a standby that stops streaming', () => {
+  const standby = 'postgres-shard1-standby-0';
+  const ready = async () => isReady(await kube.pod(standby));
+  const setConninfo = async (value: string) => {
+    await kube.psql(
+      standby,
+      `ALTER SYSTEM SET primary_conninfo = '${value.replaceAll("'", "''")}'`,
+    );
+    await kube.psql(standby, 'SELECT pg_reload_conf()');
+  };
+
+  it('leaves the ro Service (NotReady) while the API reads from the primary, and returns once it streams', async () => {
+    const user = await accounts.newUser();
+    // shard1 holds odd user ids (the dev shard map): make one until the user lands there
+    let reader = user;
+    while (Number(reader.id) % 2 !== 1) reader = await accounts.newUser();
+    expect(await ready()).toBe(true);
+    // the value pg_basebackup -R wrote (it holds the replication password: never printed)
+    const [conninfo] = await kube.psql(standby, 'SHOW primary_conninfo');
+    expect(conninfo).toMatch(/host=/);
+    try {
+      await setConninfo('host=nonexistent.invalid port=1 user=nobody connect_timeout=1');
+      await eventually(async () => !(await ready()), 90_000, `${standby} NotReady`);
+      const endpoints = await kube.json<{ subsets?: Array<{ addresses?: unknown[] }> }>([
+        'get',
+        'endpoints',
+        'postgres-shard1-ro',
+      ]);
+      expect((endpoints.subsets ?? []).flatMap((s) => s.addresses ?? [])).toEqual([]);
+      // the API keeps answering reads of that shard, from the primary: the first read may try
+      // the standby's Service once (counted), after which the API leaves it alone for
+      // REPLICA_RETRY_MS (5 s), so ten reads within a second add at most one attempt
+      const read = async () =>
+        expect((await send('GET', '/api/orders', { token: reader.accessToken })).status).toBe(200);
+      await read();
+      const before = await replicaReads(kube, 'shard1');
+      for (let i = 0; i < 10; i++) await read();
+      expect((await replicaReads(kube, 'shard1')) - before).toBeLessThanOrEqual(1);
+    } finally {
+      await setConninfo(conninfo as string);
+    }
+    await eventually(ready, 90_000, `${standby} Ready again`);
+  }, 240_000);
 });

@@ -3,25 +3,18 @@ import { SMOKE_CHECKS } from '../smoke/checks.js';
 import { Secrets, SmokeClient } from '../smoke/client.js';
 import type { SmokeContext } from '../smoke/context.js';
 import { runChecks } from '../smoke/runner.js';
-import { deployedAuthSettings } from './support/cluster-gateway.js';
-import { Kube } from './support/kube.js';
 
 /**
- * `npm run smoke` against Traefik, in-process: the same checks, in the same order, with the
- * deployed auth service's own refresh-reuse grace.
+ * `npm run smoke` against Traefik, in-process: the same checks, in the same order.
  */
 describe('npm run smoke, through Traefik', () => {
   it('passes every check', async () => {
     const { gatewayUrl } = inject('cluster');
-    const settings = await deployedAuthSettings(new Kube());
     const notes: string[] = [];
     const ctx: SmokeContext = {
       client: new SmokeClient({ baseUrl: gatewayUrl }),
       secrets: new Secrets(),
-      settings: {
-        reuseGraceSeconds: settings.REFRESH_REUSE_GRACE_SECONDS,
-        revocationDeadlineMs: 1000,
-      },
+      settings: { revocationDeadlineMs: 1000 },
       state: {},
       note: (line) => notes.push(line),
     };

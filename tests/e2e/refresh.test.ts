@@ -32,15 +32,41 @@ describe('refresh tokens through the gateway', () => {
     }
   });
 
-  it('a spent token reused within the grace gets a fresh pair of the same family', async () => {
+  it('a retry of the latest rotation within the grace gets a pair; the pair it replaces gets 401 at /api within 1 s', async () => {
     expect(REUSE_GRACE_SECONDS).toBeGreaterThan(1);
     const user = await newUser();
-    const rotated = tokensOf(await refreshJson(user.refreshToken));
-    const retried = tokensOf(await refreshJson(user.refreshToken)); // a client that lost the answer
-    expect(retried.refreshToken).not.toBe(rotated.refreshToken);
-    for (const tokens of [rotated, retried]) {
-      expect((await apiMe(tokens.accessToken)).status).toBe(200);
-    }
+    const lost = tokensOf(await refreshJson(user.refreshToken)); // the answer the client never saw
+    expect((await apiMe(lost.accessToken)).status).toBe(200);
+    const retried = tokensOf(await refreshJson(user.refreshToken));
+    const replacedAt = performance.now();
+    expect(retried.refreshToken).not.toBe(lost.refreshToken);
+    expect((await apiMe(retried.accessToken)).status).toBe(200);
+    const ms = await msUntil(
+      replacedAt,
+      async () => (await apiMe(lost.accessToken)).status === 401,
+      { what: 'the replaced access token rejected at /api' },
+    );
+    expect(ms).toBeLessThan(1000);
+    // the retried pair is the family's one live head and keeps working
+    const next = tokensOf(await refreshForm(retried.refreshToken));
+    expect((await apiMe(next.accessToken)).status).toBe(200);
+  });
+
+  it('a token two generations old, within the grace, revokes the family: 401 at /api within 1 s', async () => {
+    const user = await newUser();
+    const second = tokensOf(await refreshJson(user.refreshToken));
+    const third = tokensOf(await refreshJson(second.refreshToken));
+    expect((await apiMe(third.accessToken)).status).toBe(200);
+    const replay = await refreshJson(user.refreshToken);
+    const revokedAt = performance.now();
+    expect([replay.status, replay.body.code]).toEqual([401, 'invalid_refresh_token']);
+    const ms = await msUntil(
+      revokedAt,
+      async () => (await apiMe(third.accessToken)).status === 401,
+      { what: "the family's latest access token rejected at /api" },
+    );
+    expect(ms).toBeLessThan(1000);
+    expect((await refreshJson(third.refreshToken)).status).toBe(401);
   });
 
   it('a spent token reused after the grace revokes the family: its access tokens get 401 at /api within 1 s', async () => {

@@ -14,7 +14,6 @@ const USAGE = `usage: npm run smoke -- --base-url <url> [options]
   --base-url <url>       the edge to test: the local gateway (http://127.0.0.1:8080) or an
                          ingress behind kubectl port-forward; default: $SMOKE_BASE_URL
   --timeout <seconds>    limit per request, more than 0 (default 10)
-  --reuse-grace <secs>   the auth service's REFRESH_REUSE_GRACE_SECONDS (default 10)
   --verbose              print every request: method, path, status, time
   --json                 print one JSON report on stdout instead of the text report
   --help                 this text
@@ -25,7 +24,6 @@ exit codes: 0 all checks passed, 1 a check failed, 2 bad usage, 3 nothing answer
 interface CliOptions {
   readonly baseUrl: string;
   readonly timeoutMs: number;
-  readonly reuseGraceSeconds: number;
   readonly verbose: boolean;
   readonly json: boolean;
 }
@@ -46,15 +44,14 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   return {
     baseUrl,
     // a zero timeout would abort every request and be reported as "nothing answers" (exit 3)
-    timeoutMs: seconds('--timeout', values.timeout, 10, { zero: false }) * 1000,
-    reuseGraceSeconds: seconds('--reuse-grace', values['reuse-grace'], 10, { zero: true }),
+    timeoutMs: seconds('--timeout', values.timeout, 10) * 1000,
     verbose: values.verbose ?? false,
     json: values.json ?? false,
   };
 }
 
 /** Options that take a number of seconds. */
-const SECONDS_OPTIONS = new Set(['--timeout', '--reuse-grace']);
+const SECONDS_OPTIONS = new Set(['--timeout']);
 
 /**
  * `--timeout -5` as `--timeout=-5`: parseArgs would call a value starting with a dash ambiguous,
@@ -83,7 +80,6 @@ function parse(argv: string[]) {
     options: {
       'base-url': { type: 'string' },
       timeout: { type: 'string' },
-      'reuse-grace': { type: 'string' },
       verbose: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -91,18 +87,14 @@ function parse(argv: string[]) {
   });
 }
 
-/** A number of seconds up to an hour; `zero` says whether 0 is allowed. */
-function seconds(
-  flag: string,
-  value: string | undefined,
-  fallback: number,
-  { zero }: { zero: boolean },
-): number {
+/** A number of seconds, more than 0 and up to an hour. */
+function seconds(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && !zero) || n > 3600) {
-    const range = zero ? 'between 0 and 3600' : 'greater than 0 and at most 3600';
-    throw new UsageError(`${flag} takes a number of seconds ${range}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) {
+    throw new UsageError(
+      `${flag} takes a number of seconds greater than 0 and at most 3600, got "${value}"`,
+    );
   }
   return n;
 }
@@ -136,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: SmokeContext = {
     client,
     secrets: new Secrets(),
-    settings: { reuseGraceSeconds: options.reuseGraceSeconds, revocationDeadlineMs: 1000 },
+    settings: { revocationDeadlineMs: 1000 },
     state: {},
     note: (line) => (options.json ? console.error : console.log)(`        ${line}`),
   };

@@ -7,11 +7,6 @@ import { describeResponse, type Secrets, type SmokeClient, type SmokeResponse } 
 
 /** Settings of a smoke run that change what the checks expect. */
 export interface SmokeSettings {
-  /**
-   * The auth service's REFRESH_REUSE_GRACE_SECONDS: a spent refresh token reused within it gets a
-   * new pair, so the reuse check waits this long (plus a second) before replaying. @default 10
-   */
-  readonly reuseGraceSeconds: number;
   /** How long after logout the access token may still pass the gateway. @default 1000 */
   readonly revocationDeadlineMs: number;
 }
@@ -30,8 +25,8 @@ export interface SmokeState {
   formSession?: Session;
   /** The session of the JSON login; rotated, then revoked by the reuse check. */
   jsonSession?: Session;
-  /** The refresh token the rotation check spent, and when its answer arrived. */
-  spentRefresh?: { readonly token: string; readonly at: number };
+  /** A refresh token the rotation check left two generations behind the session's head. */
+  spentRefresh?: string;
   orderId?: string;
 }
 

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { Job } from 'kubernetes-models/batch/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { Ingress, IngressClass, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import {
@@ -72,6 +72,7 @@ export const MODELS: Readonly<Record<string, Model>> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'batch/v1/Job': Job,
+  'batch/v1/CronJob': CronJob,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/Ingress': Ingress,
@@ -148,16 +149,22 @@ export interface PodSpec {
   [key: string]: unknown;
 }
 
-/** The pod template of a Deployment, StatefulSet or Job; undefined for other kinds. */
-export function podSpecOf(object: K8sObject): PodSpec | undefined {
+/** The pod template of a Deployment, StatefulSet, Job or CronJob; undefined for other kinds. */
+function podTemplateOf(object: K8sObject): { metadata?: K8sObject['metadata']; spec?: PodSpec } {
+  if (object.kind === 'CronJob') return object.spec?.jobTemplate?.spec?.template ?? {};
   return ['Deployment', 'StatefulSet', 'Job'].includes(object.kind)
-    ? (object.spec?.template?.spec as PodSpec | undefined)
-    : undefined;
+    ? (object.spec?.template ?? {})
+    : {};
+}
+
+/** The pod spec of a Deployment, StatefulSet, Job or CronJob; undefined for other kinds. */
+export function podSpecOf(object: K8sObject): PodSpec | undefined {
+  return podTemplateOf(object).spec;
 }
 
 /** Pod-template labels of a workload. */
 export function podLabelsOf(object: K8sObject): Record<string, string> {
-  return (object.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+  return (podTemplateOf(object).metadata?.labels ?? {}) as Record<string, string>;
 }
 
 /**

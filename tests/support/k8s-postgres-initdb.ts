@@ -41,12 +41,15 @@ export interface InitdbRun {
   readonly hba: string;
   /** Runs one query over the socket; with a password, as that role with scram-sha-256. */
   query(sql: string, as?: { user: string; password: string; database?: string }): string;
+  /** Where the server listens: its socket folder (the only way in) and port. */
+  readonly socket: { readonly PGHOST: string; readonly PGPORT: string };
   stop(): void;
 }
 
 const OS_USER = 'postgres';
 
-function pgBin(): string {
+/** The folder of the machine's Postgres server binaries. */
+export function pgBin(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const versions = existsSync('/usr/lib/postgresql')
     ? readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v))
@@ -56,10 +59,15 @@ function pgBin(): string {
   return `/usr/lib/postgresql/${newest}/bin`;
 }
 
-const isRoot = () => process.getuid?.() === 0;
+/** True when the tests run as root (then servers run as the `postgres` account). */
+export const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Runs a server binary, as the postgres account when we are root. */
-function asPostgres(command: string, args: string[], options: ExecFileSyncOptions = {}): void {
+export function asPostgres(
+  command: string,
+  args: string[],
+  options: ExecFileSyncOptions = {},
+): void {
   const [file, argv] = isRoot()
     ? ['runuser', ['-u', OS_USER, '--', command, ...args]]
     : [command, args];
@@ -162,6 +170,7 @@ export function runInitdbScript(script: string, env: InitdbEnv): InitdbRun {
               PGPASSWORD: as.password,
             })
           : psql(['-U', 'postgres', '-d', env.POSTGRES_DB, '-c', sql]),
+      socket,
       stop,
     };
   } catch (error) {

@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { helm, renderChart } from '../support/helm-render.js';
 import { type K8sObject, podSpecOf, schemaProblems } from '../support/k8s-manifests.js';
 import {
   imageProblems,
@@ -22,19 +21,7 @@ const missingSecretMessage: Record<string, RegExp> = {
   redis: /redis: auth\.existingSecret is required/,
 };
 
-function helm(args: string[]) {
-  const r = spawnSync('helm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
-}
-
-function render(chart: string, scenario: string): K8sObject[] {
-  const r = helm(['template', 'test', chart, '-f', scenario]);
-  expect(r.error).toBeUndefined();
-  expect(r.status, r.stderr).toBe(0);
-  const docs = parseAllDocuments(r.stdout);
-  for (const d of docs) expect(d.errors, String(d.errors)).toEqual([]);
-  return docs.map((d) => d.toJS() as K8sObject | null).filter((m): m is K8sObject => m != null);
-}
+const render = renderChart;
 
 /** Everything wrong with one rendered object: schema, restricted pod fields, resources, images. */
 function objectProblems(object: K8sObject): string[] {
@@ -124,6 +111,53 @@ describe('postgres-shard specifics', () => {
     expect(
       byName.get('PodDisruptionBudget/test-postgres-shard-standby')?.spec?.maxUnavailable,
     ).toBe(1);
+    // a drain waits for a planned switchover rather than stop the only writer
+    expect(
+      byName.get('PodDisruptionBudget/test-postgres-shard-primary')?.spec?.maxUnavailable,
+    ).toBe(0);
+    // primary and standbys prefer different nodes; only the standby's readiness asks for streaming
+    const primary = byName.get('StatefulSet/test-postgres-shard-primary') as K8sObject;
+    for (const set of [primary, standby as K8sObject]) {
+      const term = podSpecOf(set)?.affinity as Record<string, Record<string, unknown[]>>;
+      expect(term.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: 'kubernetes.io/hostname',
+            labelSelector: {
+              matchLabels: {
+                'app.kubernetes.io/name': 'postgres-shard',
+                'app.kubernetes.io/instance': 'test',
+              },
+            },
+          },
+        },
+      ]);
+    }
+    const readiness = (set: K8sObject) =>
+      JSON.stringify(podSpecOf(set)?.containers[0]?.readinessProbe);
+    expect(readiness(primary)).toContain('pg_isready');
+    expect(readiness(standby as K8sObject)).toContain('pg_stat_wal_receiver');
+  });
+
+  it('pins primary and standbys to different nodes with antiAffinity hard, and none when asked', () => {
+    for (const [mode, expected] of [
+      ['hard', 'requiredDuringSchedulingIgnoredDuringExecution'],
+      ['none', undefined],
+    ] as const) {
+      const r = helm([
+        'template',
+        'test',
+        'charts/postgres-shard',
+        '-f',
+        'charts/postgres-shard/ci/default-values.yaml',
+        '--set',
+        `antiAffinity=${mode}`,
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      if (expected) expect(r.stdout).toContain(expected);
+      else expect(r.stdout).not.toContain('podAntiAffinity');
+    }
   });
 });
 

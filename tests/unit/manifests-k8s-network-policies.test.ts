@@ -27,6 +27,7 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
   const api = podOf('Deployment', 'api');
   const authJob = inNs(podLabelsOf(findByAppName(objects, 'Job', 'auth-migrations')));
   const apiJob = inNs(podLabelsOf(findByAppName(objects, 'Job', 'api-migrations')));
+  const cleanup = inNs(podLabelsOf(findObject(objects, 'CronJob', 'auth-cleanup', NS)));
   const pgAuth = podOf('StatefulSet', 'postgres-auth-primary');
   const pgAuthStandby = podOf('StatefulSet', 'postgres-auth-standby');
   const shard0 = podOf('StatefulSet', 'postgres-shard0-primary');
@@ -134,9 +135,10 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(prometheus, pgAuth, 5432)).toBe(false);
   });
 
-  it('lets each database be reached only by its service, its migrations and its standbys', () => {
+  it('lets each database be reached only by its service, its migrations, its cleanup and its standbys', () => {
     expect(allowed(auth, pgAuth, 5432)).toBe(true);
     expect(allowed(authJob, pgAuth, 5432)).toBe(true);
+    expect(allowed(cleanup, pgAuth, 5432)).toBe(true);
     expect(allowed(auth, pgAuthStandby, 5432)).toBe(true);
     expect(allowed(pgAuthStandby, pgAuth, 5432)).toBe(true);
     expect(allowed(api, pgAuth, 5432)).toBe(false);
@@ -146,6 +148,7 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
       expect(allowed(apiJob, shard, 5432)).toBe(true);
       expect(allowed(auth, shard, 5432)).toBe(false);
       expect(allowed(authJob, shard, 5432)).toBe(false);
+      expect(allowed(cleanup, shard, 5432)).toBe(false);
       expect(allowed(controller, shard, 5432)).toBe(false);
       expect(allowed(stranger, shard, 5432)).toBe(false);
     }
@@ -158,6 +161,7 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(auth, redis, 6379)).toBe(true);
     expect(allowed(api, redis, 6379)).toBe(true);
     expect(allowed(authJob, redis, 6379)).toBe(false);
+    expect(allowed(cleanup, redis, 6379)).toBe(false);
     expect(allowed(stranger, redis, 6379)).toBe(false);
     expect(allowed(controller, redis, 6379)).toBe(false);
   });

@@ -4,6 +4,7 @@ import { ENVIRONMENTS, environmentManifests, NS, TRAEFIK_NS } from '../support/k
 import {
   findByAppName,
   findObject,
+  type K8sObject,
   type Loose,
   type PodSpec,
   podLabelsOf,
@@ -20,8 +21,7 @@ import {
 // with their probes, drain, config, PDB, HPA; the migration Jobs.
 
 /** The `app.kubernetes.io/name` of a workload's pods. */
-const appName = (o: { spec?: Loose }) =>
-  (o.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'] ?? '') as string;
+const appName = (o: K8sObject) => podLabelsOf(o)['app.kubernetes.io/name'] ?? '';
 
 /** JSON with sorted keys, computed here independently of cdk8s/src/lib/stable-hash.ts. */
 const canonical = (value: unknown): string =>
@@ -44,6 +44,7 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
   it('passes Pod Security "restricted" and sets requests and limits on every pod', () => {
     expect(workloads.map((w) => `${w.kind}/${appName(w) || w.metadata.name}`).sort()).toEqual(
       expect.arrayContaining([
+        'CronJob/auth-cleanup',
         'Deployment/api',
         'Deployment/auth',
         'Job/api-migrations',
@@ -67,9 +68,36 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
     }
   });
 
+  it('cleans the auth database hourly, one run at a time, with its URL and nothing else', () => {
+    const cron = objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'auth-cleanup');
+    expect(cron?.spec).toMatchObject({
+      schedule: '17 * * * *',
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      jobTemplate: { spec: { activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 86400 } },
+    });
+    const pod = podSpecOf(cron as K8sObject) as PodSpec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('auth-cleanup');
+    expect(pod.containers.map((c) => [c.command, c.env, c.envFrom])).toEqual([
+      [
+        ['node', 'services/auth/dist/cli/cleanup.js'],
+        [
+          {
+            name: 'DATABASE_URL',
+            valueFrom: { secretKeyRef: { name: 'auth-database', key: 'DATABASE_URL' } },
+          },
+        ],
+        undefined,
+      ],
+    ]);
+  });
+
   it('runs the shardgate pods as uid 1000 with the images tagged 0.1.0', () => {
-    const own = workloads.filter((o) => /^(auth|api)(-migrations)?$/.test(appName(o)));
-    expect(own).toHaveLength(4);
+    const own = workloads.filter((o) =>
+      /^(auth|api)(-migrations)?$|^auth-cleanup$/.test(appName(o)),
+    );
+    expect(own).toHaveLength(5);
     for (const w of own) {
       const pod = podSpecOf(w) as PodSpec;
       expect(pod.securityContext?.runAsUser).toBe(1000);

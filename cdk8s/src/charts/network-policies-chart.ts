@@ -6,6 +6,7 @@ import {
   type INetworkPolicySpec,
   NetworkPolicy,
 } from 'kubernetes-models/networking.k8s.io/v1';
+import { CLEANUP_COMPONENT, CLEANUP_NAME } from '../constructs/cleanup-cron-job.js';
 import { PROMETHEUS_NAME } from '../constructs/dev-prometheus.js';
 import { MIGRATIONS_COMPONENT } from '../constructs/migration-job.js';
 import { SERVER_COMPONENT } from '../constructs/service-workload.js';
@@ -45,6 +46,10 @@ const server = (service: ServiceName): INetworkPolicyPeer => ({
 const migrations = (service: ServiceName): INetworkPolicyPeer => ({
   podSelector: { matchLabels: selectorLabels(migrationsName(service), MIGRATIONS_COMPONENT) },
 });
+/** The auth database's cleanup CronJob pods. */
+const cleanup: INetworkPolicyPeer = {
+  podSelector: { matchLabels: selectorLabels(CLEANUP_NAME, CLEANUP_COMPONENT) },
+};
 const ingressNginx: INetworkPolicyPeer = {
   namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: INGRESS_NGINX_NAMESPACE } },
 };
@@ -73,7 +78,8 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
  * - api → auth on 8080 (JWKS);
  * - Prometheus → auth and api on 9464;
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
- *   database, api → every shard), standbys → their primary on 5432 (streaming replication);
+ *   database, api → every shard), the auth cleanup CronJob → the auth database, standbys → their
+ *   primary on 5432 (streaming replication);
  * - auth and api → Redis on 6379.
  *
  * Egress is not restricted: an egress allow-list needs the cluster's DNS and API-server addresses,
@@ -121,7 +127,12 @@ export class NetworkPoliciesChart extends Chart {
       policy(`${postgresRelease(cluster)}-clients`, {
         podSelector: postgresPods(cluster),
         policyTypes: ['Ingress'],
-        ingress: [{ from: [server(service), migrations(service)], ports: tcp(POSTGRES_PORT) }],
+        ingress: [
+          {
+            from: [server(service), migrations(service), ...(service === 'auth' ? [cleanup] : [])],
+            ports: tcp(POSTGRES_PORT),
+          },
+        ],
       });
       policy(`${postgresRelease(cluster)}-replication`, {
         podSelector: postgresPods(cluster, 'primary'),

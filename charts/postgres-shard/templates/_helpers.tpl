@@ -81,8 +81,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       key: postgres-password
 {{- end }}
 
-{{/* pg_isready probes. */}}
-{{- define "postgres-shard.probes" -}}
+{{/*
+Liveness for every instance: the server accepts connections (pg_isready). Readiness of the primary
+is the same; a standby's is "postgres-shard.standbyReadiness".
+*/}}
+{{- define "postgres-shard.liveness" -}}
 livenessProbe:
   exec:
     command: ["pg_isready", "-h", "127.0.0.1", "-p", "{{ .Values.service.port }}", "-U", "postgres"]
@@ -90,13 +93,64 @@ livenessProbe:
   periodSeconds: {{ .Values.probes.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.failureThreshold }}
+{{- end }}
+
+{{- define "postgres-shard.probeTiming" -}}
+initialDelaySeconds: {{ .Values.probes.readinessInitialDelaySeconds }}
+periodSeconds: {{ .Values.probes.periodSeconds }}
+timeoutSeconds: {{ .Values.probes.timeoutSeconds }}
+failureThreshold: {{ .Values.probes.readinessFailureThreshold }}
+{{- end }}
+
+{{- define "postgres-shard.primaryReadiness" -}}
 readinessProbe:
   exec:
     command: ["pg_isready", "-h", "127.0.0.1", "-p", "{{ .Values.service.port }}", "-U", "postgres"]
-  initialDelaySeconds: {{ .Values.probes.readinessInitialDelaySeconds }}
-  periodSeconds: {{ .Values.probes.periodSeconds }}
-  timeoutSeconds: {{ .Values.probes.timeoutSeconds }}
-  failureThreshold: {{ .Values.probes.failureThreshold }}
+  {{- include "postgres-shard.probeTiming" . | nindent 2 }}
+{{- end }}
+
+{{/*
+A standby is Ready only while it is in recovery, its WAL receiver streams from the primary, and it
+has replayed all but standby.readiness.maxReplayLagBytes of what it received: a standby that
+stopped streaming (primary unreachable, slot invalidated, a wrong primary_conninfo) leaves the ro
+Service instead of serving ever older data. psql connects over the local socket as postgres.
+*/}}
+{{- define "postgres-shard.standbyReadiness" -}}
+readinessProbe:
+  exec:
+    command:
+      - /bin/bash
+      - -c
+      - |
+        state=$(psql -X -At -U postgres -d postgres -v ON_ERROR_STOP=1 -c "
+          SELECT CASE
+            WHEN NOT pg_is_in_recovery() THEN 'not in recovery'
+            WHEN (SELECT status FROM pg_stat_wal_receiver) IS DISTINCT FROM 'streaming'
+              THEN 'not streaming from the primary'
+            WHEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())
+              > {{ int64 .Values.standby.readiness.maxReplayLagBytes }}
+              THEN 'replay behind'
+            ELSE 'ok' END") || exit 1
+        [ "$state" = ok ] || { echo "$state"; exit 1; }
+  {{- include "postgres-shard.probeTiming" . | nindent 2 }}
+{{- end }}
+
+{{/*
+Default affinity of a role (`component`): away from the release's other pods, per antiAffinity.
+*/}}
+{{- define "postgres-shard.antiAffinity" -}}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "postgres-shard.selectorLabels" .root | fromYaml)) }}
+{{- if eq .root.Values.antiAffinity "hard" }}
+podAntiAffinity:
+  requiredDuringSchedulingIgnoredDuringExecution:
+    - {{- toYaml $term | nindent 6 }}
+{{- else if eq .root.Values.antiAffinity "soft" }}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        {{- toYaml $term | nindent 8 }}
+{{- end }}
 {{- end }}
 
 {{/* Writable scratch volumes (the root filesystem is read-only). */}}

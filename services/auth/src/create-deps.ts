@@ -15,6 +15,7 @@ import { HashProcess } from './hashing/hash-process.js';
 import { SmtpMailer } from './mail/smtp-mailer.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
+import { latestCleanupRuns } from './store/cleanup-store.js';
 import { MailOutboxStore } from './store/mail-outbox-store.js';
 import { SessionsStore } from './store/sessions-store.js';
 import { UsersStore } from './store/users-store.js';
@@ -28,6 +29,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     config.DATABASE_POOL_SIZE,
     metrics.dbOperation,
   );
+  metrics.followCleanupRuns(() => db.onPrimary('cleanup.latestRuns', latestCleanupRuns));
   const redis = createRedis(config.REDIS_URL, logger);
   const keys = loadSigningKeys({
     keysDir: config.AUTH_KEYS_DIR,

@@ -1,5 +1,10 @@
 import { registerServiceMetrics } from '@shardgate/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { scrapeReading } from './scrape-reading.js';
+import type { CleanupRunRecord } from './store/cleanup-store.js';
+
+/** The cleanup job's latest run and latest successful run, as its records say. */
+export type CleanupRuns = { latest: CleanupRunRecord | null; latestOk: CleanupRunRecord | null };
 
 /** Outcomes of `/verify`, one counter series each. */
 export type VerifyOutcome = 'allowed' | 'invalid_token' | 'revoked' | 'inactive' | 'error';
@@ -58,14 +63,13 @@ export class AuthMetrics {
     help: 'Mails given up on: refused for good or out of attempts (kept in mail_outbox as failed)',
     registers: [this.registry],
   });
-  #readMailBacklog: (() => Promise<MailBacklog>) | undefined;
-  #mailBacklogReading: Promise<MailBacklog | undefined> | undefined;
+  #mailBacklog: (() => Promise<MailBacklog | undefined>) | undefined;
   readonly #mailPending = new Gauge({
     name: 'auth_mail_pending',
     help: 'Mails waiting in the outbox, all processes together, counted at scrape time',
     registers: [this.registry],
     collect: async () => {
-      const backlog = await this.#currentMailBacklog();
+      const backlog = await this.#mailBacklog?.();
       if (backlog) this.#mailPending.set(backlog.pending);
     },
   });
@@ -74,12 +78,70 @@ export class AuthMetrics {
     help: 'Age of the oldest mail waiting in the outbox; 0 when none waits. Growing: mail is stuck',
     registers: [this.registry],
     collect: async () => {
-      const backlog = await this.#currentMailBacklog();
+      const backlog = await this.#mailBacklog?.();
       if (!backlog) return;
       const oldest = backlog.oldestCreatedAt;
       this.#mailOldestAge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
     },
   });
+
+  /**
+   * Reports the cleanup job's runs on every scrape, from `read` (the records in the database): the
+   * CronJob's pods live for seconds, too short to be scraped, so every auth process reports the
+   * latest run instead. Call once.
+   */
+  followCleanupRuns(read: () => Promise<CleanupRuns>): void {
+    const runs = scrapeReading(read);
+    const gauge = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      fill: (runs: CleanupRuns, gauge: Gauge<L>) => void,
+    ) => {
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          const latest = await runs();
+          if (latest) fill(latest, this);
+        },
+      });
+    };
+    gauge(
+      'auth_cleanup_last_success_timestamp_seconds',
+      'When the last successful cleanup run finished (Unix time); absent before the first',
+      [],
+      (runs, g) => {
+        if (runs.latestOk) g.set(runs.latestOk.finishedAt.getTime() / 1000);
+      },
+    );
+    gauge(
+      'auth_cleanup_last_success_duration_seconds',
+      'How long the last successful cleanup run took',
+      [],
+      (runs, g) => {
+        const run = runs.latestOk;
+        if (run) g.set((run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+      },
+    );
+    gauge(
+      'auth_cleanup_last_success_deleted_rows',
+      'Rows the last successful cleanup run deleted, by kind',
+      ['kind'],
+      (runs, g) => {
+        for (const [kind, n] of Object.entries(runs.latestOk?.deleted ?? {}))
+          g.set({ kind }, n ?? 0);
+      },
+    );
+    gauge(
+      'auth_cleanup_last_run_failed',
+      '1 when the latest cleanup run failed, else 0',
+      [],
+      (runs, g) => g.set(runs.latest?.outcome === 'failed' ? 1 : 0),
+    );
+  }
 
   readonly observeRequest = this.#common.observeRequest;
   readonly dbOperation = (role: string, operation: string, seconds: number) =>
@@ -103,22 +165,7 @@ export class AuthMetrics {
    * right whether or not this process sends mail (without SMTP_HOST it only enqueues).
    */
   watchMailBacklog(read: () => Promise<MailBacklog>): void {
-    this.#readMailBacklog = read;
-  }
-
-  /**
-   * One reading for both gauges of a scrape (prom-client collects them at once), none kept after
-   * it; a failed one leaves them at their last values.
-   */
-  #currentMailBacklog(): Promise<MailBacklog | undefined> {
-    const read = this.#readMailBacklog;
-    if (!read) return Promise.resolve(undefined);
-    this.#mailBacklogReading ??= read()
-      .catch(() => undefined)
-      .finally(() => {
-        this.#mailBacklogReading = undefined;
-      });
-    return this.#mailBacklogReading;
+    this.#mailBacklog = scrapeReading(read);
   }
 }
 

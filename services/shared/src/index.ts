@@ -66,5 +66,5 @@ export {
   registerServiceMetrics,
 } from './service-metrics.js';
 export { PgServer, type SqlRunner } from './sql/pg-server.js';
-export { NOW_UTC, type Statement, statement, utcColumn } from './sql/statement.js';
+export { NOW_UTC, type Statement, statement, utcColumn, utcParam } from './sql/statement.js';
 export { timed } from './timed.js';

@@ -15,6 +15,11 @@ export interface AccessClaims {
   readonly sub: string;
   /** The session (refresh-token family) the token belongs to. */
   readonly sid: string;
+  /**
+   * The generation of the refresh token issued with it (0 at login): the session refuses tokens
+   * older than its minimum. Absent from tokens issued before chains had generations: 0.
+   */
+  readonly gen: number;
   readonly email: string;
   readonly role: Role;
   readonly iat: number;
@@ -60,7 +65,13 @@ export class AccessTokens {
   }
 
   /** Signs a token for a user's session; returns it with its lifetime in seconds. */
-  async issue(subject: { userId: number; email: string; role: Role; sessionId: string }): Promise<{
+  async issue(subject: {
+    userId: number;
+    email: string;
+    role: Role;
+    sessionId: string;
+    generation: number;
+  }): Promise<{
     token: string;
     expiresIn: number;
   }> {
@@ -69,6 +80,7 @@ export class AccessTokens {
       email: subject.email,
       role: subject.role,
       sid: subject.sessionId,
+      gen: subject.generation,
     })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: this.keys.signing.kid })
       .setIssuer(this.options.issuer)
@@ -117,7 +129,7 @@ export class AccessTokens {
 }
 
 function toClaims(payload: Record<string, unknown>): AccessClaims {
-  const { sub, sid, email, role, jti, iat, exp } = payload;
+  const { sub, sid, email, role, jti, iat, exp, gen = 0 } = payload;
   if (
     typeof sub !== 'string' ||
     !/^[1-9]\d{0,9}$/.test(sub) ||
@@ -128,9 +140,12 @@ function toClaims(payload: Record<string, unknown>): AccessClaims {
     (role !== 'user' && role !== 'admin') ||
     typeof jti !== 'string' ||
     typeof iat !== 'number' ||
-    typeof exp !== 'number'
+    typeof exp !== 'number' ||
+    typeof gen !== 'number' ||
+    !Number.isSafeInteger(gen) ||
+    gen < 0
   ) {
     throw new TokenRejected('claims of the wrong shape');
   }
-  return { sub, sid, email, role, iat, exp };
+  return { sub, sid, gen, email, role, iat, exp };
 }

@@ -15,8 +15,11 @@ export interface UserState {
 export interface IdentityLookup {
   /** Null when the user does not exist. */
   readonly user: UserState | null;
-  /** True when the session is revoked, unknown, or not the user's. */
-  readonly sessionRevoked: boolean;
+  /**
+   * The oldest refresh-token generation whose access tokens the session accepts: Infinity when the
+   * session is revoked, unknown, or not the user's.
+   */
+  readonly sessionMinGeneration: number;
 }
 
 /** Where a lookup was answered from; the service's metrics count them. */
@@ -44,6 +47,40 @@ const USER_PREFIX = 'auth:user:';
 const SESSION_PREFIX = 'auth:session:';
 const userKey = (id: number) => `${USER_PREFIX}${id}`;
 const sessionKey = (sid: string) => `${SESSION_PREFIX}${sid}`;
+/**
+ * A session's Redis value: `1` revoked, `0` live, `0:<n>` live with a minimum generation of n.
+ * A process that predates generations reads anything but `1` as live, as it should.
+ */
+const encodeSession = (minGeneration: number) =>
+  minGeneration === Number.POSITIVE_INFINITY
+    ? '1'
+    : minGeneration === 0
+      ? '0'
+      : `0:${minGeneration}`;
+/**
+ * Writes a session's value only if it does not lower what Redis holds (revoked ranks highest), so
+ * a retry's new minimum published late, or replayed after an outage, never undoes a revocation.
+ * KEYS: the session's key; ARGV: the value, its TTL in seconds.
+ */
+const RAISE_SESSION = `
+local function rank(value)
+  if not value then return -1 end
+  if value == '1' then return math.huge end
+  if value == '0' then return 0 end
+  local n = string.match(value, '^0:(%d+)$')
+  if n then return tonumber(n) end
+  return -1
+end
+if rank(redis.call('GET', KEYS[1])) > rank(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+/** The minimum generation a session's Redis value says; undefined when it is not one (read again). */
+function decodeSession(value: string): number | undefined {
+  if (value === '1') return Number.POSITIVE_INFINITY;
+  if (value === '0') return 0;
+  const match = /^0:(\d{1,9})$/.exec(value);
+  return match ? Number(match[1]) : undefined;
+}
 /** Incremented by every writer after it publishes a change; every process polls it. */
 const EPOCH_KEY = 'auth:state:epoch';
 /** A Redis stream: one entry per change, with the counter value it took and the keys it changed. */
@@ -81,8 +118,8 @@ return n`;
 export class IdentityState {
   /** By user id (decimal): the user's state, null for no such user. */
   readonly #users: ExpiringCache<UserState | null>;
-  /** By session id: true when revoked (or unknown, or not the user's). */
-  readonly #sessions: ExpiringCache<boolean>;
+  /** By session id: its minimum generation, Infinity when revoked (or unknown, or not the user's). */
+  readonly #sessions: ExpiringCache<number>;
   readonly #now: () => number;
   readonly #observe: StateCacheObserver;
   /** Redis writes that failed, replayed on reconnect: key → value. */
@@ -120,10 +157,10 @@ export class IdentityState {
     const localUserKey = String(userId);
     let user = this.#users.get(localUserKey);
     // the session id is the string the cached token's claims hold: an entry adds no key of its own
-    let revoked = this.#sessions.get(sessionId);
-    if (user !== undefined && revoked !== undefined) {
+    let minGeneration = this.#sessions.get(sessionId);
+    if (user !== undefined && minGeneration !== undefined) {
       this.#observe('local', 'hit');
-      return { user, sessionRevoked: revoked };
+      return { user, sessionMinGeneration: minGeneration };
     }
     this.#observe('local', 'miss');
     const generation = this.#generation;
@@ -131,25 +168,28 @@ export class IdentityState {
     const sKey = sessionKey(sessionId);
     const fromRedis = await this.#readRedis(uKey, sKey);
     user ??= fromRedis.user;
-    revoked ??= fromRedis.revoked;
+    minGeneration ??= fromRedis.minGeneration;
     const fills: Array<[string, string]> = [];
     if (user === undefined) {
       user = toState(await this.users.findById(userId, true));
       fills.push([uKey, JSON.stringify(user)]);
     }
-    if (revoked === undefined) {
+    if (minGeneration === undefined) {
       const session = await this.sessions.state(sessionId);
-      revoked = session === null || session.revokedAt !== null || session.userId !== userId;
-      fills.push([sKey, revoked ? '1' : '0']);
+      minGeneration =
+        session === null || session.revokedAt !== null || session.userId !== userId
+          ? Number.POSITIVE_INFINITY
+          : session.minGeneration;
+      fills.push([sKey, encodeSession(minGeneration)]);
     }
     if (fills.length > 0) void this.#fillRedis(fills);
     if (generation === this.#generation) {
       const ttl = this.#epoch === undefined ? this.options.fallbackTtlMs : this.options.localTtlMs;
       const until = this.#now() + ttl;
       this.#users.set(localUserKey, user, until);
-      this.#sessions.set(sessionId, revoked, until);
+      this.#sessions.set(sessionId, minGeneration, until);
     }
-    return { user, sessionRevoked: revoked };
+    return { user, sessionMinGeneration: minGeneration };
   }
 
   /** Publishes a user's new state (after the commit) to every process. */
@@ -164,16 +204,27 @@ export class IdentityState {
     await this.#overwrite(sessionIds.map((sid) => [sessionKey(sid), '1']));
   }
 
+  /**
+   * Publishes (after the commit) that a session accepts no access token older than `generation`.
+   * Never lowers what Redis holds: a session revoked meanwhile stays revoked.
+   */
+  async publishSessionMinGeneration(sessionId: string, generation: number): Promise<void> {
+    this.#sessions.delete(sessionId);
+    await this.#overwrite([[sessionKey(sessionId), encodeSession(generation)]]);
+  }
+
   async #readRedis(
     uKey: string,
     sKey: string,
-  ): Promise<{ user?: UserState | null; revoked?: boolean }> {
+  ): Promise<{ user?: UserState | null; minGeneration?: number }> {
     try {
       const [u, s] = await this.redis.mget(uKey, sKey);
       this.#observe('redis', u != null && s != null ? 'hit' : 'miss');
       return {
         ...(u != null ? { user: JSON.parse(u) as UserState | null } : {}),
-        ...(s != null ? { revoked: s === '1' } : {}),
+        ...(s != null && decodeSession(s) !== undefined
+          ? { minGeneration: decodeSession(s) as number }
+          : {}),
       };
     } catch {
       this.#observe('redis', 'error');
@@ -195,8 +246,11 @@ export class IdentityState {
   async #overwrite(entries: Array<[string, string]>): Promise<void> {
     try {
       const pipeline = this.redis.pipeline();
-      for (const [key, value] of entries)
-        pipeline.set(key, value, 'EX', this.options.redisTtlSeconds);
+      for (const [key, value] of entries) {
+        if (key.startsWith(SESSION_PREFIX))
+          pipeline.eval(RAISE_SESSION, 1, key, value, String(this.options.redisTtlSeconds));
+        else pipeline.set(key, value, 'EX', this.options.redisTtlSeconds);
+      }
       // after the new values, so a process that sees the counter move reads them
       pipeline.eval(
         RECORD_CHANGE,

@@ -36,7 +36,7 @@ export async function resolveAccessToken(
     throw error;
   }
   const userId = Number(claims.sub);
-  const { user, sessionRevoked } = await state.lookup(userId, claims.sid);
+  const { user, sessionMinGeneration } = await state.lookup(userId, claims.sid);
   if (user === null) return { outcome: 'revoked' };
   const identity: Identity = {
     userId,
@@ -48,5 +48,8 @@ export async function resolveAccessToken(
   };
   // a deactivated user's sessions are revoked too; they are told why (403), not just refused
   if (!user.active) return { outcome: 'inactive', identity };
-  return sessionRevoked ? { outcome: 'revoked' } : { outcome: 'allowed', identity };
+  // a revoked session's minimum is Infinity; a finite one refuses pairs replaced by a retry
+  return claims.gen < sessionMinGeneration
+    ? { outcome: 'revoked' }
+    : { outcome: 'allowed', identity };
 }

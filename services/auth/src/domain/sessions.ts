@@ -30,10 +30,12 @@ const invalidRefresh = () =>
   );
 
 /**
- * Logins as sessions: each is a family of refresh tokens, rotated on every use. Reusing a spent
- * token revokes the family (a stolen token was used, or the client is broken), except within a
- * short grace window: there it means the client lost the answer to a concurrent refresh, and it
- * gets a fresh pair in the same family instead of being logged out.
+ * Logins as sessions: each is a chain of refresh tokens, rotated on every use, with at most one
+ * unspent token (the head) at any moment. Presenting a spent token revokes the session (a stolen
+ * token was used, or the client is broken), with one exception: the token just before the head,
+ * within a short grace window after its rotation, means the client lost the answer to that
+ * rotation. It gets a fresh pair that replaces the head, and the session stops accepting the
+ * access tokens issued before it, so the pair it replaces is dead too.
  */
 export class Sessions {
   readonly #now: () => number;
@@ -56,12 +58,13 @@ export class Sessions {
       hashRefreshToken(refreshToken),
       this.#refreshExpiry(),
     );
-    return this.#pair(user, sessionId, refreshToken);
+    return this.#pair(user, sessionId, refreshToken, 0);
   }
 
   /**
    * Exchanges a refresh token for a new pair; the old token is spent.
-   * @throws 401 `invalid_refresh_token` for anything but a live token of an active user.
+   * @throws 401 `invalid_refresh_token` for anything but a live token of an active user, or the
+   *   retry of the session's latest rotation within the grace window.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     if (!isRefreshTokenShaped(refreshToken)) throw invalidRefresh();
@@ -75,13 +78,13 @@ export class Sessions {
     ) {
       throw invalidRefresh();
     }
-    const won = row.spentAt === null && (await this.store.spend(row.id, now));
-    if (!won) {
-      const spentAt = row.spentAt ?? (await this.store.spentAt(row.id));
-      const withinGrace =
-        spentAt !== null &&
-        now.getTime() - spentAt.getTime() <= this.options.reuseGraceSeconds * 1000;
-      if (!withinGrace) {
+    const value = newRefreshToken();
+    const next = { tokenHash: hashRefreshToken(value), expiresAt: this.#refreshExpiry() };
+    let generation = row.spentAt === null ? await this.store.rotate(row.id, now, next) : null;
+    if (generation === null) {
+      const graceStart = new Date(now.getTime() - this.options.reuseGraceSeconds * 1000);
+      generation = await this.store.retryRotation(row.id, graceStart, now, next);
+      if (generation === null) {
         await this.store.revoke(row.sessionId, 'refresh_token_reuse', now);
         await this.state.publishRevokedSessions([row.sessionId]);
         this.logger.warn(
@@ -90,10 +93,13 @@ export class Sessions {
         );
         throw invalidRefresh();
       }
+      await this.state.publishSessionMinGeneration(row.sessionId, generation);
+      this.logger.info(
+        { sessionId: row.sessionId, userId: row.session.userId },
+        'latest refresh retried within the grace window; the pair it issued is replaced',
+      );
     }
-    const next = newRefreshToken();
-    await this.store.addToken(row.sessionId, hashRefreshToken(next), this.#refreshExpiry());
-    return this.#pair(row.session.user, row.sessionId, next);
+    return this.#pair(row.session.user, row.sessionId, value, generation);
   }
 
   /** Revokes the caller's session: its access tokens stop passing `/verify` within a second. */
@@ -113,12 +119,18 @@ export class Sessions {
     await this.state.publishRevokedSessions(revoked);
   }
 
-  async #pair(user: User, sessionId: string, refreshToken: string): Promise<TokenPair> {
+  async #pair(
+    user: User,
+    sessionId: string,
+    refreshToken: string,
+    generation: number,
+  ): Promise<TokenPair> {
     const access = await this.tokens.issue({
       userId: user.id,
       email: user.email,
       role: user.role,
       sessionId,
+      generation,
     });
     return {
       access_token: access.token,

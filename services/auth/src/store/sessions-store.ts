@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NOW_UTC, statement, utcColumn } from '@shardgate/shared';
+import { NOW_UTC, statement, utcColumn, utcParam } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 import { USER_COLUMNS, type User } from './users-store.js';
 
@@ -16,12 +16,6 @@ export interface RefreshTokenWithSession {
   };
 }
 
-/**
- * An instant handed to Postgres (a `Date`, which `pg` sends with its offset) stored in a UTC
- * `timestamp(3)` column, whatever the session's time zone.
- */
-const utcParam = (n: number) => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
-
 /** $1 session id, $2 user id, $3 token id, $4 token hash, $5 expiry: the session and its first token. */
 const CREATE_SESSION = statement(
   'session.create',
@@ -30,12 +24,6 @@ const CREATE_SESSION = statement(
    )
    INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at)
    SELECT $3, session.id, $4, ${NOW_UTC}, ${utcParam(5)} FROM session`,
-);
-/** $1 token id, $2 session id, $3 token hash, $4 expiry. */
-const ADD_TOKEN = statement(
-  'refreshToken.create',
-  `INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at)
-   VALUES ($1, $2, $3, ${NOW_UTC}, ${utcParam(4)})`,
 );
 /** $1 token hash. */
 const FIND_TOKEN = statement(
@@ -46,15 +34,47 @@ const FIND_TOKEN = statement(
    FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
    WHERE t.token_hash = $1`,
 );
-/** $1 token id, $2 when. */
-const SPEND = statement(
-  'refreshToken.spend',
-  `UPDATE refresh_tokens SET spent_at = ${utcParam(2)} WHERE id = $1 AND spent_at IS NULL RETURNING id`,
+/**
+ * $1 the presented token's id, $2 when, $3 the new token's id, $4 its hash, $5 its expiry: spends
+ * the token if nobody did yet and adds its successor, in one statement (so never one without the
+ * other). No row when the token was already spent.
+ */
+const ROTATE = statement(
+  'refreshToken.rotate',
+  `WITH spent AS (
+     UPDATE refresh_tokens SET spent_at = ${utcParam(2)} WHERE id = $1 AND spent_at IS NULL
+     RETURNING id, session_id, generation
+   )
+   INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at, parent_id, generation)
+   SELECT $3, spent.session_id, $4, ${NOW_UTC}, ${utcParam(5)}, spent.id, spent.generation + 1 FROM spent
+   RETURNING generation`,
 );
-/** $1 token id. */
-const SPENT_AT = statement(
-  'refreshToken.spentAt',
-  `SELECT ${utcColumn('spent_at', '"spentAt"')} FROM refresh_tokens WHERE id = $1`,
+/**
+ * $1 the presented (spent) token's id, $2 the earliest spend that still counts as recent, $3 when,
+ * $4 the new token's id, $5 its hash, $6 its expiry. Replaces the token that the presented one's
+ * rotation produced, if that rotation was recent and its product is still the unspent head: the
+ * head is spent, a new head takes its place as the presented token's successor, and the session
+ * stops accepting access tokens older than the new head. No row otherwise. The conditional update
+ * of the head is the arbiter between concurrent retries.
+ */
+const RETRY_ROTATION = statement(
+  'refreshToken.retryRotation',
+  `WITH head AS (
+     SELECT child.id FROM refresh_tokens presented
+     JOIN refresh_tokens child ON child.parent_id = presented.id
+     WHERE presented.id = $1 AND presented.spent_at >= ${utcParam(2)} AND child.spent_at IS NULL
+   ), retired AS (
+     UPDATE refresh_tokens t SET spent_at = ${utcParam(3)} FROM head
+     WHERE t.id = head.id AND t.spent_at IS NULL
+     RETURNING t.session_id, t.generation
+   ), added AS (
+     INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at, parent_id, generation)
+     SELECT $4, retired.session_id, $5, ${NOW_UTC}, ${utcParam(6)}, $1, retired.generation + 1
+     FROM retired
+     RETURNING session_id, generation
+   )
+   UPDATE sessions s SET min_generation = added.generation FROM added WHERE s.id = added.session_id
+   RETURNING s.min_generation AS generation`,
 );
 /** $1 session id, $2 reason, $3 when. */
 const REVOKE = statement(
@@ -71,8 +91,18 @@ const REVOKE_ALL = statement(
 /** $1 session id. */
 const STATE = statement(
   'session.state',
-  `SELECT user_id AS "userId", ${utcColumn('revoked_at', '"revokedAt"')} FROM sessions WHERE id = $1`,
+  `SELECT user_id AS "userId", ${utcColumn('revoked_at', '"revokedAt"')},
+     min_generation AS "minGeneration"
+   FROM sessions WHERE id = $1`,
 );
+
+/** What `/verify` needs to know of a session. */
+export interface SessionState {
+  readonly userId: number;
+  readonly revokedAt: Date | null;
+  /** Access tokens issued with an older refresh-token generation are refused. */
+  readonly minGeneration: number;
+}
 
 /** Sessions (refresh-token families) and refresh tokens, on the auth database's primary. */
 export class SessionsStore {
@@ -87,13 +117,6 @@ export class SessionsStore {
     return id;
   }
 
-  /** Adds a refresh token to a session (rotation). */
-  async addToken(sessionId: string, tokenHash: string, expiresAt: Date): Promise<void> {
-    await this.db.onPrimary('refreshToken.create', (db) =>
-      db.rows(ADD_TOKEN, [randomUUID(), sessionId, tokenHash, expiresAt]),
-    );
-  }
-
   /** Finds a refresh token by hash, with its session and user. */
   async findToken(tokenHash: string): Promise<RefreshTokenWithSession | null> {
     const [row] = await this.db.onPrimary('refreshToken.find', (db) =>
@@ -105,22 +128,50 @@ export class SessionsStore {
   }
 
   /**
-   * Marks a token spent if nobody did yet. Exactly one of several concurrent callers gets true:
-   * the conditional update is the arbiter.
+   * Spends a token and adds its successor, atomically; returns the successor's generation, or null
+   * when the token was already spent (of several concurrent callers, exactly one wins).
    */
-  async spend(tokenId: string, at: Date): Promise<boolean> {
-    const rows = await this.db.onPrimary('refreshToken.spend', (db) =>
-      db.rows(SPEND, [tokenId, at]),
+  async rotate(
+    tokenId: string,
+    at: Date,
+    next: { readonly tokenHash: string; readonly expiresAt: Date },
+  ): Promise<number | null> {
+    const [row] = await this.db.onPrimary('refreshToken.rotate', (db) =>
+      db.rows<{ generation: number }>(ROTATE, [
+        tokenId,
+        at,
+        randomUUID(),
+        next.tokenHash,
+        next.expiresAt,
+      ]),
     );
-    return rows.length === 1;
+    return row?.generation ?? null;
   }
 
-  /** When a token was spent (after losing a {@link spend} race). */
-  async spentAt(tokenId: string): Promise<Date | null> {
-    const [row] = await this.db.onPrimary('refreshToken.spentAt', (db) =>
-      db.rows<{ spentAt: Date | null }>(SPENT_AT, [tokenId]),
+  /**
+   * Replays a spent token's rotation (the client lost the answer): when the token was spent at or
+   * after `spentSince` and its successor is still unspent, that successor is spent and replaced,
+   * and the session accepts no access token older than the replacement. Returns the replacement's
+   * generation, or null when the token is not the one before the chain's head, was spent too long
+   * ago, or a concurrent retry won.
+   */
+  async retryRotation(
+    tokenId: string,
+    spentSince: Date,
+    at: Date,
+    next: { readonly tokenHash: string; readonly expiresAt: Date },
+  ): Promise<number | null> {
+    const [row] = await this.db.onPrimary('refreshToken.retryRotation', (db) =>
+      db.rows<{ generation: number }>(RETRY_ROTATION, [
+        tokenId,
+        spentSince,
+        at,
+        randomUUID(),
+        next.tokenHash,
+        next.expiresAt,
+      ]),
     );
-    return row?.spentAt ?? null;
+    return row?.generation ?? null;
   }
 
   /** Revokes one session; true when it was active. */
@@ -144,10 +195,10 @@ export class SessionsStore {
     return rows.map((r) => r.id);
   }
 
-  /** A session's owner and revocation, for `/verify`; null when unknown. */
-  async state(sessionId: string): Promise<{ userId: number; revokedAt: Date | null } | null> {
+  /** A session's owner, revocation and oldest accepted generation, for `/verify`; null when unknown. */
+  async state(sessionId: string): Promise<SessionState | null> {
     const [row] = await this.db.onPrimary('session.state', (db) =>
-      db.rows<{ userId: number; revokedAt: Date | null }>(STATE, [sessionId]),
+      db.rows<SessionState>(STATE, [sessionId]),
     );
     return row ?? null;
   }

@@ -48,13 +48,32 @@ describe('auth store timestamps across session time zones', () => {
     expect(found?.session).toEqual({ userId: user.id, revokedAt: null, user });
 
     const spentAt = new Date(Date.now() - 1_234);
-    expect(await ahead.sessions.spend(found?.id ?? '', spentAt)).toBe(true);
-    expect(await utc.sessions.spend(found?.id ?? '', new Date())).toBe(false);
-    expect(await utc.sessions.spentAt(found?.id ?? '')).toEqual(spentAt);
+    const next = { tokenHash: tokenHash(), expiresAt };
+    expect(await ahead.sessions.rotate(found?.id ?? '', spentAt, next)).toBe(1);
+    expect(await utc.sessions.rotate(found?.id ?? '', new Date(), next)).toBeNull();
+    expect((await utc.sessions.findToken(firstHash))?.spentAt).toEqual(spentAt);
+    // the spend's instant decides the retry's grace alike from either side
+    const retry = () => ({ tokenHash: tokenHash(), expiresAt });
+    const after = new Date(spentAt.getTime() + 1);
+    expect(
+      await utc.sessions.retryRotation(found?.id ?? '', after, new Date(), retry()),
+    ).toBeNull();
+    expect(await ahead.sessions.retryRotation(found?.id ?? '', spentAt, new Date(), retry())).toBe(
+      2,
+    );
+    expect(await utc.sessions.state(sessionId)).toEqual({
+      userId: user.id,
+      revokedAt: null,
+      minGeneration: 2,
+    });
 
     const revokedAt = new Date(Date.now() - 567);
     expect(await ahead.sessions.revoke(sessionId, 'test', revokedAt)).toBe(true);
-    expect(await utc.sessions.state(sessionId)).toEqual({ userId: user.id, revokedAt });
+    expect(await utc.sessions.state(sessionId)).toEqual({
+      userId: user.id,
+      revokedAt,
+      minGeneration: 2,
+    });
   });
 
   it('revokes all of a user’s active sessions but the one spared, in one statement', async () => {
@@ -67,9 +86,17 @@ describe('auth store timestamps across session time zones', () => {
     const at = new Date();
     const revoked = await ahead.sessions.revokeAllOfUser(user.id, 'logout_all', at, kept);
     expect(revoked.sort()).toEqual([...others].sort());
-    expect(await utc.sessions.state(kept)).toEqual({ userId: user.id, revokedAt: null });
+    expect(await utc.sessions.state(kept)).toEqual({
+      userId: user.id,
+      revokedAt: null,
+      minGeneration: 0,
+    });
     for (const id of others)
-      expect(await utc.sessions.state(id)).toEqual({ userId: user.id, revokedAt: at });
+      expect(await utc.sessions.state(id)).toEqual({
+        userId: user.id,
+        revokedAt: at,
+        minGeneration: 0,
+      });
     expect(await utc.sessions.revokeAllOfUser(user.id, 'logout_all', at)).toEqual([kept]);
   });
 });

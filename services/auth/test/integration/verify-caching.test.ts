@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
 
@@ -136,5 +137,26 @@ describe('the hot /verify path', () => {
       if (status === 200) await sleep(20);
     }
     expect(status).toBe(401);
+  });
+
+  it('a session’s value in Redis only rises: a late new minimum never undoes a revocation', async () => {
+    const { state, redis } = server.deps;
+    const [live, revoked] = await Promise.all([newUser(server.url), newUser(server.url)]);
+    const sid = (token: string) => decodeJwt(token).sid as string;
+    const key = (token: string) => `auth:session:${sid(token)}`;
+    await state.publishSessionMinGeneration(sid(live.accessToken), 3);
+    expect(await redis.get(key(live.accessToken))).toBe('0:3');
+    await state.publishSessionMinGeneration(sid(live.accessToken), 2); // a late, older write
+    expect(await redis.get(key(live.accessToken))).toBe('0:3');
+    const out = await call(server.url, 'POST', '/auth/logout', { token: revoked.accessToken });
+    expect(out.status).toBe(204);
+    await state.publishSessionMinGeneration(sid(revoked.accessToken), 7);
+    expect(await redis.get(key(revoked.accessToken))).toBe('1');
+    // a value this version cannot read sends the lookup to Postgres, which knows the truth
+    await redis.set(key(revoked.accessToken), 'garbage');
+    await sleep(300); // past the process's own memory of it (the counter did not move)
+    expect((await call(server.url, 'GET', '/verify', { token: revoked.accessToken })).status).toBe(
+      401,
+    );
   });
 });

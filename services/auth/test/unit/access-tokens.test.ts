@@ -17,6 +17,7 @@ const subject = {
   email: 'a@example.com',
   role: 'user' as const,
   sessionId: '0b6c3c1e-8a41-4d4e-9b0a-2b1f3c4d5e6f',
+  generation: 3,
 };
 
 describe('AccessTokens', () => {
@@ -35,6 +36,7 @@ describe('AccessTokens', () => {
     expect(claims).toMatchObject({
       sub: '42',
       sid: subject.sessionId,
+      gen: 3,
       email: 'a@example.com',
       role: 'user',
     });
@@ -97,5 +99,33 @@ describe('AccessTokens', () => {
       .setExpirationTime('1m')
       .sign(publicBytes);
     await expect(tokens.verify(confused)).rejects.toBeInstanceOf(TokenRejected);
+  });
+
+  it('reads a missing generation as 0 and refuses one that is not a non-negative integer', async () => {
+    const signing = keys();
+    const tokens = new AccessTokens(signing, {
+      issuer: 'i',
+      audience: 'a',
+      ttlSeconds: 60,
+      cacheSize: 0,
+    });
+    const signed = (extra: Record<string, unknown>) =>
+      new SignJWT({ sid: subject.sessionId, email: 'x@example.com', role: 'user', ...extra })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
+        .setIssuer('i')
+        .setAudience('a')
+        .setSubject('7')
+        .setJti('j')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(signing.signing.privateKey);
+    // tokens issued before sessions counted generations carry none
+    expect((await tokens.verify(await signed({}))).gen).toBe(0);
+    expect((await tokens.verify(await signed({ gen: 12 }))).gen).toBe(12);
+    for (const gen of [-1, 1.5, '2', null, 2 ** 53, Number.MAX_VALUE]) {
+      await expect(tokens.verify(await signed({ gen })), String(gen)).rejects.toBeInstanceOf(
+        TokenRejected,
+      );
+    }
   });
 });

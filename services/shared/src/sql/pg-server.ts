@@ -3,13 +3,33 @@ import type { Statement } from './statement.js';
 
 /**
  * What runs named statements: a {@link PgServer} (each statement on any pooled connection), or the
- * one connection of a transaction that {@link PgServer.transaction} hands its closure. A store
- * method that takes one can run inside its caller's transaction.
+ * one connection that {@link PgServer.transaction} or {@link PgServer.onOneConnection} hands its
+ * closure. A store method that takes one can run inside its caller's transaction.
  */
 export interface SqlRunner {
   /** Runs a named statement with `values` as its parameters ($1, $2, ...); returns its rows. */
   rows<Row>(statement: Statement, values?: readonly unknown[]): Promise<Row[]>;
 }
+
+/** Runs `statement` on `client` (a pool, or one connection) as a named prepared statement. */
+async function runOn<Row>(
+  client: pg.Pool | pg.PoolClient,
+  statement: Statement,
+  values: readonly unknown[],
+): Promise<Row[]> {
+  const result = await client.query({
+    name: statement.name,
+    text: statement.text,
+    values: [...values],
+  });
+  return result.rows as Row[];
+}
+
+/** The {@link SqlRunner} of one connection. */
+const runnerOf = (client: pg.PoolClient): SqlRunner => ({
+  rows: <Row>(statement: Statement, values: readonly unknown[] = []) =>
+    runOn<Row>(client, statement, values),
+});
 
 /**
  * One Postgres server (a primary or a replica), as the services' stores use it: a `pg` pool that
@@ -26,13 +46,8 @@ export class PgServer implements SqlRunner {
   }
 
   /** Runs a named statement with `values` as its parameters ($1, $2, ...); returns its rows. */
-  async rows<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.#pool.query({
-      name: statement.name,
-      text: statement.text,
-      values: [...values],
-    });
-    return result.rows as Row[];
+  rows<Row>(statement: Statement, values: readonly unknown[] = []): Promise<Row[]> {
+    return runOn<Row>(this.#pool, statement, values);
   }
 
   /**
@@ -51,17 +66,7 @@ export class PgServer implements SqlRunner {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const tx: SqlRunner = {
-        rows: async <Row>(statement: Statement, values: readonly unknown[] = []) =>
-          (
-            await client.query({
-              name: statement.name,
-              text: statement.text,
-              values: [...values],
-            })
-          ).rows as Row[],
-      };
-      const result = await work(tx);
+      const result = await work(runnerOf(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -72,6 +77,21 @@ export class PgServer implements SqlRunner {
       throw error;
     } finally {
       client.release(broken);
+    }
+  }
+
+  /**
+   * Runs `fn` on one connection held throughout, for what lives in a database session (an
+   * advisory lock). The connection is closed afterwards rather than returned to the pool, so no
+   * session state outlives `fn`, even when it fails halfway: Postgres releases a closed session's
+   * locks itself.
+   */
+  async onOneConnection<T>(fn: (connection: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      return await fn(runnerOf(client));
+    } finally {
+      client.release(true);
     }
   }
 

@@ -21,6 +21,12 @@ export function statement(name: string, text: string): Statement {
  */
 export const NOW_UTC = "now() AT TIME ZONE 'UTC'";
 
+/**
+ * Parameter `$n`, an instant handed over as a `Date` (which `pg` sends with its offset), as the
+ * UTC `timestamp` such columns hold, whatever the session's time zone.
+ */
+export const utcParam = (n: number): string => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
+
 /** `column` read as a `timestamptz` named `name` (the column's own name by default). */
 export function utcColumn(column: string, name = column.replace(/^\w+\./, '')): string {
   return `${column} AT TIME ZONE 'UTC' AS ${name}`;

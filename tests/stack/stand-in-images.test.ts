@@ -193,6 +193,7 @@ describe('the postgres stand-in with charts/postgres-shard', () => {
       podContainerSpec(standby, 'basebackup', {
         ...common,
         workDir: dir('basebackup'),
+        podName: 'postgres-test-standby-0',
         // the -rw Service's name, resolved by cluster DNS in a pod
         envOverrides: { PRIMARY_HOST: '127.0.0.1', PRIMARY_PORT: String(port) },
       }),
@@ -221,6 +222,10 @@ describe('the postgres stand-in with charts/postgres-shard', () => {
     await eventually(streamed, 45_000, 'the row on the standby').catch(async (error) => {
       throw new Error(`${(error as Error).message}\n${await replica.logs()}`);
     });
+    // through the slot the initContainer made, named after the pod
+    expect(
+      await query('postgres', su, 'SELECT slot_name, active FROM pg_replication_slots'),
+    ).toEqual([{ slot_name: 'postgres_test_standby_0', active: true }]);
     expect(await replica.stop()).toBe(0);
   }, 120_000);
 

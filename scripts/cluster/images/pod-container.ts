@@ -24,7 +24,10 @@ interface ContainerLike {
   readonly env?: readonly {
     readonly name: string;
     readonly value?: string;
-    readonly valueFrom?: { readonly secretKeyRef?: { readonly key: string } };
+    readonly valueFrom?: {
+      readonly secretKeyRef?: { readonly key: string };
+      readonly fieldRef?: { readonly fieldPath: string };
+    };
   }[];
   readonly volumeMounts?: readonly {
     readonly name: string;
@@ -49,6 +52,8 @@ export interface PodContainerOptions {
   readonly workDir: string;
   /** Host folders for named volumes, e.g. the same `data` for a second start. */
   readonly volumeDirs?: Readonly<Record<string, string>>;
+  /** The pod's name, for env the downward API fills from `metadata.name`. */
+  readonly podName?: string;
   /** Env values replacing the manifest's (a Service's DNS name by a loopback address, say). */
   readonly envOverrides?: Readonly<Record<string, string>>;
   /** Appended to the container's args (`-c key=value` flags win over earlier ones). */
@@ -60,7 +65,8 @@ export interface PodContainerOptions {
 /**
  * The podman {@link ContainerSpec} of one container of a rendered pod, as the kubelet would run
  * it: its image under the name containerd's CRI gives it, `command` as entrypoint and `args`, its
- * env (secret keys from {@link PodContainerOptions.secrets}), its user and group and the pod's
+ * env (secret keys from {@link PodContainerOptions.secrets}, the pod's name from
+ * {@link PodContainerOptions.podName}), its user and group and the pod's
  * fsGroup, each volumeMount backed by a host folder — a ConfigMap's files (read-only, its
  * `defaultMode`), anything else an empty folder writable by all, as a fresh emptyDir or local
  * volume is. The root filesystem is read-only and every capability dropped ({@link startContainer}).
@@ -81,7 +87,7 @@ export function podContainerSpec(
     args: [...(container.args ?? []), ...(options.extraArgs ?? [])],
     ...(uid !== undefined ? { user: `${uid}:${gid}` } : {}),
     ...(fsGroup !== undefined ? { groups: [String(fsGroup)] } : {}),
-    env: { ...containerEnv(container, options.secrets), ...options.envOverrides },
+    env: { ...containerEnv(container, options), ...options.envOverrides },
     volumes: (container.volumeMounts ?? []).map((mount) => {
       const dir = options.volumeDirs?.[mount.name] ?? volumeDir(pod, mount.name, options);
       return `${dir}:${mount.mountPath}${mount.readOnly ? ':ro' : ''}`;
@@ -91,12 +97,17 @@ export function podContainerSpec(
   };
 }
 
-function containerEnv(container: ContainerLike, secrets: Readonly<Record<string, string>>) {
+function containerEnv(container: ContainerLike, options: PodContainerOptions) {
   const env: Record<string, string> = {};
   for (const { name, value, valueFrom } of container.env ?? []) {
     const key = valueFrom?.secretKeyRef?.key;
-    const resolved = key === undefined ? value : secrets[key];
-    if (resolved === undefined) throw new Error(`no value for ${name} (secret key ${key})`);
+    const field = valueFrom?.fieldRef?.fieldPath;
+    if (field !== undefined && field !== 'metadata.name')
+      throw new Error(`no stand-in for the downward API's ${field} (${name})`);
+    const resolved =
+      field !== undefined ? options.podName : key === undefined ? value : options.secrets[key];
+    if (resolved === undefined)
+      throw new Error(`no value for ${name} (${field ? 'give podName' : `secret key ${key}`})`);
     env[name] = resolved;
   }
   return env;

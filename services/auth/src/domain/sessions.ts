@@ -5,7 +5,7 @@ import type { User } from '../store/users-store.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { Identity } from './identity.js';
 import type { IdentityState } from './identity-state.js';
-import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from './refresh-token-value.js';
+import { hashSecretToken, isSecretTokenShaped, newSecretToken } from './secret-token.js';
 
 /** The body of every successful token answer (`/auth/token`, `/auth/login`, `/auth/refresh`). */
 export interface TokenPair {
@@ -52,10 +52,10 @@ export class Sessions {
 
   /** Opens a session for an authenticated user. */
   async start(user: User): Promise<TokenPair> {
-    const refreshToken = newRefreshToken();
+    const refreshToken = newSecretToken();
     const sessionId = await this.store.create(
       user.id,
-      hashRefreshToken(refreshToken),
+      hashSecretToken(refreshToken),
       this.#refreshExpiry(),
     );
     return this.#pair(user, sessionId, refreshToken, 0);
@@ -67,8 +67,8 @@ export class Sessions {
    *   retry of the session's latest rotation within the grace window.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
-    if (!isRefreshTokenShaped(refreshToken)) throw invalidRefresh();
-    const row = await this.store.findToken(hashRefreshToken(refreshToken));
+    if (!isSecretTokenShaped(refreshToken)) throw invalidRefresh();
+    const row = await this.store.findToken(hashSecretToken(refreshToken));
     const now = new Date(this.#now());
     if (
       !row ||
@@ -78,8 +78,8 @@ export class Sessions {
     ) {
       throw invalidRefresh();
     }
-    const value = newRefreshToken();
-    const next = { tokenHash: hashRefreshToken(value), expiresAt: this.#refreshExpiry() };
+    const value = newSecretToken();
+    const next = { tokenHash: hashSecretToken(value), expiresAt: this.#refreshExpiry() };
     let generation = row.spentAt === null ? await this.store.rotate(row.id, now, next) : null;
     if (generation === null) {
       const graceStart = new Date(now.getTime() - this.options.reuseGraceSeconds * 1000);

@@ -2,10 +2,10 @@ import { ExpiringCache } from '@shardgate/shared';
 import { describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../src/domain/email.js';
 import {
-  hashRefreshToken,
-  isRefreshTokenShaped,
-  newRefreshToken,
-} from '../../src/domain/refresh-token-value.js';
+  hashSecretToken,
+  isSecretTokenShaped,
+  newSecretToken,
+} from '../../src/domain/secret-token.js';
 
 describe('ExpiringCache', () => {
   it('expires entries at their time; when full, drops expired entries, else keeps what it has', () => {
@@ -56,12 +56,12 @@ describe('ExpiringCache', () => {
 
 describe('refresh token values and emails', () => {
   it('makes 256-bit base64url tokens, stores only their SHA-256, and normalises emails', () => {
-    const token = newRefreshToken();
-    expect(isRefreshTokenShaped(token)).toBe(true);
-    expect(newRefreshToken()).not.toBe(token);
-    expect(hashRefreshToken(token)).toMatch(/^[0-9a-f]{64}$/);
-    expect(hashRefreshToken(token)).not.toContain(token);
-    expect(isRefreshTokenShaped(`${token}x`)).toBe(false);
+    const token = newSecretToken();
+    expect(isSecretTokenShaped(token)).toBe(true);
+    expect(newSecretToken()).not.toBe(token);
+    expect(hashSecretToken(token)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashSecretToken(token)).not.toContain(token);
+    expect(isSecretTokenShaped(`${token}x`)).toBe(false);
     expect(normalizeEmail('  Ann@Example.COM ')).toBe('ann@example.com');
     expect(normalizeEmail('Zoe\u0301@x.io')).toBe('zo\u00e9@x.io');
   });

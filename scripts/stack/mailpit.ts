@@ -54,6 +54,8 @@ export async function mailpitCommand(layout: StackLayout): Promise<[string, stri
       `--smtp=127.0.0.1:${layout.ports.mailpitSmtp}`,
       `--listen=127.0.0.1:${layout.ports.mailpitHttp}`,
       `--database=${join(dir, 'mailpit.db')}`,
+      // every registration mails a verification link: keep a test run's mail (default: 500)
+      '--max=50000',
       '--disable-version-check',
     ],
   ];

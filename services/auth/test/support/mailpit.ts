@@ -27,9 +27,13 @@ export async function listMail(baseUrl: string): Promise<MailpitSummary[]> {
   return ((await response.json()) as { messages: MailpitSummary[] }).messages;
 }
 
-/** The messages sent to `address`. */
+/** The messages sent to `address` (Mailpit's search narrows, the exact match decides). */
 export async function mailTo(baseUrl: string, address: string): Promise<MailpitSummary[]> {
-  return (await listMail(baseUrl)).filter((m) => m.To.some((to) => to.Address === address));
+  const query = encodeURIComponent(`to:"${address}"`);
+  const response = await fetch(`${baseUrl}/api/v1/search?query=${query}&limit=500`);
+  if (!response.ok) throw new Error(`mailpit answered ${response.status}`);
+  const found = ((await response.json()) as { messages: MailpitSummary[] }).messages;
+  return found.filter((m) => m.To.some((to) => to.Address === address));
 }
 
 /** Waits until `count` messages to `address` have arrived; returns them. */

@@ -137,6 +137,25 @@ export const configSchema = z
     MAIL_BATCH_SIZE: int(1, 1_000, 20),
     /** SMTP connection, greeting and inactivity timeout of one delivery. */
     MAIL_SEND_TIMEOUT_MS: int(100, 300_000, 15_000),
+
+    /** How long an email verification link works. */
+    EMAIL_VERIFICATION_TTL_SECONDS: int(300, 7 * 86_400, 86_400),
+    /** How long a password reset link works. */
+    PASSWORD_RESET_TTL_SECONDS: int(300, 86_400, 1_800),
+    /**
+     * The page a verification mail links to, which posts the token to `/auth/email/verify`. The
+     * token follows in the fragment (`#token=...`), which browsers never send to a server or in a
+     * Referer. Default: AUTH_ISSUER + `/verify-email`.
+     */
+    EMAIL_VERIFICATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The page a reset mail links to (posts to `/auth/password/reset/confirm`); AUTH_ISSUER + `/reset-password`. */
+    PASSWORD_RESET_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Password reset requests per address per hour (the same whether or not it has an account). */
+    PASSWORD_RESETS_PER_ADDRESS: int(1, 1_000, 3),
+    /** Password reset requests per client IP per hour. */
+    PASSWORD_RESETS_PER_IP: int(1, 1_000_000, 20),
+    /** Verification mails a signed-in user may ask for per hour. */
+    VERIFICATION_MAILS_PER_USER: int(1, 1_000, 5),
   })
   .superRefine((c, context) => {
     const problem = (path: string, message: string) =>
@@ -162,6 +181,9 @@ export const configSchema = z
     ...c,
     AUTH_GENERATE_DEV_KEY: c.AUTH_GENERATE_DEV_KEY ?? c.NODE_ENV !== 'production',
     SMTP_PORT: c.SMTP_PORT ?? SMTP_DEFAULT_PORTS[c.SMTP_TLS],
+    EMAIL_VERIFICATION_URL:
+      c.EMAIL_VERIFICATION_URL ?? new URL('/verify-email', c.AUTH_ISSUER).href,
+    PASSWORD_RESET_URL: c.PASSWORD_RESET_URL ?? new URL('/reset-password', c.AUTH_ISSUER).href,
   }));
 
 /** The validated, frozen configuration. */

@@ -3,11 +3,13 @@ import type { AuthConfig } from './config.js';
 import type { AuthDeps } from './deps.js';
 import { AccessTokens } from './domain/access-tokens.js';
 import { Accounts } from './domain/accounts.js';
+import { EmailVerification } from './domain/email-verification.js';
 import { IdentityState } from './domain/identity-state.js';
 import { MailDelivery } from './domain/mail-delivery.js';
 import { MailOutbox } from './domain/mail-outbox.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
+import { PasswordReset } from './domain/password-reset.js';
 import { RateLimits } from './domain/rate-limits.js';
 import { Sessions } from './domain/sessions.js';
 import { loadSigningKeys } from './domain/signing-keys.js';
@@ -17,6 +19,7 @@ import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
 import { latestCleanupRuns } from './store/cleanup-store.js';
 import { MailOutboxStore } from './store/mail-outbox-store.js';
+import { OneTimeTokensStore } from './store/one-time-tokens-store.js';
 import { SessionsStore } from './store/sessions-store.js';
 import { UsersStore } from './store/users-store.js';
 
@@ -65,20 +68,26 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
   });
+  const hasher = new PasswordHasher(config.BCRYPT_COST, hashing);
+  const policy = new PasswordPolicy({
+    minLength: config.PASSWORD_MIN_LENGTH,
+    minScore: config.PASSWORD_MIN_SCORE,
+    estimate: (password, userInputs) => hashing.strength(password, userInputs).catch(asBusy),
+  });
+  const limits = new RateLimits(redis, {
+    loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,
+    loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
+    loginFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
+    registrationsPerIp: config.REGISTRATIONS_PER_IP,
+    passwordResetsPerAddress: config.PASSWORD_RESETS_PER_ADDRESS,
+    passwordResetsPerIp: config.PASSWORD_RESETS_PER_IP,
+    verificationMailsPerUser: config.VERIFICATION_MAILS_PER_USER,
+  });
   const accounts = new Accounts({
     users,
-    hasher: new PasswordHasher(config.BCRYPT_COST, hashing),
-    policy: new PasswordPolicy({
-      minLength: config.PASSWORD_MIN_LENGTH,
-      minScore: config.PASSWORD_MIN_SCORE,
-      estimate: (password, userInputs) => hashing.strength(password, userInputs).catch(asBusy),
-    }),
-    limits: new RateLimits(redis, {
-      loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,
-      loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
-      loginFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
-      registrationsPerIp: config.REGISTRATIONS_PER_IP,
-    }),
+    hasher,
+    policy,
+    limits,
     sessions,
     state,
     logger,
@@ -89,6 +98,32 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   const mailDelivery = createMailDelivery(config, logger, outboxStore, metrics);
   const mail = new MailOutbox(outboxStore, () => mailDelivery?.wake());
   mailDelivery?.start();
+  const oneTimeTokens = new OneTimeTokensStore(db);
+  const emailVerification = new EmailVerification({
+    db,
+    tokens: oneTimeTokens,
+    users,
+    mail,
+    state,
+    limits,
+    logger,
+    ttlSeconds: config.EMAIL_VERIFICATION_TTL_SECONDS,
+    linkUrl: config.EMAIL_VERIFICATION_URL,
+  });
+  const passwordReset = new PasswordReset({
+    db,
+    tokens: oneTimeTokens,
+    users,
+    sessions: sessionsStore,
+    hasher,
+    policy,
+    mail,
+    state,
+    limits,
+    logger,
+    ttlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
+    linkUrl: config.PASSWORD_RESET_URL,
+  });
   return {
     config,
     logger,
@@ -102,6 +137,8 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     state,
     sessions,
     accounts,
+    emailVerification,
+    passwordReset,
     mail,
     mailDelivery,
   };
@@ -148,6 +185,7 @@ function createMailDelivery(
 
 /** Releases the connections of {@link createAuthDeps}; the mail in flight is finished first. */
 export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
+  await deps.passwordReset.settle();
   await deps.mailDelivery?.stop();
   deps.state.close();
   await deps.hashing.close();

@@ -35,6 +35,16 @@ export const AUTH_PROBLEMS = {
       title: 'Wrong password',
       when: 'The current password given to change it is wrong.',
     },
+    invalid_link_token: {
+      status: 400,
+      title: 'Invalid link',
+      when: 'The token of a verification or reset link is unknown, expired or already used.',
+    },
+    email_already_verified: {
+      status: 409,
+      title: 'Email already verified',
+      when: 'A verification link was asked for an address that is already verified.',
+    },
     email_taken: {
       status: 409,
       title: 'Email already registered',

@@ -3,6 +3,8 @@ import type { AuthDeps } from './deps.js';
 import type { AuthState } from './http/auth-state.js';
 import { requireAdmin, requireIdentity } from './http/require-identity.js';
 import { accountRoutes } from './routes/accounts.js';
+import { emailVerificationRoutes } from './routes/email-verification.js';
+import { passwordResetRoutes } from './routes/password-reset.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { introspection } from './routes/verify.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -16,6 +18,8 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
   const signedIn = requireIdentity(deps);
   const accounts = accountRoutes(deps);
   const tokens = tokenRoutes(deps);
+  const verification = emailVerificationRoutes(deps);
+  const reset = passwordResetRoutes(deps);
   const verify = introspection(deps);
   const wellKnown = wellKnownRoutes(deps);
 
@@ -29,6 +33,10 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
     .get('/auth/me', signedIn, accounts.showMe)
     .patch('/auth/me', signedIn, accounts.updateMe)
     .post('/auth/password', signedIn, accounts.changePassword)
+    .post('/auth/password/reset', reset.request)
+    .post('/auth/password/reset/confirm', reset.complete)
+    .post('/auth/email/verification', signedIn, verification.requestLink)
+    .post('/auth/email/verify', verification.confirm)
     .get('/auth/users/:id', signedIn, requireAdmin, accounts.showUser)
     .patch('/auth/users/:id', signedIn, requireAdmin, accounts.administerUser)
     .post('/auth/verify', verify.introspect)

@@ -7,6 +7,9 @@ export interface RateLimitOptions {
   readonly loginFailuresPerAccount: number;
   readonly loginFailuresPerIp: number;
   readonly registrationsPerIp: number;
+  readonly passwordResetsPerAddress: number;
+  readonly passwordResetsPerIp: number;
+  readonly verificationMailsPerUser: number;
 }
 
 function limiter(
@@ -27,8 +30,9 @@ function limiter(
 
 /**
  * The auth service's rate limits, counted in Redis:
- * failed logins per (account, IP) per 15 min, per account per hour and per IP per hour; and
- * registrations per IP per hour. A blocked caller gets the time to wait.
+ * failed logins per (account, IP) per 15 min, per account per hour and per IP per hour;
+ * registrations per IP per hour; password reset requests per address and per IP per hour; and
+ * verification mails per user per hour. A blocked caller gets the time to wait.
  *
  * Only failures count towards login limits, and a success clears the (account, IP) counter: so
  * someone else's failures from another IP block an account only when they reach the much larger
@@ -39,6 +43,9 @@ export class RateLimits {
   readonly #account: RateLimiterRedis;
   readonly #ip: RateLimiterRedis;
   readonly #register: RateLimiterRedis;
+  readonly #resetAddress: RateLimiterRedis;
+  readonly #resetIp: RateLimiterRedis;
+  readonly #verificationMail: RateLimiterRedis;
 
   constructor(redis: Redis, options: RateLimitOptions) {
     this.#accountIp = limiter(
@@ -50,6 +57,14 @@ export class RateLimits {
     this.#account = limiter(redis, 'login-account', options.loginFailuresPerAccount, 60 * 60);
     this.#ip = limiter(redis, 'login-ip', options.loginFailuresPerIp, 60 * 60);
     this.#register = limiter(redis, 'register-ip', options.registrationsPerIp, 60 * 60);
+    this.#resetAddress = limiter(redis, 'reset-address', options.passwordResetsPerAddress, 60 * 60);
+    this.#resetIp = limiter(redis, 'reset-ip', options.passwordResetsPerIp, 60 * 60);
+    this.#verificationMail = limiter(
+      redis,
+      'verification-mail',
+      options.verificationMailsPerUser,
+      60 * 60,
+    );
   }
 
   /** Milliseconds to wait before this login may be attempted; 0 when allowed. */
@@ -77,14 +92,36 @@ export class RateLimits {
   }
 
   /** Counts a registration attempt; returns the milliseconds to wait when over the limit, else 0. */
-  async registrationBlockedFor(ip: string): Promise<number> {
-    try {
-      await this.#register.consume(ip);
-      return 0;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return Math.max(1, rejection.msBeforeNext);
-      return 0; // the store failed even with its insurance: do not lock everyone out
-    }
+  registrationBlockedFor(ip: string): Promise<number> {
+    return attempt(this.#register, ip);
+  }
+
+  /**
+   * Counts a password reset request against its address and its IP (the address counts whether
+   * or not it has an account, so the limit tells nothing); the milliseconds to wait, else 0.
+   */
+  async passwordResetBlockedFor(email: string, ip: string): Promise<number> {
+    const waits = await Promise.all([
+      attempt(this.#resetAddress, email),
+      attempt(this.#resetIp, ip),
+    ]);
+    return Math.max(...waits);
+  }
+
+  /** Counts a verification mail a user asked for; the milliseconds to wait, else 0. */
+  verificationMailBlockedFor(userId: number): Promise<number> {
+    return attempt(this.#verificationMail, String(userId));
+  }
+}
+
+/** Consumes one point; the milliseconds to wait when over the limit, else 0. */
+async function attempt(rateLimiter: RateLimiterRedis, key: string): Promise<number> {
+  try {
+    await rateLimiter.consume(key);
+    return 0;
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return Math.max(1, rejection.msBeforeNext);
+    return 0; // the store failed even with its insurance: do not lock everyone out
   }
 }
 

@@ -36,6 +36,11 @@ export const changePasswordBody = z.strictObject({
   current_password: password,
   new_password: password,
 });
+/** The token of a verification or reset link, as the page posts it. */
+const linkToken = z.string().max(512);
+export const verifyEmailBody = z.strictObject({ token: linkToken });
+export const resetRequestBody = z.strictObject({ email: newEmail });
+export const resetCompleteBody = z.strictObject({ token: linkToken, password });
 export const administerBody = z
   .strictObject({ active: z.boolean().optional(), role: z.enum(['user', 'admin']).optional() })
   .refine((b) => b.active !== undefined || b.role !== undefined, 'give active, role or both');

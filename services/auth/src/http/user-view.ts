@@ -8,6 +8,7 @@ export function userView(user: User) {
     name: user.name,
     role: user.role,
     active: user.active,
+    emailVerified: user.emailVerifiedAt !== null,
     createdAt: user.createdAt.toISOString(),
   };
 }

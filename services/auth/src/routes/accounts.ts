@@ -17,15 +17,16 @@ import { AUTH_PROBLEMS } from '../problems.js';
 type Ctx = Context & { state: AuthState; params: Record<string, string> };
 
 /** Accounts: `/auth/register`, `/auth/me`, `/auth/password`, `/auth/users/:id`. */
-export function accountRoutes(deps: Pick<AuthDeps, 'accounts'>) {
+export function accountRoutes(deps: Pick<AuthDeps, 'accounts' | 'emailVerification'>) {
   return {
-    /** Creates an account; 201 with the user. */
+    /** Creates an account and mails it a verification link; 201 with the user. */
     async register(ctx: Ctx) {
       const body = validateBody(registerBody, await readJsonBody(ctx));
       const user = await deps.accounts.register(
         { email: body.email, password: body.password, name: body.name ?? null },
         clientIp(ctx),
       );
+      await deps.emailVerification.sendAfterRegistration(user);
       ctx.status = 201;
       ctx.set('Location', `/auth/users/${user.id}`);
       ctx.body = userView(user);

@@ -14,6 +14,7 @@ export type CleanupKind =
   | 'revoked_sessions'
   | 'expired_sessions'
   | 'expired_refresh_tokens'
+  | 'one_time_tokens'
   | 'mail'
   | 'runs';
 
@@ -53,6 +54,18 @@ const BATCHES: Readonly<Record<CleanupKind, ReturnType<typeof statement>>> = {
     'cleanup.expiredRefreshTokens',
     `WITH doomed AS (SELECT id FROM refresh_tokens WHERE expires_at < ${utcParam(1)} LIMIT $2),
        gone AS (DELETE FROM refresh_tokens t USING doomed WHERE t.id = doomed.id RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+  ),
+  /** Tokens of verification and reset links that were used or expired before the cutoff. */
+  one_time_tokens: statement(
+    'cleanup.oneTimeTokens',
+    `WITH doomed AS (
+       SELECT token_hash FROM one_time_tokens
+       WHERE expires_at < ${utcParam(1)} OR used_at < ${utcParam(1)}
+       LIMIT $2
+     ), gone AS (
+       DELETE FROM one_time_tokens t USING doomed WHERE t.token_hash = doomed.token_hash RETURNING 1
+     )
      SELECT count(*)::int AS n FROM gone`,
   ),
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NOW_UTC, statement, utcColumn, utcParam } from '@shardgate/shared';
+import { NOW_UTC, type SqlRunner, statement, utcColumn, utcParam } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 import { USER_COLUMNS, type User } from './users-store.js';
 
@@ -182,16 +182,23 @@ export class SessionsStore {
     return rows.length === 1;
   }
 
-  /** Revokes every active session of a user but `exceptSessionId`; returns the ids revoked. */
+  /**
+   * Revokes every active session of a user but `exceptSessionId`; returns the ids revoked. With
+   * `tx`, in the caller's transaction (publish the ids only after it commits).
+   */
   async revokeAllOfUser(
     userId: number,
     reason: string,
     at: Date,
     exceptSessionId?: string,
+    tx?: SqlRunner,
   ): Promise<string[]> {
-    const rows = await this.db.onPrimary('session.revokeAll', (db) =>
-      db.rows<{ id: string }>(REVOKE_ALL, [userId, reason, at, exceptSessionId ?? null]),
-    );
+    const values = [userId, reason, at, exceptSessionId ?? null];
+    const rows = tx
+      ? await tx.rows<{ id: string }>(REVOKE_ALL, values)
+      : await this.db.onPrimary('session.revokeAll', (db) =>
+          db.rows<{ id: string }>(REVOKE_ALL, values),
+        );
     return rows.map((r) => r.id);
   }
 

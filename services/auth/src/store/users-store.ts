@@ -1,4 +1,4 @@
-import { NOW_UTC, type PgServer, statement, utcColumn } from '@shardgate/shared';
+import { NOW_UTC, type PgServer, type SqlRunner, statement, utcColumn } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 
 /** Roles as the database's `"Role"` enum holds them. */
@@ -12,6 +12,8 @@ export interface User {
   readonly passwordHash: string;
   readonly role: Role;
   readonly active: boolean;
+  /** When the account last proved it receives mail at `email`; null when it never did. */
+  readonly emailVerifiedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -26,7 +28,8 @@ const UNIQUE_VIOLATION = '23505';
 
 /** The columns of a {@link User}, under its field names; `u` is the `users` table. */
 export const USER_COLUMNS = `u.id, u.email, u.name, u.password_hash AS "passwordHash", u.role,
-  u.active, ${utcColumn('u.created_at', '"createdAt"')}, ${utcColumn('u.updated_at', '"updatedAt"')}`;
+  u.active, ${utcColumn('u.email_verified_at', '"emailVerifiedAt"')},
+  ${utcColumn('u.created_at', '"createdAt"')}, ${utcColumn('u.updated_at', '"updatedAt"')}`;
 
 /** $1 email, $2 name, $3 password hash. */
 const CREATE = statement(
@@ -55,6 +58,22 @@ const UPDATE = statement(
      role = CASE WHEN $8::boolean THEN $9::"Role" ELSE u.role END,
      updated_at = ${NOW_UTC}
    WHERE u.id = $1 RETURNING ${USER_COLUMNS}`,
+);
+
+/**
+ * $1 id, $2 the address the proof was sent to: the account's address is verified, if it is still
+ * that one (a link sent to a former address proves nothing about the present one).
+ */
+const MARK_VERIFIED = statement(
+  'user.markVerified',
+  `UPDATE users AS u SET email_verified_at = ${NOW_UTC}, updated_at = ${NOW_UTC}
+   WHERE u.id = $1 AND u.email = $2 RETURNING ${USER_COLUMNS}`,
+);
+/** $1 id, $2 the address the reset link was sent to, $3 the new password hash. */
+const RESET_PASSWORD = statement(
+  'user.resetPassword',
+  `UPDATE users AS u SET password_hash = $3, email_verified_at = ${NOW_UTC}, updated_at = ${NOW_UTC}
+   WHERE u.id = $1 AND u.email = $2 RETURNING ${USER_COLUMNS}`,
 );
 
 /** Accounts, on the auth database. Knows nothing of HTTP. */
@@ -110,6 +129,29 @@ export class UsersStore {
         data.role ?? null,
       ]),
     );
+    return user ?? null;
+  }
+
+  /**
+   * Marks the account's address verified, in the caller's transaction; null when the account no
+   * longer has that address (or no longer exists).
+   */
+  async markVerified(tx: SqlRunner, id: number, email: string): Promise<User | null> {
+    const [user] = await tx.rows<User>(MARK_VERIFIED, [id, email]);
+    return user ?? null;
+  }
+
+  /**
+   * Sets a new password after a reset link sent to `email` was followed, which also proves the
+   * address; in the caller's transaction. Null when the account no longer has that address.
+   */
+  async resetPassword(
+    tx: SqlRunner,
+    id: number,
+    email: string,
+    passwordHash: string,
+  ): Promise<User | null> {
+    const [user] = await tx.rows<User>(RESET_PASSWORD, [id, email, passwordHash]);
     return user ?? null;
   }
 }

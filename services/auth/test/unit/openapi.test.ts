@@ -27,7 +27,7 @@ const doc = JSON.parse(raw) as OpenApiDocument;
 
 const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 
-/** The auth service's HTTP contract: path → methods (design §3 and the decisions of issue 3). */
+/** The auth service's HTTP contract: path → methods (design §3, the decisions of issues 3 and 14). */
 const CONTRACT: Record<string, readonly string[]> = {
   '/auth/register': ['post'],
   '/auth/token': ['post'],
@@ -37,6 +37,10 @@ const CONTRACT: Record<string, readonly string[]> = {
   '/auth/logout-all': ['post'],
   '/auth/me': ['get', 'patch'],
   '/auth/password': ['post'],
+  '/auth/password/reset': ['post'],
+  '/auth/password/reset/confirm': ['post'],
+  '/auth/email/verification': ['post'],
+  '/auth/email/verify': ['post'],
   '/auth/users/{id}': ['get', 'patch'],
   '/auth/verify': ['post'],
   '/verify': EVERY_METHOD,

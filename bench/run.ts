@@ -2,10 +2,10 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration 15] [--rounds 3] [--quick]
  *
- * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once) and
- * `scale` (100,000 sessions) run only when asked for.
+ * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once),
+ * `scale` (100,000 sessions), `api-shards` and `reset-timing` run only when asked for.
  *
  * See bench/README.md for what each benchmark measures and how to read the results.
  */
@@ -24,15 +24,25 @@ import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
 import { runLoginStorm } from './login-storm.js';
 import { runPeer } from './peer.js';
+import { runResetTiming } from './reset-timing.js';
 import { runScale } from './scale.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|api|peer|scale|all] [--duration <s>] [--rounds <n>] [--quick]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration <s>] [--rounds <n>] [--quick]';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
-const WHICH = ['verify', 'login-storm', 'api', 'api-shards', 'peer', 'scale', 'all'] as const;
+const WHICH = [
+  'verify',
+  'login-storm',
+  'api',
+  'api-shards',
+  'peer',
+  'scale',
+  'reset-timing',
+  'all',
+] as const;
 type Which = (typeof WHICH)[number];
 
 function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
@@ -204,6 +214,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const { result, files } = await runApiShards(ctx);
       summary.push(
         `api with 2 and 4 shards: mix/baseline ${result.steps.map((s) => `${s.shards} shards ${fmt(s.throughputRatio, 3)}, API ${fmt(s.apiCpuMsPerRequest, 2)} ms/request`).join('; ')}; 4 over 2: ${fmt(result.throughputRatio, 3)}`,
+        `  ${files.markdown}`,
+      );
+    }
+    if (which === 'reset-timing') {
+      const { result, files } = await runResetTiming(ctx);
+      summary.push(
+        `reset timing: median answer for accounts ${fmt(result.sides.accounts.latencyMs.p50, 3)} ms, unknown addresses ${fmt(result.sides.unknown.latencyMs.p50, 3)} ms, ratio ${fmt(result.medianRatio, 3)} (target within ${result.targetRatio}×) → ${result.targetMet ? 'met' : 'NOT met'}`,
         `  ${files.markdown}`,
       );
     }

@@ -20,8 +20,8 @@ export interface CleanupReport {
 
 /**
  * Deletes what no request can use any more, in batches, under the cleanup lock: revoked sessions
- * past their keeping time, sessions without a valid refresh token, expired refresh tokens, old
- * run records. The cutoffs are fixed when the run starts. When another run holds the lock it
+ * past their keeping time, sessions without a valid refresh token, expired refresh tokens,
+ * expired or consumed MFA challenges, old run records. The cutoffs are fixed when the run starts. When another run holds the lock it
  * deletes nothing (`skipped`). Every run is recorded; a run that fails is recorded as such (when
  * the database still answers) and its error rethrown. Rows deleted before a failure stay deleted:
  * each batch is its own statement, and nothing a request could use is among them.
@@ -36,6 +36,7 @@ export async function runCleanup(
     revoked_sessions: 0,
     expired_sessions: 0,
     expired_refresh_tokens: 0,
+    mfa_challenges: 0,
     runs: 0,
   };
   const finish = async (outcome: CleanupOutcome): Promise<CleanupReport> => {
@@ -48,6 +49,7 @@ export async function runCleanup(
     ['revoked_sessions', new Date(startedAt.getTime() - options.keepRevokedMs)],
     ['expired_sessions', startedAt],
     ['expired_refresh_tokens', startedAt],
+    ['mfa_challenges', startedAt],
     ['runs', new Date(startedAt.getTime() - options.keepRunsMs)],
   ];
   try {

@@ -14,6 +14,7 @@ export type CleanupKind =
   | 'revoked_sessions'
   | 'expired_sessions'
   | 'expired_refresh_tokens'
+  | 'mfa_challenges'
   | 'runs';
 
 /**
@@ -52,6 +53,21 @@ const BATCHES: Readonly<Record<CleanupKind, ReturnType<typeof statement>>> = {
     'cleanup.expiredRefreshTokens',
     `WITH doomed AS (SELECT id FROM refresh_tokens WHERE expires_at < ${utcParam(1)} LIMIT $2),
        gone AS (DELETE FROM refresh_tokens t USING doomed WHERE t.id = doomed.id RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+  ),
+  /**
+   * Challenges of a login's second step that can never be used again: expired, or consumed (a
+   * consumed one refuses any further use whether or not its row exists).
+   */
+  mfa_challenges: statement(
+    'cleanup.mfaChallenges',
+    `WITH doomed AS (
+       SELECT token_hash FROM mfa_challenges
+       WHERE expires_at < ${utcParam(1)} OR consumed_at < ${utcParam(1)}
+       LIMIT $2
+     ), gone AS (
+       DELETE FROM mfa_challenges c USING doomed WHERE c.token_hash = doomed.token_hash RETURNING 1
+     )
      SELECT count(*)::int AS n FROM gone`,
   ),
   /** The job's own records, kept for a while after they stop being the latest. */

@@ -4,16 +4,20 @@ import type { AuthDeps } from './deps.js';
 import { AccessTokens } from './domain/access-tokens.js';
 import { Accounts } from './domain/accounts.js';
 import { IdentityState } from './domain/identity-state.js';
+import { Mfa } from './domain/mfa.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
 import { RateLimits } from './domain/rate-limits.js';
+import { SecretBox } from './domain/secret-box.js';
 import { Sessions } from './domain/sessions.js';
 import { loadSigningKeys } from './domain/signing-keys.js';
 import { HashProcess } from './hashing/hash-process.js';
 import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
 import { latestCleanupRuns } from './store/cleanup-store.js';
+import { MfaChallengesStore } from './store/mfa-challenges-store.js';
 import { SessionsStore } from './store/sessions-store.js';
+import { TotpStore } from './store/totp-store.js';
 import { UsersStore } from './store/users-store.js';
 
 /** Builds every dependency of the auth app from its configuration (the composition root). */
@@ -61,6 +65,13 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
   });
+  const limits = new RateLimits(redis, {
+    loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,
+    loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
+    loginFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
+    registrationsPerIp: config.REGISTRATIONS_PER_IP,
+    mfaFailuresPerUser: config.MFA_FAILURES_PER_USER,
+  });
   const accounts = new Accounts({
     users,
     hasher: new PasswordHasher(config.BCRYPT_COST, hashing),
@@ -69,16 +80,21 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
       minScore: config.PASSWORD_MIN_SCORE,
       estimate: (password, userInputs) => hashing.strength(password, userInputs).catch(asBusy),
     }),
-    limits: new RateLimits(redis, {
-      loginFailuresPerAccountIp: config.LOGIN_FAILURES_PER_ACCOUNT_IP,
-      loginFailuresPerAccount: config.LOGIN_FAILURES_PER_ACCOUNT,
-      loginFailuresPerIp: config.LOGIN_FAILURES_PER_IP,
-      registrationsPerIp: config.REGISTRATIONS_PER_IP,
-    }),
+    limits,
     sessions,
     state,
     logger,
     observeLogin: metrics.loginOutcome,
+  });
+  const mfa = new Mfa({
+    totp: new TotpStore(db),
+    challenges: new MfaChallengesStore(db),
+    users,
+    box: new SecretBox(config.MFA_ENCRYPTION_KEY),
+    limits,
+    sessions,
+    logger,
+    issuer: config.TOTP_ISSUER,
   });
   return {
     config,
@@ -93,6 +109,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     state,
     sessions,
     accounts,
+    mfa,
   };
 }
 

@@ -3,6 +3,7 @@ import type { AuthConfig } from './config.js';
 import type { AccessTokens } from './domain/access-tokens.js';
 import type { Accounts } from './domain/accounts.js';
 import type { IdentityState } from './domain/identity-state.js';
+import type { Mfa } from './domain/mfa.js';
 import type { Sessions } from './domain/sessions.js';
 import type { SigningKeys } from './domain/signing-keys.js';
 import type { HashProcess } from './hashing/hash-process.js';
@@ -24,4 +25,5 @@ export interface AuthDeps {
   readonly state: IdentityState;
   readonly sessions: Sessions;
   readonly accounts: Accounts;
+  readonly mfa: Mfa;
 }

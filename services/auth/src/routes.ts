@@ -3,6 +3,7 @@ import type { AuthDeps } from './deps.js';
 import type { AuthState } from './http/auth-state.js';
 import { requireAdmin, requireIdentity } from './http/require-identity.js';
 import { accountRoutes } from './routes/accounts.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { introspection } from './routes/verify.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -18,19 +19,25 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
   const tokens = tokenRoutes(deps);
   const verify = introspection(deps);
   const wellKnown = wellKnownRoutes(deps);
+  const mfa = mfaRoutes(deps);
 
   router
     .post('/auth/register', accounts.register)
     .post('/auth/token', tokens.issueTokens)
     .post('/auth/login', tokens.login)
+    .post('/auth/login/mfa', mfa.loginMfa)
     .post('/auth/refresh', tokens.refresh)
     .post('/auth/logout', signedIn, tokens.logout)
     .post('/auth/logout-all', signedIn, tokens.logoutAll)
     .get('/auth/me', signedIn, accounts.showMe)
     .patch('/auth/me', signedIn, accounts.updateMe)
     .post('/auth/password', signedIn, accounts.changePassword)
+    .post('/auth/mfa/totp', signedIn, mfa.enrolTotp)
+    .post('/auth/mfa/totp/confirm', signedIn, mfa.confirmTotp)
+    .delete('/auth/mfa/totp', signedIn, mfa.disableTotp)
     .get('/auth/users/:id', signedIn, requireAdmin, accounts.showUser)
     .patch('/auth/users/:id', signedIn, requireAdmin, accounts.administerUser)
+    .delete('/auth/users/:id/mfa', signedIn, requireAdmin, mfa.resetUserMfa)
     .post('/auth/verify', verify.introspect)
     .get('/auth/openapi.json', wellKnown.openApiDocument)
     .get('/.well-known/jwks.json', wellKnown.jwks)

@@ -141,7 +141,12 @@ for service in auth api; do
   fi
 done
 
-# 3. The auth service's signing key: a private Ed25519 JWK in `<kid>.jwk.json` (docs/operations.md).
+# 3. The key that encrypts the auth service's TOTP seeds at rest: 32 random bytes, base64url.
+create_secret auth-mfa MFA_ENCRYPTION_KEY "$(
+  node -e "process.stdout.write(require('node:crypto').randomBytes(32).toString('base64url'))"
+)"
+
+# 4. The auth service's signing key: a private Ed25519 JWK in `<kid>.jwk.json` (docs/operations.md).
 if ! secret_exists auth-signing-keys; then
   # node writes the key to a file of the private folder; only its kid comes back on stdout.
   kid="$(node -e "

@@ -82,6 +82,9 @@ export const redisSecret = (service: ServiceName): string => `${service}-redis`;
 /** Secret of the auth service's signing keys, one `<kid>.jwk.json` per key. */
 export const SIGNING_KEYS_SECRET = 'auth-signing-keys';
 
+/** Secret of the key that encrypts TOTP seeds at rest (key `MFA_ENCRYPTION_KEY`, envFrom). */
+export const MFA_KEY_SECRET = 'auth-mfa';
+
 /** Where the signing keys are mounted in auth pods (`AUTH_KEYS_DIR`). */
 export const SIGNING_KEYS_DIR = '/var/run/secrets/shardgate/keys';
 

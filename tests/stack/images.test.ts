@@ -5,6 +5,7 @@
  * uid 1000, an empty /tmp — on the test stack's databases and Redis (host network: the stack
  * listens on loopback). podman is required: without it this fails, it never skips.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,8 @@ const CASES: readonly ImageCase[] = [
       REDIS_URL: stack.redisUrl,
       // as in the pod: the keys are files of a mounted Secret; NODE_ENV=production never makes one
       AUTH_KEYS_DIR: KEYS_MOUNT,
+      // as the auth-mfa Secret gives it: production refuses to start without one
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       BCRYPT_COST: '4',
     }),
     migrationUrls: (stack) => [stack.pg.auth.primary],

@@ -228,6 +228,8 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
         { configMapRef: { name: `${name}-config` } },
         { secretRef: { name: `${name}-database` } },
         { secretRef: { name: `${name}-redis` } },
+        // the auth service's key for TOTP seeds (production requires one)
+        ...(name === 'auth' ? [{ secretRef: { name: 'auth-mfa' } }] : []),
       ]);
       expect(JSON.stringify(config)).not.toMatch(/postgres(ql)?:\/\/|redis:\/\/|password/i);
     });

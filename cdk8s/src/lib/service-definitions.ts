@@ -5,6 +5,7 @@ import {
   HTTP_PORT,
   IMAGE_TAG,
   METRICS_PORT,
+  MFA_KEY_SECRET,
   redisSecret,
   type ServiceName,
   SIGNING_KEYS_DIR,
@@ -148,7 +149,7 @@ export function serviceDefinitions(
           SEMI_SPACE_MB.auth,
         ),
       },
-      secretEnvFrom: [databaseSecret('auth'), redisSecret('auth')],
+      secretEnvFrom: [databaseSecret('auth'), redisSecret('auth'), MFA_KEY_SECRET],
       migrationUrls: [{ secret: databaseSecret('auth'), key: 'DATABASE_URL' }],
       volumes: [
         {

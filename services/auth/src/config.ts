@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { loadConfig, postgresUrl, postgresUrlList, serviceSettings } from '@shardgate/shared';
 import { z } from 'zod';
+import { DEVELOPMENT_MFA_KEY } from './domain/secret-box.js';
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -16,6 +17,9 @@ const optionalBool = () =>
     .enum(['true', 'false', '1', '0'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
+
+/** How to make an MFA_ENCRYPTION_KEY, for the error that asks for one. */
+const KEY_HINT = "generate one with: openssl rand -base64 32 | tr '+/' '-_' | tr -d '='";
 
 /**
  * The auth service's settings, read once from the environment at start.
@@ -83,6 +87,19 @@ export const configSchema = z
     LOGIN_FAILURES_PER_IP: int(1, 1_000_000, 100),
     /** Registrations per client IP per hour. */
     REGISTRATIONS_PER_IP: int(1, 1_000_000, 10),
+    /**
+     * The key that encrypts TOTP seeds at rest (AES-256-GCM): 32 random bytes, base64url. Required
+     * when NODE_ENV=production; elsewhere a fixed development key (published, so protecting
+     * nothing) stands in. Changing it makes every enrolled user's seed unreadable.
+     */
+    MFA_ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}=?$/, `must be 32 bytes in base64url (43 characters); ${KEY_HINT}`)
+      .optional(),
+    /** The issuer authenticator apps show beside the account (`otpauth://` label and `issuer`). */
+    TOTP_ISSUER: z.string().min(1).max(64).default('shardgate'),
+    /** Wrong MFA codes per user per 15 minutes (logins, confirmations, disabling) before 429. */
+    MFA_FAILURES_PER_USER: int(1, 10_000, 10),
     /** Proxies in front of the service whose X-Forwarded-For entry is trusted (the gateway: 1). */
     TRUST_PROXY_HOPS: int(0, 10, 1),
 
@@ -177,6 +194,15 @@ export const configSchema = z
     if (c.MAIL_RETRY_MAX_MS < c.MAIL_RETRY_BASE_MS)
       problem('MAIL_RETRY_MAX_MS', 'must be at least MAIL_RETRY_BASE_MS');
   })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.MFA_ENCRYPTION_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MFA_ENCRYPTION_KEY'],
+        message: `is required when NODE_ENV=production; ${KEY_HINT}`,
+      });
+    }
+  })
   .transform((c) => ({
     ...c,
     AUTH_GENERATE_DEV_KEY: c.AUTH_GENERATE_DEV_KEY ?? c.NODE_ENV !== 'production',
@@ -184,6 +210,7 @@ export const configSchema = z
     EMAIL_VERIFICATION_URL:
       c.EMAIL_VERIFICATION_URL ?? new URL('/verify-email', c.AUTH_ISSUER).href,
     PASSWORD_RESET_URL: c.PASSWORD_RESET_URL ?? new URL('/reset-password', c.AUTH_ISSUER).href,
+    MFA_ENCRYPTION_KEY: c.MFA_ENCRYPTION_KEY?.replace(/=$/, '') ?? DEVELOPMENT_MFA_KEY,
   }));
 
 /** The validated, frozen configuration. */

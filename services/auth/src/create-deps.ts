@@ -7,10 +7,12 @@ import { EmailVerification } from './domain/email-verification.js';
 import { IdentityState } from './domain/identity-state.js';
 import { MailDelivery } from './domain/mail-delivery.js';
 import { MailOutbox } from './domain/mail-outbox.js';
+import { Mfa } from './domain/mfa.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
 import { PasswordReset } from './domain/password-reset.js';
 import { RateLimits } from './domain/rate-limits.js';
+import { SecretBox } from './domain/secret-box.js';
 import { Sessions } from './domain/sessions.js';
 import { loadSigningKeys } from './domain/signing-keys.js';
 import { HashProcess } from './hashing/hash-process.js';
@@ -19,8 +21,10 @@ import { AuthMetrics } from './metrics.js';
 import { AuthDatabase } from './store/auth-database.js';
 import { latestCleanupRuns } from './store/cleanup-store.js';
 import { MailOutboxStore } from './store/mail-outbox-store.js';
+import { MfaChallengesStore } from './store/mfa-challenges-store.js';
 import { OneTimeTokensStore } from './store/one-time-tokens-store.js';
 import { SessionsStore } from './store/sessions-store.js';
+import { TotpStore } from './store/totp-store.js';
 import { UsersStore } from './store/users-store.js';
 
 /** Builds every dependency of the auth app from its configuration (the composition root). */
@@ -82,6 +86,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     passwordResetsPerAddress: config.PASSWORD_RESETS_PER_ADDRESS,
     passwordResetsPerIp: config.PASSWORD_RESETS_PER_IP,
     verificationMailsPerUser: config.VERIFICATION_MAILS_PER_USER,
+    mfaFailuresPerUser: config.MFA_FAILURES_PER_USER,
   });
   const accounts = new Accounts({
     users,
@@ -124,6 +129,16 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     ttlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
     linkUrl: config.PASSWORD_RESET_URL,
   });
+  const mfa = new Mfa({
+    totp: new TotpStore(db),
+    challenges: new MfaChallengesStore(db),
+    users,
+    box: new SecretBox(config.MFA_ENCRYPTION_KEY),
+    limits,
+    sessions,
+    logger,
+    issuer: config.TOTP_ISSUER,
+  });
   return {
     config,
     logger,
@@ -141,6 +156,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     passwordReset,
     mail,
     mailDelivery,
+    mfa,
   };
 }
 

@@ -6,6 +6,7 @@ import type { EmailVerification } from './domain/email-verification.js';
 import type { IdentityState } from './domain/identity-state.js';
 import type { MailDelivery } from './domain/mail-delivery.js';
 import type { MailOutbox } from './domain/mail-outbox.js';
+import type { Mfa } from './domain/mfa.js';
 import type { PasswordReset } from './domain/password-reset.js';
 import type { Sessions } from './domain/sessions.js';
 import type { SigningKeys } from './domain/signing-keys.js';
@@ -34,4 +35,5 @@ export interface AuthDeps {
   readonly mail: MailOutbox;
   /** This process's delivery loop; null without SMTP_HOST (mail then waits in the outbox). */
   readonly mailDelivery: MailDelivery | null;
+  readonly mfa: Mfa;
 }

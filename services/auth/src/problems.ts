@@ -20,6 +20,21 @@ export const AUTH_PROBLEMS = {
       title: 'Invalid refresh token',
       when: 'The refresh token is unknown, expired, spent or revoked.',
     },
+    mfa_required: {
+      status: 401,
+      title: 'MFA required',
+      when: 'The password was right and the account has MFA on: send a code with the `mfa_token` of this answer to `POST /auth/login/mfa`.',
+    },
+    invalid_mfa_token: {
+      status: 401,
+      title: 'Invalid MFA token',
+      when: 'The `mfa_token` is unknown, expired (5 minutes), already used or out of attempts (5 wrong codes): log in again.',
+    },
+    invalid_mfa_code: {
+      status: 401,
+      title: 'Invalid MFA code',
+      when: 'The TOTP or recovery code is wrong or was used already; the `mfa_token` stays usable until it runs out of attempts.',
+    },
     forbidden: {
       status: 403,
       title: 'Forbidden',
@@ -44,6 +59,21 @@ export const AUTH_PROBLEMS = {
       status: 409,
       title: 'Email already verified',
       when: 'A verification link was asked for an address that is already verified.',
+    },
+    wrong_mfa_code: {
+      status: 403,
+      title: 'Wrong MFA code',
+      when: 'The TOTP or recovery code given to confirm or turn off MFA is wrong or was used already.',
+    },
+    mfa_already_enabled: {
+      status: 409,
+      title: 'MFA already enabled',
+      when: 'MFA is already on for the account: turn it off before enrolling again.',
+    },
+    mfa_not_enabled: {
+      status: 409,
+      title: 'MFA not enabled',
+      when: 'There is no enrolment to confirm, or MFA is not on to be turned off.',
     },
     email_taken: {
       status: 409,

@@ -4,6 +4,7 @@ import type { AuthState } from './http/auth-state.js';
 import { requireAdmin, requireIdentity } from './http/require-identity.js';
 import { accountRoutes } from './routes/accounts.js';
 import { emailVerificationRoutes } from './routes/email-verification.js';
+import { mfaRoutes } from './routes/mfa.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { introspection } from './routes/verify.js';
@@ -22,11 +23,13 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
   const reset = passwordResetRoutes(deps);
   const verify = introspection(deps);
   const wellKnown = wellKnownRoutes(deps);
+  const mfa = mfaRoutes(deps);
 
   router
     .post('/auth/register', accounts.register)
     .post('/auth/token', tokens.issueTokens)
     .post('/auth/login', tokens.login)
+    .post('/auth/login/mfa', mfa.loginMfa)
     .post('/auth/refresh', tokens.refresh)
     .post('/auth/logout', signedIn, tokens.logout)
     .post('/auth/logout-all', signedIn, tokens.logoutAll)
@@ -37,8 +40,12 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
     .post('/auth/password/reset/confirm', reset.complete)
     .post('/auth/email/verification', signedIn, verification.requestLink)
     .post('/auth/email/verify', verification.confirm)
+    .post('/auth/mfa/totp', signedIn, mfa.enrolTotp)
+    .post('/auth/mfa/totp/confirm', signedIn, mfa.confirmTotp)
+    .delete('/auth/mfa/totp', signedIn, mfa.disableTotp)
     .get('/auth/users/:id', signedIn, requireAdmin, accounts.showUser)
     .patch('/auth/users/:id', signedIn, requireAdmin, accounts.administerUser)
+    .delete('/auth/users/:id/mfa', signedIn, requireAdmin, mfa.resetUserMfa)
     .post('/auth/verify', verify.introspect)
     .get('/auth/openapi.json', wellKnown.openApiDocument)
     .get('/.well-known/jwks.json', wellKnown.jwks)

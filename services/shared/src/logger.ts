@@ -15,6 +15,13 @@ export const REDACTED_PATHS = [
   '*.token',
   '*.access_token',
   '*.refresh_token',
+  // MFA: the login challenge, seeds (raw and in their URI), codes and recovery codes
+  'mfa_token',
+  '*.mfa_token',
+  '*.secret',
+  '*.otpauth_uri',
+  '*.recovery_code',
+  '*.recovery_codes',
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',

@@ -23,8 +23,8 @@ export interface CleanupReport {
 /**
  * Deletes what no request can use any more, in batches, under the cleanup lock: revoked sessions
  * past their keeping time, sessions without a valid refresh token, expired refresh tokens, used or
- * expired tokens of verification and reset links, mail
- * the outbox is done with, old run records. The cutoffs are fixed when the run starts. When another run holds the lock it
+ * expired tokens of verification and reset links, expired or consumed MFA challenges, mail the
+ * outbox is done with, old run records. The cutoffs are fixed when the run starts. When another run holds the lock it
  * deletes nothing (`skipped`). Every run is recorded; a run that fails is recorded as such (when
  * the database still answers) and its error rethrown. Rows deleted before a failure stay deleted:
  * each batch is its own statement, and nothing a request could use is among them.
@@ -40,6 +40,7 @@ export async function runCleanup(
     expired_sessions: 0,
     expired_refresh_tokens: 0,
     one_time_tokens: 0,
+    mfa_challenges: 0,
     mail: 0,
     runs: 0,
   };
@@ -54,6 +55,7 @@ export async function runCleanup(
     ['expired_sessions', startedAt],
     ['expired_refresh_tokens', startedAt],
     ['one_time_tokens', startedAt],
+    ['mfa_challenges', startedAt],
     ['mail', new Date(startedAt.getTime() - options.keepMailMs)],
     ['runs', new Date(startedAt.getTime() - options.keepRunsMs)],
   ];

@@ -6,6 +6,12 @@ import type { SigningKeys } from './signing-keys.js';
 /** Roles a user can have; `admin` may manage users. */
 export type Role = 'user' | 'admin';
 
+/** Authentication methods (RFC 8176) a token's `amr` names: a password, a one-time code. */
+export type AuthMethod = 'pwd' | 'otp';
+
+/** The `amr` of tokens issued before the claim existed: every login then was a password. */
+const PASSWORD_ONLY: readonly string[] = Object.freeze(['pwd']);
+
 /**
  * The claims of a verified access token, but its `jti`: checked for shape, not kept, since every
  * verified token is remembered until it expires and each claim kept costs memory per live session.
@@ -22,6 +28,11 @@ export interface AccessClaims {
   readonly gen: number;
   readonly email: string;
   readonly role: Role;
+  /**
+   * How the login was authenticated (RFC 8176): `['pwd']` or `['pwd', 'otp']`. Absent from tokens
+   * issued before MFA existed: `['pwd']`.
+   */
+  readonly amr: readonly string[];
   readonly iat: number;
   readonly exp: number;
 }
@@ -71,6 +82,7 @@ export class AccessTokens {
     role: Role;
     sessionId: string;
     generation: number;
+    amr: readonly string[];
   }): Promise<{
     token: string;
     expiresIn: number;
@@ -81,6 +93,7 @@ export class AccessTokens {
       role: subject.role,
       sid: subject.sessionId,
       gen: subject.generation,
+      amr: [...subject.amr],
     })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: this.keys.signing.kid })
       .setIssuer(this.options.issuer)
@@ -129,7 +142,7 @@ export class AccessTokens {
 }
 
 function toClaims(payload: Record<string, unknown>): AccessClaims {
-  const { sub, sid, email, role, jti, iat, exp, gen = 0 } = payload;
+  const { sub, sid, email, role, jti, iat, exp, gen = 0, amr = PASSWORD_ONLY } = payload;
   if (
     typeof sub !== 'string' ||
     !/^[1-9]\d{0,9}$/.test(sub) ||
@@ -143,9 +156,18 @@ function toClaims(payload: Record<string, unknown>): AccessClaims {
     typeof exp !== 'number' ||
     typeof gen !== 'number' ||
     !Number.isSafeInteger(gen) ||
-    gen < 0
+    gen < 0 ||
+    !isAmr(amr)
   ) {
     throw new TokenRejected('claims of the wrong shape');
   }
-  return { sub, sid, gen, email, role, iat, exp };
+  return { sub, sid, gen, email, role, amr, iat, exp };
+}
+
+function isAmr(value: unknown): value is readonly string[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= 8 &&
+    value.every((m) => typeof m === 'string' && m.length <= 32)
+  );
 }

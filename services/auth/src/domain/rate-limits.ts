@@ -10,6 +10,8 @@ export interface RateLimitOptions {
   readonly passwordResetsPerAddress: number;
   readonly passwordResetsPerIp: number;
   readonly verificationMailsPerUser: number;
+  /** Wrong MFA codes per user per 15 minutes. */
+  readonly mfaFailuresPerUser: number;
 }
 
 function limiter(
@@ -31,8 +33,9 @@ function limiter(
 /**
  * The auth service's rate limits, counted in Redis:
  * failed logins per (account, IP) per 15 min, per account per hour and per IP per hour;
- * registrations per IP per hour; password reset requests per address and per IP per hour; and
- * verification mails per user per hour. A blocked caller gets the time to wait.
+ * registrations per IP per hour; password reset requests per address and per IP per hour;
+ * verification mails per user per hour; wrong MFA codes per user per 15 min. A blocked caller
+ * gets the time to wait.
  *
  * Only failures count towards login limits, and a success clears the (account, IP) counter: so
  * someone else's failures from another IP block an account only when they reach the much larger
@@ -46,6 +49,7 @@ export class RateLimits {
   readonly #resetAddress: RateLimiterRedis;
   readonly #resetIp: RateLimiterRedis;
   readonly #verificationMail: RateLimiterRedis;
+  readonly #mfa: RateLimiterRedis;
 
   constructor(redis: Redis, options: RateLimitOptions) {
     this.#accountIp = limiter(
@@ -65,6 +69,20 @@ export class RateLimits {
       options.verificationMailsPerUser,
       60 * 60,
     );
+    this.#mfa = limiter(redis, 'mfa-user', options.mfaFailuresPerUser, 15 * 60);
+  }
+
+  /**
+   * Milliseconds before this user may try an MFA code again; 0 when allowed. Counted per user,
+   * whatever the challenge or address: the password is already known to whoever guesses.
+   */
+  async mfaBlockedFor(userId: number): Promise<number> {
+    return blockedFor(this.#mfa, String(userId));
+  }
+
+  /** Counts a wrong MFA code (login, confirmation or disabling) against the user's limit. */
+  async recordMfaFailure(userId: number): Promise<void> {
+    await consume(this.#mfa, String(userId));
   }
 
   /** Milliseconds to wait before this login may be attempted; 0 when allowed. */

@@ -2,7 +2,7 @@ import { HttpError, type Logger } from '@shardgate/shared';
 import { AUTH_PROBLEMS } from '../problems.js';
 import type { SessionsStore } from '../store/sessions-store.js';
 import type { User } from '../store/users-store.js';
-import type { AccessTokens } from './access-tokens.js';
+import type { AccessTokens, AuthMethod } from './access-tokens.js';
 import type { Identity } from './identity.js';
 import type { IdentityState } from './identity-state.js';
 import { hashSecretToken, isSecretTokenShaped, newSecretToken } from './secret-token.js';
@@ -50,15 +50,20 @@ export class Sessions {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Opens a session for an authenticated user. */
-  async start(user: User): Promise<TokenPair> {
+  /**
+   * Opens a session for an authenticated user. `amr` (RFC 8176) says how: `['pwd']` for a
+   * password, `['pwd', 'otp']` with a second factor; the session's access tokens carry it, those
+   * of its refreshes too.
+   */
+  async start(user: User, amr: readonly AuthMethod[] = ['pwd']): Promise<TokenPair> {
     const refreshToken = newSecretToken();
     const sessionId = await this.store.create(
       user.id,
       hashSecretToken(refreshToken),
       this.#refreshExpiry(),
+      amr,
     );
-    return this.#pair(user, sessionId, refreshToken, 0);
+    return this.#pair(user, sessionId, refreshToken, 0, amr);
   }
 
   /**
@@ -99,7 +104,7 @@ export class Sessions {
         'latest refresh retried within the grace window; the pair it issued is replaced',
       );
     }
-    return this.#pair(row.session.user, row.sessionId, value, generation);
+    return this.#pair(row.session.user, row.sessionId, value, generation, row.session.amr);
   }
 
   /** Revokes the caller's session: its access tokens stop passing `/verify` within a second. */
@@ -124,6 +129,7 @@ export class Sessions {
     sessionId: string,
     refreshToken: string,
     generation: number,
+    amr: readonly string[],
   ): Promise<TokenPair> {
     const access = await this.tokens.issue({
       userId: user.id,
@@ -131,6 +137,7 @@ export class Sessions {
       role: user.role,
       sessionId,
       generation,
+      amr,
     });
     return {
       access_token: access.token,

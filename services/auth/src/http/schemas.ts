@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { normalizeEmail } from '../domain/email.js';
+import type { SecondFactor } from '../domain/mfa.js';
+import { normalizeRecoveryCode } from '../domain/recovery-codes.js';
 
 /** No control characters (NUL breaks Postgres and bcrypt) and no lone surrogates. */
 const printable = (s: string) => !/[\p{Cc}\p{Cs}]/u.test(s);
@@ -52,3 +54,38 @@ export const introspectBody = z
   );
 /** A user id in a path: a positive decimal integer that fits Postgres `integer`. */
 export const userIdParam = z.coerce.number().int().min(1).max(2_147_483_647);
+
+/** A TOTP code: six ASCII digits. */
+const totpCode = z.string().regex(/^[0-9]{6}$/, 'must be 6 digits');
+const isRecoveryCode = (s: string) => normalizeRecoveryCode(s) !== null;
+/** A recovery code as shown (`ABCD-EFGH-IJKL-MNOP`); case, spaces and hyphens do not matter. */
+const recoveryCode = z
+  .string()
+  .max(64)
+  .refine(isRecoveryCode, 'must be a recovery code (16 base32 characters)');
+/** `code` takes a TOTP code or a recovery code, told apart by their shapes. */
+const anyCode = z
+  .string()
+  .max(64)
+  .refine((s) => /^[0-9]{6}$/.test(s) || isRecoveryCode(s), 'must be 6 digits or a recovery code');
+const factorFields = { code: anyCode.optional(), recovery_code: recoveryCode.optional() };
+const oneFactor = (b: { code?: string | undefined; recovery_code?: string | undefined }) =>
+  (b.code === undefined) !== (b.recovery_code === undefined);
+
+export const confirmTotpBody = z.strictObject({ code: totpCode });
+export const disableTotpBody = z
+  .strictObject(factorFields)
+  .refine(oneFactor, 'give exactly one of code, recovery_code');
+export const loginMfaBody = z
+  .strictObject({ mfa_token: z.string().max(512), ...factorFields })
+  .refine(oneFactor, 'give exactly one of code, recovery_code');
+
+/** The second factor a validated `{code}` or `{recovery_code}` names. */
+export function secondFactorOf(body: {
+  code?: string | undefined;
+  recovery_code?: string | undefined;
+}): SecondFactor {
+  if (body.code !== undefined && /^[0-9]{6}$/.test(body.code))
+    return { kind: 'totp', code: body.code };
+  return { kind: 'recovery', code: body.recovery_code ?? body.code ?? '' };
+}

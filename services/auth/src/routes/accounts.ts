@@ -1,18 +1,12 @@
-import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
+import { readJsonBody, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { AuthDeps } from '../deps.js';
 import type { AuthState } from '../http/auth-state.js';
 import { clientIp } from '../http/client-ip.js';
 import { identityOf } from '../http/require-identity.js';
-import {
-  administerBody,
-  changePasswordBody,
-  registerBody,
-  updateMeBody,
-  userIdParam,
-} from '../http/schemas.js';
+import { administerBody, changePasswordBody, registerBody, updateMeBody } from '../http/schemas.js';
+import { parseUserId } from '../http/user-id.js';
 import { userView } from '../http/user-view.js';
-import { AUTH_PROBLEMS } from '../problems.js';
 
 type Ctx = Context & { state: AuthState; params: Record<string, string> };
 
@@ -71,11 +65,4 @@ export function accountRoutes(deps: Pick<AuthDeps, 'accounts' | 'emailVerificati
       );
     },
   };
-}
-
-function parseUserId(raw: string | undefined): number {
-  const id = userIdParam.safeParse(raw);
-  if (!id.success || !/^\d+$/.test(raw ?? ''))
-    throw new HttpError(AUTH_PROBLEMS.not_found, 'No such user.');
-  return id.data;
 }

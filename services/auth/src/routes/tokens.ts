@@ -21,6 +21,8 @@ function oauthError(error: HttpError): { status: number; body: unknown } {
   const map: Partial<Record<string, [number, string]>> = {
     invalid_credentials: [400, 'invalid_grant'],
     invalid_refresh_token: [400, 'invalid_grant'],
+    // the grant has no second step: an account with MFA must use /auth/login
+    mfa_required: [400, 'invalid_grant'],
     unsupported_grant_type: [400, 'unsupported_grant_type'],
     rate_limited: [429, 'rate_limited'],
     busy: [503, 'temporarily_unavailable'],
@@ -40,7 +42,7 @@ function required(params: Map<string, string>, name: string): string {
 }
 
 /** Logins and token lifecycle: `/auth/token`, `/auth/login`, `/auth/refresh`, `/auth/logout*`. */
-export function tokenRoutes(deps: Pick<AuthDeps, 'accounts' | 'sessions'>) {
+export function tokenRoutes(deps: Pick<AuthDeps, 'accounts' | 'sessions' | 'mfa'>) {
   return {
     /** OAuth 2.0 token endpoint: password and refresh_token grants, form-encoded. */
     async issueTokens(ctx: Ctx) {
@@ -54,6 +56,7 @@ export function tokenRoutes(deps: Pick<AuthDeps, 'accounts' | 'sessions'>) {
         if (!email.success || !password.success)
           throw new HttpError(AUTH_PROBLEMS.invalid_request, 'username or password is malformed.');
         const user = await deps.accounts.authenticate(email.data, password.data, clientIp(ctx));
+        await deps.mfa.refuseIfEnabled(user);
         ctx.body = await deps.sessions.start(user);
       } else if (grant === 'refresh_token') {
         ctx.body = await deps.sessions.refresh(required(params, 'refresh_token'));
@@ -65,11 +68,15 @@ export function tokenRoutes(deps: Pick<AuthDeps, 'accounts' | 'sessions'>) {
       }
     },
 
-    /** JSON login: `{email, password}`. */
+    /**
+     * JSON login: `{email, password}`. For an account with MFA on, 401 `mfa_required` with an
+     * `mfa_token` for `/auth/login/mfa` instead of tokens.
+     */
     async login(ctx: Ctx) {
       noStore(ctx);
       const body = validateBody(loginBody, await readJsonBody(ctx));
       const user = await deps.accounts.authenticate(body.email, body.password, clientIp(ctx));
+      await deps.mfa.requireSecondFactor(user);
       ctx.body = await deps.sessions.start(user);
     },
 

@@ -15,6 +15,7 @@ export type CleanupKind =
   | 'expired_sessions'
   | 'expired_refresh_tokens'
   | 'one_time_tokens'
+  | 'mfa_challenges'
   | 'mail'
   | 'runs';
 
@@ -80,6 +81,21 @@ const BATCHES: Readonly<Record<CleanupKind, ReturnType<typeof statement>>> = {
           OR (status = 'failed' AND failed_at < ${utcParam(1)})
        LIMIT $2
      ), gone AS (DELETE FROM mail_outbox m USING doomed WHERE m.id = doomed.id RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+  ),
+  /**
+   * Challenges of a login's second step that can never be used again: expired, or consumed (a
+   * consumed one refuses any further use whether or not its row exists).
+   */
+  mfa_challenges: statement(
+    'cleanup.mfaChallenges',
+    `WITH doomed AS (
+       SELECT token_hash FROM mfa_challenges
+       WHERE expires_at < ${utcParam(1)} OR consumed_at < ${utcParam(1)}
+       LIMIT $2
+     ), gone AS (
+       DELETE FROM mfa_challenges c USING doomed WHERE c.token_hash = doomed.token_hash RETURNING 1
+     )
      SELECT count(*)::int AS n FROM gone`,
   ),
   /** The job's own records, kept for a while after they stop being the latest. */

@@ -12,15 +12,21 @@ export interface RefreshTokenWithSession {
   readonly session: {
     readonly userId: number;
     readonly revokedAt: Date | null;
+    /** How the session's login was authenticated (`amr`), kept by every refresh. */
+    readonly amr: readonly string[];
     readonly user: User;
   };
 }
 
-/** $1 session id, $2 user id, $3 token id, $4 token hash, $5 expiry: the session and its first token. */
+/**
+ * $1 session id, $2 user id, $3 token id, $4 token hash, $5 expiry, $6 `amr`: the session and its
+ * first token.
+ */
 const CREATE_SESSION = statement(
   'session.create',
   `WITH session AS (
-     INSERT INTO sessions (id, user_id, created_at) VALUES ($1, $2, ${NOW_UTC}) RETURNING id
+     INSERT INTO sessions (id, user_id, created_at, amr) VALUES ($1, $2, ${NOW_UTC}, $6::text[])
+     RETURNING id
    )
    INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at)
    SELECT $3, session.id, $4, ${NOW_UTC}, ${utcParam(5)} FROM session`,
@@ -30,7 +36,7 @@ const FIND_TOKEN = statement(
   'refreshToken.find',
   `SELECT t.id AS "tokenId", t.session_id AS "sessionId", ${utcColumn('t.expires_at', '"expiresAt"')},
      ${utcColumn('t.spent_at', '"spentAt"')}, s.user_id AS "userId",
-     ${utcColumn('s.revoked_at', '"revokedAt"')}, ${USER_COLUMNS}
+     ${utcColumn('s.revoked_at', '"revokedAt"')}, s.amr, ${USER_COLUMNS}
    FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
    WHERE t.token_hash = $1`,
 );
@@ -108,11 +114,19 @@ export interface SessionState {
 export class SessionsStore {
   constructor(private readonly db: AuthDatabase) {}
 
-  /** Opens a session with its first refresh token; returns the session id. */
-  async create(userId: number, tokenHash: string, expiresAt: Date): Promise<string> {
+  /**
+   * Opens a session with its first refresh token; returns the session id. `amr` says how the
+   * login was authenticated (`['pwd']`, or `['pwd', 'otp']` after a second factor).
+   */
+  async create(
+    userId: number,
+    tokenHash: string,
+    expiresAt: Date,
+    amr: readonly string[] = ['pwd'],
+  ): Promise<string> {
     const id = randomUUID();
     await this.db.onPrimary('session.create', (db) =>
-      db.rows(CREATE_SESSION, [id, userId, randomUUID(), tokenHash, expiresAt]),
+      db.rows(CREATE_SESSION, [id, userId, randomUUID(), tokenHash, expiresAt, amr]),
     );
     return id;
   }
@@ -123,8 +137,14 @@ export class SessionsStore {
       db.rows<FoundTokenRow>(FIND_TOKEN, [tokenHash]),
     );
     if (!row) return null;
-    const { tokenId, sessionId, expiresAt, spentAt, userId, revokedAt, ...user } = row;
-    return { id: tokenId, sessionId, expiresAt, spentAt, session: { userId, revokedAt, user } };
+    const { tokenId, sessionId, expiresAt, spentAt, userId, revokedAt, amr, ...user } = row;
+    return {
+      id: tokenId,
+      sessionId,
+      expiresAt,
+      spentAt,
+      session: { userId, revokedAt, amr, user },
+    };
   }
 
   /**
@@ -219,4 +239,5 @@ type FoundTokenRow = User & {
   spentAt: Date | null;
   userId: number;
   revokedAt: Date | null;
+  amr: string[];
 };

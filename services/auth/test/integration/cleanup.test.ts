@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CleanupOptions, runCleanup } from '../../src/cleanup/run-cleanup.js';
 import { AuthDatabase } from '../../src/store/auth-database.js';
 import { CleanupStore } from '../../src/store/cleanup-store.js';
+import { MfaChallengesStore } from '../../src/store/mfa-challenges-store.js';
 import { SessionsStore } from '../../src/store/sessions-store.js';
 import { UsersStore } from '../../src/store/users-store.js';
 import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
@@ -21,6 +22,7 @@ const primaryUrl = inject('stack').pg.auth.primary;
 const db = new AuthDatabase(primaryUrl, [], 2);
 const users = new UsersStore(db);
 const sessions = new SessionsStore(db);
+const challenges = new MfaChallengesStore(db);
 /** Two servers, so that two runs hold two database sessions, as two pods would. */
 const first = new PgServer(primaryUrl, 1);
 const second = new PgServer(primaryUrl, 1);
@@ -52,6 +54,8 @@ async function aUser(): Promise<number> {
 }
 const sessionExists = async (id: string) =>
   (await authSql('SELECT 1 FROM sessions WHERE id = $1', [id])).length === 1;
+const challengeExists = async (tokenHash: string) =>
+  (await authSql('SELECT 1 FROM mfa_challenges WHERE token_hash = $1', [tokenHash])).length === 1;
 const tokenCount = async (sessionId: string) =>
   Number(
     (
@@ -75,7 +79,23 @@ async function seed() {
   const chained = await sessions.create(userId, firstHash, ago(1_000));
   const link = await sessions.findToken(firstHash);
   await sessions.rotate(link?.id ?? '', new Date(), { tokenHash: hash(), expiresAt: later() });
-  return { expired, oldRevoked, recentRevoked, chained };
+  // MFA challenges: one expired, one consumed, one still usable
+  const expiredChallenge = hash();
+  await challenges.create(expiredChallenge, userId, ago(6 * 60_000), ago(60_000));
+  const consumedChallenge = hash();
+  await challenges.create(consumedChallenge, userId, ago(2_000), later());
+  await challenges.consume(consumedChallenge, ago(1_000));
+  const liveChallenge = hash();
+  await challenges.create(liveChallenge, userId, new Date(), later());
+  return {
+    expired,
+    oldRevoked,
+    recentRevoked,
+    chained,
+    expiredChallenge,
+    consumedChallenge,
+    liveChallenge,
+  };
 }
 
 describe('the cleanup job', () => {
@@ -92,6 +112,10 @@ describe('the cleanup job', () => {
     expect(report.deleted.expired_sessions).toBeGreaterThanOrEqual(1);
     expect(report.deleted.revoked_sessions).toBeGreaterThanOrEqual(1);
     expect(report.deleted.expired_refresh_tokens).toBeGreaterThanOrEqual(1);
+    expect(report.deleted.mfa_challenges).toBeGreaterThanOrEqual(2);
+    expect(await challengeExists(seeded.expiredChallenge)).toBe(false);
+    expect(await challengeExists(seeded.consumedChallenge)).toBe(false);
+    expect(await challengeExists(seeded.liveChallenge)).toBe(true);
     expect(await sessionExists(seeded.expired)).toBe(false);
     expect(await sessionExists(seeded.oldRevoked)).toBe(false);
     expect(await sessionExists(seeded.recentRevoked)).toBe(true);

@@ -8,6 +8,7 @@ import {
   startAuthServer,
   type TestAuthServer,
 } from '../support/auth-server.js';
+import { mfaToken, newMfaUser, secondStep } from '../support/mfa-flows.js';
 
 let server: TestAuthServer;
 beforeAll(async () => {
@@ -55,6 +56,33 @@ describe('logs captured during the main flows', () => {
     secrets.push('hunter2-secret-pw');
     await call(server.url, 'POST', '/auth/logout', { token: user.accessToken });
 
+    // MFA: the seed (and its URI), codes, recovery codes and login challenges
+    const codes: string[] = [];
+    const mfaUser = await newMfaUser(server.url);
+    secrets.push(mfaUser.accessToken, mfaUser.refreshToken, ...mfaUser.recoveryCodes);
+    codes.push(mfaUser.authenticator.last());
+    const enrolled = await call(server.url, 'POST', '/auth/mfa/totp', {
+      token: (await newUser(server.url)).accessToken,
+    });
+    secrets.push(enrolled.body.secret, enrolled.body.otpauth_uri);
+    const challenge = await mfaToken(server.url, mfaUser);
+    secrets.push(challenge);
+    const wrongCode = mfaUser.authenticator.wrong();
+    codes.push(wrongCode);
+    await secondStep(server.url, { mfa_token: challenge, code: wrongCode });
+    const code = mfaUser.authenticator.next();
+    codes.push(code);
+    const mfaLogin = await secondStep(server.url, { mfa_token: challenge, code });
+    secrets.push(mfaLogin.body.access_token, mfaLogin.body.refresh_token);
+    const another = await mfaToken(server.url, mfaUser);
+    secrets.push(another);
+    await secondStep(server.url, { mfa_token: another, recovery_code: mfaUser.recoveryCodes[1] });
+    await call(server.url, 'DELETE', '/auth/mfa/totp', {
+      token: mfaUser.accessToken,
+      json: { recovery_code: mfaUser.recoveryCodes[2] },
+    });
+    for (const recovery of mfaUser.recoveryCodes) secrets.push(recovery.replaceAll('-', ''));
+
     const stack = inject('stack');
     secrets.push(new URL(stack.pg.auth.primary).password, new URL(stack.redisUrl).password);
     const keysDir = join(stack.dir, 'keys');
@@ -70,6 +98,9 @@ describe('logs captured during the main flows', () => {
         false,
       );
     }
+    // six digits may occur inside any number: a code must not occur as a value of its own
+    for (const c of codes)
+      expect(logs, 'an MFA code reached the logs').not.toMatch(new RegExp(`[":= ]${c}["\\s,}]`));
     // no line has any JWT-looking or bcrypt-looking value either
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
     expect(logs).not.toMatch(/\$2[aby]\$\d\d\$/);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AuthDatabase } from '../../src/store/auth-database.js';
+import { MfaChallengesStore } from '../../src/store/mfa-challenges-store.js';
 import { SessionsStore } from '../../src/store/sessions-store.js';
 import { UsersStore } from '../../src/store/users-store.js';
 
@@ -20,6 +21,7 @@ afterAll(() => Promise.all([utcDb.close(), aheadDb.close()]));
 const stores = (db: AuthDatabase) => ({
   users: new UsersStore(db),
   sessions: new SessionsStore(db),
+  challenges: new MfaChallengesStore(db),
 });
 const utc = stores(utcDb);
 const ahead = stores(aheadDb);
@@ -45,7 +47,7 @@ describe('auth store timestamps across session time zones', () => {
     const sessionId = await ahead.sessions.create(user.id, firstHash, expiresAt);
     const found = await utc.sessions.findToken(firstHash);
     expect(found).toMatchObject({ sessionId, expiresAt, spentAt: null });
-    expect(found?.session).toEqual({ userId: user.id, revokedAt: null, user });
+    expect(found?.session).toEqual({ userId: user.id, revokedAt: null, amr: ['pwd'], user });
 
     const spentAt = new Date(Date.now() - 1_234);
     const next = { tokenHash: tokenHash(), expiresAt };
@@ -98,5 +100,19 @@ describe('auth store timestamps across session time zones', () => {
         minGeneration: 0,
       });
     expect(await utc.sessions.revokeAllOfUser(user.id, 'logout_all', at)).toEqual([kept]);
+  });
+
+  it('an MFA challenge expires at its instant, written and read from either side', async () => {
+    const user = await utc.users.create({ email: email(), name: null, passwordHash: 'x' });
+    const live = tokenHash();
+    const now = new Date();
+    await ahead.challenges.create(live, user.id, now, new Date(now.getTime() + 60_000));
+    expect((await utc.challenges.findLive(live, new Date(), 5))?.id).toBe(user.id);
+    expect(await utc.challenges.findLive(live, new Date(now.getTime() + 61_000), 5)).toBeNull();
+    const expired = tokenHash();
+    await utc.challenges.create(expired, user.id, now, new Date(now.getTime() - 1_000));
+    expect(await ahead.challenges.findLive(expired, new Date(), 5)).toBeNull();
+    expect(await ahead.challenges.claimAttempt(expired, new Date(), 5)).toBe(false);
+    expect(await ahead.challenges.claimAttempt(live, new Date(), 5)).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ const subject = {
   role: 'user' as const,
   sessionId: '0b6c3c1e-8a41-4d4e-9b0a-2b1f3c4d5e6f',
   generation: 3,
+  amr: ['pwd', 'otp'],
 };
 
 describe('AccessTokens', () => {
@@ -39,6 +40,7 @@ describe('AccessTokens', () => {
       gen: 3,
       email: 'a@example.com',
       role: 'user',
+      amr: ['pwd', 'otp'],
     });
     expect(claims.exp - claims.iat).toBe(900);
     now += 901_000;
@@ -126,6 +128,38 @@ describe('AccessTokens', () => {
       await expect(tokens.verify(await signed({ gen })), String(gen)).rejects.toBeInstanceOf(
         TokenRejected,
       );
+    }
+  });
+
+  it('reads a missing amr as a password login and refuses one that is not a short list of strings', async () => {
+    const signing = keys();
+    const tokens = new AccessTokens(signing, {
+      issuer: 'i',
+      audience: 'a',
+      ttlSeconds: 60,
+      cacheSize: 0,
+    });
+    const signed = (extra: Record<string, unknown>) =>
+      new SignJWT({ sid: subject.sessionId, email: 'x@example.com', role: 'user', ...extra })
+        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
+        .setIssuer('i')
+        .setAudience('a')
+        .setSubject('7')
+        .setJti('j')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(signing.signing.privateKey);
+    // tokens issued before MFA carry no amr
+    expect((await tokens.verify(await signed({}))).amr).toEqual(['pwd']);
+    expect((await tokens.verify(await signed({ amr: ['pwd', 'otp'] }))).amr).toEqual([
+      'pwd',
+      'otp',
+    ]);
+    for (const amr of ['pwd', [1], null, Array(9).fill('pwd'), ['x'.repeat(33)]]) {
+      await expect(
+        tokens.verify(await signed({ amr })),
+        JSON.stringify(amr),
+      ).rejects.toBeInstanceOf(TokenRejected);
     }
   });
 });

@@ -15,6 +15,12 @@ export interface HttpErrorOptions {
   readonly errors?: readonly FieldError[];
   /** Response headers to send with the error (`Retry-After`, `WWW-Authenticate`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extension members of the problem (RFC 9457 §3.2), shown to the client beside the standard
+   * ones, which they cannot replace: what the client needs to go on (a login's `mfa_token`).
+   * Never logged by the error handler; may hold a value meant for this client only.
+   */
+  readonly extensions?: Readonly<Record<string, unknown>>;
   /** The underlying error, logged but never shown. */
   readonly cause?: unknown;
 }
@@ -32,6 +38,7 @@ export class HttpError extends Error {
   readonly title: string;
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   /**
    * @param problem - the catalogue entry: status, code and title
@@ -48,12 +55,14 @@ export class HttpError extends Error {
     this.title = problem.title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 
 /** The RFC 9457 body of an {@link HttpError}. */
 export function problemBody(error: HttpError, typeBase: string): Record<string, unknown> {
   return {
+    ...error.extensions,
     type: `${typeBase}${error.code}`,
     title: error.title,
     status: error.status,

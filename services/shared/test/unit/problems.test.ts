@@ -51,6 +51,20 @@ describe('defineProblems', () => {
     });
     expect(error.headers).toEqual({ 'Retry-After': '1' });
   });
+
+  it('adds extension members, which cannot replace the standard ones', () => {
+    const error = new HttpError(catalogue.teapot, 'Pour here.', {
+      extensions: { cup_token: 'abc', code: 'coffee', status: 200 },
+    });
+    expect(problemBody(error, 'https://example.test/problems/')).toEqual({
+      cup_token: 'abc',
+      type: 'https://example.test/problems/teapot',
+      title: 'Teapot',
+      status: 418,
+      detail: 'Pour here.',
+      code: 'teapot',
+    });
+  });
 });
 
 describe('problemCodeSchema', () => {

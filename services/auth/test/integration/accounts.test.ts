@@ -32,6 +32,7 @@ describe('POST /auth/register', () => {
       name: 'Zoë 🐙',
       role: 'user',
       active: true,
+      emailVerified: false,
       createdAt: expect.any(String),
     });
     expect(res.text).not.toContain('$2');

@@ -5,6 +5,8 @@ import { loadAuthConfig } from '../../src/config.js';
 const BASE = {
   DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/auth',
   REDIS_URL: 'redis://127.0.0.1:6379/0',
+  // production (the default NODE_ENV) needs the key of the TOTP seeds
+  MFA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64url'),
 };
 
 /** The problems of a configuration, or [] when it loads. */

@@ -91,11 +91,16 @@ export const CLUSTER_SCOPED_KINDS: readonly string[] = [
   'ClusterRoleBinding',
 ];
 
-/** Custom resources kubernetes-models has no schema for; their shape is asserted by the tests. */
+/**
+ * Custom resources kubernetes-models has no schema for (Gateway API, Envoy Gateway, Prometheus
+ * Operator); their shape is asserted by the tests.
+ */
 export const CUSTOM_KINDS: readonly string[] = [
   'gateway.networking.k8s.io/v1/Gateway',
   'gateway.networking.k8s.io/v1/HTTPRoute',
   'gateway.envoyproxy.io/v1alpha1/SecurityPolicy',
+  'monitoring.coreos.com/v1/PodMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
 ];
 
 /** Validates one object against its Kubernetes schema; returns the problems. */

@@ -1,5 +1,5 @@
 import type { IResourceRequirements } from 'kubernetes-models/v1';
-import type { ServiceName } from './names.js';
+import { LABEL_NAMESPACE_NAME, type ServiceName } from './names.js';
 
 /** How one service runs in an environment. */
 export interface ServiceSizing {
@@ -39,6 +39,45 @@ export interface IngressControllerSizing {
   readonly resources: IResourceRequirements;
 }
 
+/**
+ * How an operator-run Prometheus (kube-prometheus-stack, or the Prometheus Operator alone, in a
+ * namespace of its own) watches the services. The same switch and defaults as the values of
+ * charts/shardgate-monitoring.
+ */
+export interface MonitoringSettings {
+  /**
+   * Write `monitoring.k8s.yaml`: a PodMonitor per service and the PrometheusRule of
+   * charts/shardgate-monitoring/files/alert-rules.yaml. Turn it on only where the operator's CRDs
+   * (monitoring.coreos.com) are installed: a cluster without them refuses that file's apply.
+   * @default false
+   */
+  readonly prometheusOperator?: boolean;
+  /**
+   * Labels added to the PodMonitors and the PrometheusRule for the operator's selectors:
+   * kube-prometheus-stack selects `release: <its release name>` by default.
+   * @default none
+   */
+  readonly resourceLabels?: Readonly<Record<string, string>>;
+  /**
+   * Labels of the namespace the operator's Prometheus runs in: the NetworkPolicy
+   * `metrics-from-prometheus` admits its Prometheus pods ({@link MonitoringSettings.podLabels}) to
+   * the metrics port, besides the namespace's own Prometheus. Must not be empty (an empty selector
+   * would admit every namespace).
+   * @default none: only the Prometheus of the shardgate namespace
+   */
+  readonly namespaceLabels?: Readonly<Record<string, string>>;
+  /**
+   * Labels of the Prometheus pods in that namespace.
+   * @default `app.kubernetes.io/name: prometheus`, which the operator gives its Prometheus pods
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /**
+   * Put in front of each alert's `runbook_url` (a repository path, `docs/operations.md#<alert>`).
+   * @default `rules.runbookBaseUrl` of charts/shardgate-monitoring/values.yaml
+   */
+  readonly runbookBaseUrl?: string;
+}
+
 /** Everything that differs between `dev` and `prod`; the charts read nothing else. */
 export interface EnvironmentConfig {
   /** Also the output folder name under k8s/. */
@@ -62,6 +101,12 @@ export interface EnvironmentConfig {
   readonly ingressController?: IngressControllerSizing;
   /** Deploy the operator-free Prometheus of prometheus.k8s.yaml. */
   readonly prometheus: boolean;
+  /**
+   * An operator-run Prometheus: its PodMonitors and alerts, and its namespace in the NetworkPolicy
+   * of the metrics port.
+   * @default nothing rendered, no other namespace admitted
+   */
+  readonly monitoring?: MonitoringSettings;
   /** `LOG_LEVEL` of both services. */
   readonly logLevel: 'debug' | 'info';
   /**
@@ -97,6 +142,9 @@ export const dev: EnvironmentConfig = {
   // ingress-nginx is retired and its image cannot be had: Traefik serves the same Ingresses.
   ingressController: { replicas: 1, resources: small('100m', '64Mi', '500m', '256Mi') },
   prometheus: true,
+  // Off: the local cluster runs no Prometheus Operator. kind or minikube with kube-prometheus-stack
+  // in `monitoring` is already admitted to the metrics port.
+  monitoring: { namespaceLabels: { [LABEL_NAMESPACE_NAME]: 'monitoring' } },
   logLevel: 'debug',
   // Every client of a local cluster comes through one `kubectl port-forward`, so the gateway sees
   // them all at one address: the production limit of 10 an hour would stop a developer (and the
@@ -130,6 +178,9 @@ export const prod: EnvironmentConfig = {
   },
   // No ingressController: the production edge (controller, TLS, load balancer) is decided apart.
   prometheus: false,
+  // kube-prometheus-stack's usual namespace. Set prometheusOperator (and resourceLabels with its
+  // release) where its CRDs are installed: docs/operations.md.
+  monitoring: { namespaceLabels: { [LABEL_NAMESPACE_NAME]: 'monitoring' } },
   logLevel: 'info',
 };
 

@@ -16,6 +16,12 @@ export const HTTP_PORT = 8080;
 /** Port of `/metrics` (`METRICS_PORT`), named `metrics`; never routed by a Service or Ingress. */
 export const METRICS_PORT = 9464;
 
+/** Name of {@link METRICS_PORT} in the pods: what the annotations and the PodMonitors scrape. */
+export const METRICS_PORT_NAME = 'metrics';
+
+/** Path of the services' metrics on {@link METRICS_PORT}. */
+export const METRICS_PATH = '/metrics';
+
 /** Postgres port of every `postgres-shard` release. */
 export const POSTGRES_PORT = 5432;
 

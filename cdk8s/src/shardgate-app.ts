@@ -4,6 +4,7 @@ import { InfrastructureChart } from './charts/infrastructure-chart.js';
 import { IngressChart } from './charts/ingress-chart.js';
 import { IngressControllerChart } from './charts/ingress-controller-chart.js';
 import { MigrationsChart } from './charts/migrations-chart.js';
+import { MonitoringChart } from './charts/monitoring-chart.js';
 import { NamespaceChart } from './charts/namespace-chart.js';
 import { NetworkPoliciesChart } from './charts/network-policies-chart.js';
 import { PrometheusChart } from './charts/prometheus-chart.js';
@@ -36,6 +37,12 @@ export function buildApp(env: EnvironmentConfig, outdir: string): App {
   if (env.prometheus) {
     new PrometheusChart(app, 'prometheus', {
       alsoScrape: env.ingressController ? [TRAEFIK_NAMESPACE] : [],
+    });
+  }
+  if (env.monitoring?.prometheusOperator) {
+    new MonitoringChart(app, 'monitoring', {
+      settings: env.monitoring,
+      services: [services.auth.name, services.api.name],
     });
   }
   return app;

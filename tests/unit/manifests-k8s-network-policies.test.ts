@@ -135,6 +135,33 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(prometheus, pgAuth, 5432)).toBe(false);
   });
 
+  it("lets the monitoring namespace's Prometheus (kube-prometheus-stack) scrape them too", () => {
+    const inMonitoring = (labels: Record<string, string>): PodRef => ({
+      namespace: 'monitoring',
+      namespaceLabels: nsLabels('monitoring'),
+      labels,
+    });
+    const operatorPrometheus = inMonitoring({
+      'app.kubernetes.io/name': 'prometheus',
+      'app.kubernetes.io/managed-by': 'prometheus-operator',
+    });
+    const grafana = inMonitoring({ 'app.kubernetes.io/name': 'grafana' });
+    const prometheusElsewhere: PodRef = {
+      ...operatorPrometheus,
+      ...elsewhere,
+      labels: prometheus.labels,
+    };
+    for (const svc of [auth, api]) {
+      expect(allowed(operatorPrometheus, svc, 9464)).toBe(true);
+      expect(allowed(operatorPrometheus, svc, 8080)).toBe(false);
+      expect(allowed(grafana, svc, 9464)).toBe(false);
+      expect(allowed(prometheusElsewhere, svc, 9464)).toBe(false);
+    }
+    for (const db of [pgAuth, shard0, redis]) {
+      expect(allowed(operatorPrometheus, db, db === redis ? 6379 : 5432)).toBe(false);
+    }
+  });
+
   it('lets each database be reached only by its service, its migrations, its cleanup and its standbys', () => {
     expect(allowed(auth, pgAuth, 5432)).toBe(true);
     expect(allowed(authJob, pgAuth, 5432)).toBe(true);

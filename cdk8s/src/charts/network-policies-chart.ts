@@ -14,7 +14,7 @@ import {
   INGRESS_CONTROLLER_COMPONENT,
   TRAEFIK_NAME,
 } from '../constructs/traefik-ingress-controller.js';
-import type { EnvironmentConfig } from '../environments.js';
+import type { EnvironmentConfig, MonitoringSettings } from '../environments.js';
 import { addModel } from '../lib/add-model.js';
 import { selectorLabels } from '../lib/labels.js';
 import {
@@ -60,6 +60,29 @@ const traefik: INetworkPolicyPeer = {
 };
 const tcp = (port: number): INetworkPolicyPort[] => [{ protocol: 'TCP', port }];
 
+/**
+ * The Prometheus pods of the monitoring namespace (kube-prometheus-stack's): that namespace and
+ * those pods only, like the Traefik peer. None when no namespace is configured.
+ * @throws Error when `namespaceLabels` or `podLabels` is empty: an empty selector matches every
+ * namespace (or pod)
+ */
+function operatorPrometheus(monitoring: MonitoringSettings | undefined): INetworkPolicyPeer[] {
+  const namespaceLabels = monitoring?.namespaceLabels;
+  if (!namespaceLabels) return [];
+  const podLabels = monitoring.podLabels ?? { [LABEL_NAME]: PROMETHEUS_NAME };
+  if (Object.keys(namespaceLabels).length === 0 || Object.keys(podLabels).length === 0) {
+    throw new Error(
+      'monitoring.namespaceLabels and monitoring.podLabels must not be empty: an empty selector admits every namespace or pod',
+    );
+  }
+  return [
+    {
+      namespaceSelector: { matchLabels: { ...namespaceLabels } },
+      podSelector: { matchLabels: { ...podLabels } },
+    },
+  ];
+}
+
 /** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
 const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
   matchLabels: {
@@ -76,7 +99,8 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
  *   of ingress-nginx, for clusters that still run it, and, where the environment deploys it, the
  *   Traefik pods of `ingress-controller.k8s.yaml`;
  * - api → auth on 8080 (JWKS);
- * - Prometheus → auth and api on 9464;
+ * - Prometheus → auth and api on 9464: the namespace's own, and the operator's Prometheus pods of
+ *   the monitoring namespace the environment names (`monitoring.namespaceLabels`);
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
  *   database, api → every shard), the auth cleanup CronJob → the auth database, standbys → their
  *   primary on 5432 (streaming replication);
@@ -113,7 +137,10 @@ export class NetworkPoliciesChart extends Chart {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ podSelector: { matchLabels: { [LABEL_NAME]: PROMETHEUS_NAME } } }],
+          from: [
+            { podSelector: { matchLabels: { [LABEL_NAME]: PROMETHEUS_NAME } } },
+            ...operatorPrometheus(props.env.monitoring),
+          ],
           ports: tcp(METRICS_PORT),
         },
       ],

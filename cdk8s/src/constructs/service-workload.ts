@@ -14,7 +14,7 @@ import {
   SHUTDOWN_DRAIN_DELAY_SECONDS,
   SHUTDOWN_TIMEOUT_SECONDS,
 } from '../lib/service-definitions.js';
-import { HTTP_PORT, METRICS_PORT } from '../names.js';
+import { HTTP_PORT, METRICS_PATH, METRICS_PORT, METRICS_PORT_NAME } from '../names.js';
 
 /** Props of {@link ServiceWorkload}. */
 export interface ServiceWorkloadProps {
@@ -84,7 +84,7 @@ export class ServiceWorkload extends Construct {
               annotations: {
                 'prometheus.io/scrape': 'true',
                 'prometheus.io/port': String(METRICS_PORT),
-                'prometheus.io/path': '/metrics',
+                'prometheus.io/path': METRICS_PATH,
                 // A ConfigMap edit does not restart pods by itself; a changed hash here does.
                 'shardgate.dev/config-hash': hashOf(service.config),
               },
@@ -104,7 +104,7 @@ export class ServiceWorkload extends Construct {
                   command: [...service.command],
                   ports: [
                     { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
-                    { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                    { name: METRICS_PORT_NAME, containerPort: METRICS_PORT, protocol: 'TCP' },
                   ],
                   envFrom: [
                     { configMapRef: { name: configMapName } },

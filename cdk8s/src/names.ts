@@ -58,10 +58,11 @@ export const LABEL_NAMESPACE_NAME = 'kubernetes.io/metadata.name';
 /** The two shardgate services; each has a Deployment, a Service and a migration Job. */
 export type ServiceName = 'auth' | 'api';
 
-/** Headers `/verify` answers with and the gateway copies to the API; exactly these four. */
+/** Headers `/verify` answers with and the gateway copies to the API; exactly these five. */
 export const AUTH_RESPONSE_HEADERS = [
   'X-User-Id',
   'X-User-Email',
+  'X-User-Email-Verified',
   'X-User-Role',
   'X-Session-Id',
 ] as const;

@@ -19,7 +19,7 @@ export const TRAEFIK_NS = 'traefik';
 export const INGRESS_CONTROLLER_FILE = 'ingress-controller.k8s.yaml';
 
 /** The headers `/verify` answers with, as the Ingress and the Gateway API policy list them. */
-export const AUTH_HEADERS = 'X-User-Id,X-User-Email,X-User-Role,X-Session-Id';
+export const AUTH_HEADERS = 'X-User-Id,X-User-Email,X-User-Email-Verified,X-User-Role,X-Session-Id';
 
 /** The external-auth URL: the auth Service's cluster DNS name and port, path `/verify`. */
 export const AUTH_URL = 'http://auth.shardgate.svc.cluster.local:8080/verify';

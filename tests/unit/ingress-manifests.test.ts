@@ -39,7 +39,7 @@ describe(GATEWAY_INGRESS_FILE, () => {
   it('protects /api with external auth and copies the four identity headers', () => {
     const api = ingresses.find((i) => i.paths.some((p) => p.path === '/api'));
     expect(api?.annotations['nginx.ingress.kubernetes.io/auth-response-headers']).toBe(
-      'X-User-Id,X-User-Email,X-User-Role,X-Session-Id',
+      'X-User-Id,X-User-Email,X-User-Email-Verified,X-User-Role,X-Session-Id',
     );
     expect(api?.annotations['nginx.ingress.kubernetes.io/auth-url']).toBe(
       'http://auth.shardgate.svc.cluster.local:8080/verify',

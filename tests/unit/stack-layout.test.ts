@@ -45,14 +45,26 @@ describe('renderGatewayConfig', () => {
   const block = (start: string) =>
     conf.slice(conf.indexOf(start), conf.indexOf('\n    }', conf.indexOf(start)));
 
-  it('copies exactly the four identity headers from /verify to the API', () => {
+  it('copies exactly the five identity headers from /verify to the API', () => {
     const copied = [
       ...block('location /api/').matchAll(
         /auth_request_set \$authHeader\d \$upstream_http_(\w+);/g,
       ),
     ].map((m) => m[1]);
-    expect(copied).toEqual(['x_user_id', 'x_user_email', 'x_user_role', 'x_session_id']);
-    for (const header of ['X-User-Id', 'X-User-Email', 'X-User-Role', 'X-Session-Id']) {
+    expect(copied).toEqual([
+      'x_user_id',
+      'x_user_email',
+      'x_user_email_verified',
+      'x_user_role',
+      'x_session_id',
+    ]);
+    for (const header of [
+      'X-User-Id',
+      'X-User-Email',
+      'X-User-Email-Verified',
+      'X-User-Role',
+      'X-Session-Id',
+    ]) {
       expect(conf).toMatch(new RegExp(`proxy_set_header '${header}' \\$authHeader\\d;`));
     }
   });

@@ -171,6 +171,11 @@ export const configSchema = z
     PASSWORD_RESETS_PER_ADDRESS: int(1, 1_000, 3),
     /** Password reset requests per client IP per hour. */
     PASSWORD_RESETS_PER_IP: int(1, 1_000_000, 20),
+    /**
+     * `/verify` refuses accounts that have not verified their address: 403 `email_unverified`.
+     * Off by default; accounts made before email verification existed count as unverified.
+     */
+    REQUIRE_VERIFIED_EMAIL: optionalBool(),
     /** Verification mails a signed-in user may ask for per hour. */
     VERIFICATION_MAILS_PER_USER: int(1, 1_000, 5),
   })
@@ -207,6 +212,7 @@ export const configSchema = z
     ...c,
     AUTH_GENERATE_DEV_KEY: c.AUTH_GENERATE_DEV_KEY ?? c.NODE_ENV !== 'production',
     SMTP_PORT: c.SMTP_PORT ?? SMTP_DEFAULT_PORTS[c.SMTP_TLS],
+    REQUIRE_VERIFIED_EMAIL: c.REQUIRE_VERIFIED_EMAIL ?? false,
     EMAIL_VERIFICATION_URL:
       c.EMAIL_VERIFICATION_URL ?? new URL('/verify-email', c.AUTH_ISSUER).href,
     PASSWORD_RESET_URL: c.PASSWORD_RESET_URL ?? new URL('/reset-password', c.AUTH_ISSUER).href,

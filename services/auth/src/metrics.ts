@@ -7,7 +7,13 @@ import type { CleanupRunRecord } from './store/cleanup-store.js';
 export type CleanupRuns = { latest: CleanupRunRecord | null; latestOk: CleanupRunRecord | null };
 
 /** Outcomes of `/verify`, one counter series each. */
-export type VerifyOutcome = 'allowed' | 'invalid_token' | 'revoked' | 'inactive' | 'error';
+export type VerifyOutcome =
+  | 'allowed'
+  | 'invalid_token'
+  | 'revoked'
+  | 'inactive'
+  | 'unverified'
+  | 'error';
 
 /**
  * Every metric of the auth service, in one place; the rest of the code reports through these

@@ -45,6 +45,11 @@ export const AUTH_PROBLEMS = {
       title: 'User inactive',
       when: 'The account was deactivated; its tokens no longer pass.',
     },
+    email_unverified: {
+      status: 403,
+      title: 'Email not verified',
+      when: 'REQUIRE_VERIFIED_EMAIL is on and the account has not verified its address (at `/verify`).',
+    },
     wrong_password: {
       status: 403,
       title: 'Wrong password',

@@ -134,4 +134,10 @@ export function newClientAddress(): string {
 }
 
 /** The identity headers `/verify` hands to the gateway; none may ever reach a client. */
-export const IDENTITY_HEADERS = ['x-user-id', 'x-user-email', 'x-user-role', 'x-session-id'];
+export const IDENTITY_HEADERS = [
+  'x-user-id',
+  'x-user-email',
+  'x-user-email-verified',
+  'x-user-role',
+  'x-session-id',
+];

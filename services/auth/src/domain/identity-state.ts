@@ -9,6 +9,8 @@ export interface UserState {
   readonly email: string;
   readonly role: Role;
   readonly active: boolean;
+  /** True once the account proved it receives mail at `email`. */
+  readonly emailVerified: boolean;
 }
 
 /** The current state behind an access token. */
@@ -219,12 +221,12 @@ export class IdentityState {
   ): Promise<{ user?: UserState | null; minGeneration?: number }> {
     try {
       const [u, s] = await this.redis.mget(uKey, sKey);
-      this.#observe('redis', u != null && s != null ? 'hit' : 'miss');
+      const user = u == null ? undefined : decodeUser(u);
+      const minGeneration = s == null ? undefined : decodeSession(s);
+      this.#observe('redis', user !== undefined && minGeneration !== undefined ? 'hit' : 'miss');
       return {
-        ...(u != null ? { user: JSON.parse(u) as UserState | null } : {}),
-        ...(s != null && decodeSession(s) !== undefined
-          ? { minGeneration: decodeSession(s) as number }
-          : {}),
+        ...(user !== undefined ? { user } : {}),
+        ...(minGeneration !== undefined ? { minGeneration } : {}),
       };
     } catch {
       this.#observe('redis', 'error');
@@ -339,6 +341,27 @@ export class IdentityState {
   }
 }
 
+/**
+ * A user's state as Redis holds it; undefined when it is not one this version can use (written by
+ * a version without `emailVerified`): then Postgres is read, as for a miss.
+ */
+function decodeUser(value: string): UserState | null | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<UserState> | null;
+    if (parsed === null) return null;
+    return typeof parsed.emailVerified === 'boolean' ? (parsed as UserState) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function toState(user: User | null): UserState | null {
-  return user ? { email: user.email, role: user.role, active: user.active } : null;
+  return user
+    ? {
+        email: user.email,
+        role: user.role,
+        active: user.active,
+        emailVerified: user.emailVerifiedAt !== null,
+      }
+    : null;
 }

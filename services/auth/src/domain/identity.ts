@@ -9,6 +9,8 @@ export interface Identity {
   readonly email: string;
   readonly role: Role;
   readonly active: boolean;
+  /** True once the account proved it receives mail at `email` (current, like the rest). */
+  readonly emailVerified: boolean;
   readonly claims: AccessClaims;
 }
 
@@ -44,6 +46,7 @@ export async function resolveAccessToken(
     email: user.email,
     role: user.role,
     active: user.active,
+    emailVerified: user.emailVerified,
     claims,
   };
   // a deactivated user's sessions are revoked too; they are told why (403), not just refused

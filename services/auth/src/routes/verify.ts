@@ -29,14 +29,18 @@ const UNAUTHORIZED_LENGTH = String(Buffer.byteLength(UNAUTHORIZED_BODY));
 const INACTIVE_BODY = body(
   new HttpError(AUTH_PROBLEMS.user_inactive, 'The account is deactivated.'),
 );
+const UNVERIFIED_BODY = body(
+  new HttpError(AUTH_PROBLEMS.email_unverified, 'The account has not verified its email address.'),
+);
 
 /**
  * The ingress-nginx `auth-url` target (docs/ingress-contract.md), served by plain
  * `node:http` ahead of Koa: it is the gateway's hot path, called once per API request, and Koa's
  * per-request context, logger and middleware cost more than the (cached) check itself.
  *
- * Answers only 200 (empty, with X-User-Id, X-User-Email, X-User-Role, X-Session-Id), 401 (with
- * `WWW-Authenticate: Bearer error="invalid_token"`) or 403 (inactive user), on any method and
+ * Answers only 200 (empty, with X-User-Id, X-User-Email, X-User-Email-Verified, X-User-Role,
+ * X-Session-Id), 401 (with `WWW-Authenticate: Bearer error="invalid_token"`) or 403 (inactive
+ * user; with REQUIRE_VERIFIED_EMAIL, an unverified address), on any method and
  * sub-path. It reads nothing but the Authorization header: X-Original-*, X-Forwarded-* and every
  * other header a client may have forged are ignored. If a dependency fails, it denies.
  */
@@ -46,13 +50,14 @@ export function gatewayVerify(
   // One line per check, so a gateway request id can be followed into this log; the level is
   // read once because the check itself is cheaper than a per-request level lookup.
   const logLevel = deps.config.VERIFY_LOG_LEVEL;
+  const requireVerified = deps.config.REQUIRE_VERIFIED_EMAIL;
   // Redaction costs about 11 µs a line (4x the line itself) and this line only ever holds the
   // fixed, non-secret fields below (the request id already mapped by requestIdFrom), so its logger
   // skips it. Anything else about a request goes through deps.logger, which redacts.
   const verifyLog = deps.logger.child({}, { redact: [] });
   return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    let resolution: Resolution | { outcome: 'error' };
+    let resolution: Resolution | { outcome: 'error' } | { outcome: 'unverified' };
     try {
       resolution = await resolveAccessToken(
         bearerToken(req.headers.authorization),
@@ -66,6 +71,8 @@ export function gatewayVerify(
       );
       resolution = { outcome: 'error' };
     }
+    if (requireVerified && resolution.outcome === 'allowed' && !resolution.identity.emailVerified)
+      resolution = { outcome: 'unverified' };
     let status: number;
     if (resolution.outcome === 'allowed') {
       const { identity } = resolution;
@@ -74,18 +81,20 @@ export function gatewayVerify(
         'Cache-Control': 'no-store',
         'X-User-Id': String(identity.userId),
         'X-User-Email': identity.email,
+        'X-User-Email-Verified': identity.emailVerified ? 'true' : 'false',
         'X-User-Role': identity.role,
         'X-Session-Id': identity.sessionId,
         'Content-Length': '0',
       });
       res.end();
-    } else if (resolution.outcome === 'inactive') {
+    } else if (resolution.outcome === 'inactive' || resolution.outcome === 'unverified') {
       status = 403;
       res.writeHead(403, {
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
       });
-      res.end(req.method === 'HEAD' ? undefined : INACTIVE_BODY);
+      const refusal = resolution.outcome === 'inactive' ? INACTIVE_BODY : UNVERIFIED_BODY;
+      res.end(req.method === 'HEAD' ? undefined : refusal);
     } else {
       status = 401;
       res.writeHead(401, {

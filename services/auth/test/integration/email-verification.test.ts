@@ -91,4 +91,30 @@ describe('email verification', () => {
     });
     expect(raw.status).toBe(400);
   });
+
+  it('/verify says whether the address is verified, and refuses unverified ones when required', async () => {
+    const strict = await startAuthServer({ REQUIRE_VERIFIED_EMAIL: 'true' });
+    try {
+      const user = await newUser(server.url);
+      const gate = (base: string) => call(base, 'GET', '/verify', { token: user.accessToken });
+      const open = await gate(server.url);
+      expect([open.status, open.headers.get('x-user-email-verified')]).toEqual([200, 'false']);
+      const refused = await gate(strict.url);
+      expect([refused.status, refused.body.code]).toEqual([403, 'email_unverified']);
+      expect(refused.headers.get('x-user-id')).toBeNull();
+      const { token } = await linkTokenMailedTo(mailpit, user.email);
+      expect((await verify({ token })).status).toBe(204);
+      // another process (the strict one) learns it within a second, through Redis
+      const started = Date.now();
+      let status = 403;
+      while (status === 403 && Date.now() - started < 1_000) {
+        status = (await gate(strict.url)).status;
+        if (status === 403) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(status).toBe(200);
+      expect((await gate(server.url)).headers.get('x-user-email-verified')).toBe('true');
+    } finally {
+      await strict.close();
+    }
+  });
 });

@@ -73,6 +73,8 @@ export function serviceEnv(
       // every local run (smoke, demo, a developer's curl) registers from this one machine: ten an
       // hour (production's default) ends a session of repeated smoke runs; 100 keeps the limit real
       REGISTRATIONS_PER_IP: String(LOCAL_REGISTRATIONS_PER_IP),
+      // the same for password reset requests (production: 20 an hour), one per smoke run
+      PASSWORD_RESETS_PER_IP: String(LOCAL_REGISTRATIONS_PER_IP),
       // the stack's Mailpit: plain SMTP on loopback, nothing to authenticate
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(layout.ports.mailpitSmtp),

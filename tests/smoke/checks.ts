@@ -4,6 +4,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { base32Decode } from '../../services/auth/src/domain/base32.js';
+import { timeStep, totpAt } from '../../services/auth/src/domain/totp.js';
 import type { SmokeResponse } from './client.js';
 import {
   CheckFailure,
@@ -325,6 +327,69 @@ async function refreshReuse(ctx: SmokeContext): Promise<string> {
   return `replay: 401 invalid_refresh_token; the session's newest tokens refused (/api after ${ms} ms)`;
 }
 
+async function verificationLink(ctx: SmokeContext): Promise<string> {
+  const session = need(ctx.state.formSession, 'session');
+  const r = await ctx.client.request('POST', '/auth/email/verification', {
+    bearer: session.access,
+  });
+  // a fresh account is unverified: a link is mailed (the registration mailed one too)
+  expectStatus(r, 202);
+  const me = await ctx.client.request('GET', '/auth/me', { bearer: session.access });
+  expectStatus(me, 200);
+  ensure(fields(me).emailVerified === false, 'a fresh account says its address is verified');
+  return 'a new link is on its way; the account is not verified yet';
+}
+
+async function passwordResetRequest(ctx: SmokeContext): Promise<string> {
+  const user = need(ctx.state.user, 'user');
+  const r = await ctx.client.request('POST', '/auth/password/reset', {
+    json: { email: user.email },
+  });
+  expectStatus(r, 202);
+  ensure(
+    r.body === undefined,
+    'the reset request answered a body: it must say nothing of the address',
+  );
+  return '202, no body (the same for any address)';
+}
+
+/** The code of the current 30 s step of a base32 TOTP seed, as an authenticator app shows it. */
+const totpNow = (secret: string) => totpAt(base32Decode(secret), timeStep(Date.now()));
+
+async function mfa(ctx: SmokeContext): Promise<string> {
+  const user = need(ctx.state.user, 'user');
+  const session = need(ctx.state.jsonSession, 'JSON-login session');
+  const enrol = await ctx.client.request('POST', '/auth/mfa/totp', { bearer: session.access });
+  expectStatus(enrol, 200);
+  const secret = ctx.secrets.add(fields(enrol).secret as string | undefined);
+  ensure(typeof secret === 'string', 'the enrolment answered no secret');
+  const confirm = await ctx.client.request('POST', '/auth/mfa/totp/confirm', {
+    bearer: session.access,
+    json: { code: ctx.secrets.add(totpNow(secret)) },
+  });
+  expectStatus(confirm, 200);
+  const codes = fields(confirm).recovery_codes;
+  ensure(Array.isArray(codes) && codes.length === 10, 'the confirmation answered no ten codes');
+  for (const code of codes) ctx.secrets.add(code as string);
+  // the password alone no longer logs in: a second step with a recovery code does
+  const first = await ctx.client.request('POST', '/auth/login', {
+    json: { email: user.email, password: user.password },
+  });
+  expectStatus(first, 401);
+  ensure(fields(first).code === 'mfa_required', `the login answered ${fields(first).code}`);
+  const mfaToken = ctx.secrets.add(fields(first).mfa_token as string | undefined);
+  const second = await ctx.client.request('POST', '/auth/login/mfa', {
+    json: { mfa_token: mfaToken, recovery_code: codes[0] },
+  });
+  const tokens = readSession(ctx, second, user.id);
+  const off = await ctx.client.request('DELETE', '/auth/mfa/totp', {
+    bearer: tokens.access,
+    json: { recovery_code: codes[1] },
+  });
+  expectStatus(off, 204);
+  return 'enrolled, confirmed, logged in with a recovery code, turned off with another';
+}
+
 /** Every check, in the order it must run (later checks use what earlier ones learned). */
 export const SMOKE_CHECKS: readonly SmokeCheck[] = [
   { name: 'discovery: openid-configuration', run: openIdConfiguration },
@@ -332,12 +397,15 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
   { name: 'register a fresh user', run: register },
   { name: 'token: password grant (form)', run: passwordGrant },
   { name: 'api: GET /api/me', run: me },
+  { name: 'email: a new verification link', run: verificationLink },
+  { name: 'password reset: request answered 202', run: passwordResetRequest },
   { name: 'api: no token → 401', run: noToken },
   { name: 'orders: create (Idempotency-Key replay)', run: createOrder },
   { name: 'orders: list', run: listOrders },
   { name: 'orders: get', run: getOrder },
   { name: 'orders: cancel', run: cancelOrder },
   { name: 'login: JSON', run: jsonLogin },
+  { name: 'mfa: enrol, confirm, two-step login, turn off', run: mfa },
   { name: 'refresh: rotation', run: refreshRotation },
   { name: 'logout: token refused at /api', run: logout },
   { name: 'refresh: reuse revokes the session', run: refreshReuse },

@@ -89,13 +89,11 @@ export class Mfa {
     const record = await this.deps.totp.find(userId);
     if (!record) throw notEnabled('There is no enrolment to confirm; start one first.');
     if (record.confirmed) throw alreadyEnabled();
-    await this.#checkLimit(userId);
+    await this.#takeAttempt(userId);
     const seed = this.deps.box.open(record.secretCiphertext, String(userId));
     const step = matchTotp(seed, code, this.#now());
-    if (step === null || step <= record.lastStep) {
-      await this.deps.limits.recordMfaFailure(userId);
-      throw wrongCode();
-    }
+    if (step === null || step <= record.lastStep) throw wrongCode();
+    await this.deps.limits.refundMfaAttempt(userId);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     const hashes = codes.map((c) => hashRecoveryCode(normalizeRecoveryCode(c) as string));
     if (!(await this.deps.totp.confirm(userId, record.secretCiphertext, step, hashes)))
@@ -111,7 +109,7 @@ export class Mfa {
   async disable(identity: Identity, factor: SecondFactor): Promise<void> {
     const { userId } = identity;
     if (!(await this.deps.totp.enabled(userId))) throw notEnabled('MFA is not on.');
-    await this.#checkLimit(userId);
+    await this.#takeAttempt(userId);
     if (!(await this.#verify(userId, factor))) throw wrongCode();
     await this.deps.totp.remove(userId);
     this.deps.logger.info({ userId }, 'mfa disabled');
@@ -163,10 +161,13 @@ export class Mfa {
     const { challenges } = this.deps;
     const user = await challenges.findLive(tokenHash, now, MFA_CHALLENGE_ATTEMPTS);
     if (!user?.active) throw invalidMfaToken();
-    // checked before an attempt is counted: a 429 does not use up the challenge
-    await this.#checkLimit(user.id);
-    if (!(await challenges.claimAttempt(tokenHash, now, MFA_CHALLENGE_ATTEMPTS)))
+    // taken before the challenge's attempt: a 429 does not use up the challenge
+    await this.#takeAttempt(user.id);
+    if (!(await challenges.claimAttempt(tokenHash, now, MFA_CHALLENGE_ATTEMPTS))) {
+      // no code was checked: the user's attempt is given back
+      await this.deps.limits.refundMfaAttempt(user.id);
       throw invalidMfaToken();
+    }
     if (!(await this.#verify(user.id, factor))) {
       throw new HttpError(AUTH_PROBLEMS.invalid_mfa_code, 'The code is wrong or was used already.');
     }
@@ -182,18 +183,19 @@ export class Mfa {
     this.deps.logger.info({ userId, removed }, 'mfa reset by an administrator');
   }
 
-  async #checkLimit(userId: number): Promise<void> {
-    const blocked = await this.deps.limits.mfaBlockedFor(userId);
+  /** Takes one of the user's attempts (429 when none is left); a right code gives it back. */
+  async #takeAttempt(userId: number): Promise<void> {
+    const blocked = await this.deps.limits.takeMfaAttempt(userId);
     if (blocked > 0) throw rateLimited(blocked);
   }
 
-  /** Checks and spends a factor of a user whose MFA is on; a wrong one is counted. */
+  /** Checks and spends a factor of a user whose MFA is on; a right one returns its attempt. */
   async #verify(userId: number, factor: SecondFactor): Promise<boolean> {
     const ok =
       factor.kind === 'totp'
         ? await this.#spendTotp(userId, factor.code)
         : await this.#spendRecoveryCode(userId, factor.code);
-    if (!ok) await this.deps.limits.recordMfaFailure(userId);
+    if (ok) await this.deps.limits.refundMfaAttempt(userId);
     return ok;
   }
 

@@ -73,16 +73,17 @@ export class RateLimits {
   }
 
   /**
-   * Milliseconds before this user may try an MFA code again; 0 when allowed. Counted per user,
-   * whatever the challenge or address: the password is already known to whoever guesses.
+   * Takes one of the user's MFA attempts before a code is checked: counted atomically in Redis, so
+   * guesses sent in parallel each use one, whatever the challenge or address (whoever guesses
+   * already has the password). The milliseconds to wait when none is left, else 0.
    */
-  async mfaBlockedFor(userId: number): Promise<number> {
-    return blockedFor(this.#mfa, String(userId));
+  takeMfaAttempt(userId: number): Promise<number> {
+    return attempt(this.#mfa, String(userId));
   }
 
-  /** Counts a wrong MFA code (login, confirmation or disabling) against the user's limit. */
-  async recordMfaFailure(userId: number): Promise<void> {
-    await consume(this.#mfa, String(userId));
+  /** Gives back the attempt of a code that was right: only wrong codes count. */
+  async refundMfaAttempt(userId: number): Promise<void> {
+    await this.#mfa.reward(String(userId), 1).catch(() => undefined);
   }
 
   /** Milliseconds to wait before this login may be attempted; 0 when allowed. */

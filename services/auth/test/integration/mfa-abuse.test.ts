@@ -46,6 +46,28 @@ describe('guessing MFA codes', () => {
     expect((await secondStep(url, { mfa_token: third, code: '000000' })).status).toBe(429);
   });
 
+  it('counts guesses sent in parallel each, over many challenges', async () => {
+    const limited = await startAuthServer({ MFA_FAILURES_PER_USER: '4' });
+    try {
+      const user = await newMfaUser(limited.url);
+      const tokens = await Promise.all([0, 1, 2].map(() => mfaToken(limited.url, user)));
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          secondStep(limited.url, {
+            mfa_token: tokens[i % 3],
+            code: user.authenticator.wrong(i),
+          }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status).sort();
+      // four guesses were checked, whatever the timing; every other one was refused unchecked
+      expect(statuses.filter((s) => s === 401)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(8);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('counts wrong confirmation codes too', async () => {
     const limited = await startAuthServer({ MFA_FAILURES_PER_USER: '3' });
     try {

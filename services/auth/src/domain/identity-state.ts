@@ -266,7 +266,16 @@ export class IdentityState {
       if (results?.some(([error]) => error)) throw new Error('redis write failed');
       for (const [key] of entries) this.#pending.delete(key);
     } catch {
-      for (const [key, value] of entries) this.#pending.set(key, value);
+      for (const [key, value] of entries) {
+        // a session's queued value only rises, as in Redis: a minimum queued after a revocation
+        // must not replace it
+        const queued = this.#pending.get(key);
+        const lower =
+          key.startsWith(SESSION_PREFIX) &&
+          queued !== undefined &&
+          (decodeSession(queued) ?? -1) > (decodeSession(value) ?? -1);
+        if (!lower) this.#pending.set(key, value);
+      }
     }
   }
 

@@ -60,7 +60,8 @@ const ROTATE = statement(
  * $4 the new token's id, $5 its hash, $6 its expiry. Replaces the token that the presented one's
  * rotation produced, if that rotation was recent and its product is still the unspent head: the
  * head is spent, a new head takes its place as the presented token's successor, and the session
- * stops accepting access tokens older than the new head. No row otherwise. The conditional update
+ * stops accepting access tokens older than the new head. No row otherwise, nor for a session
+ * revoked meanwhile (its new token is then as dead as the rest). The conditional update
  * of the head is the arbiter between concurrent retries.
  */
 const RETRY_ROTATION = statement(
@@ -79,7 +80,8 @@ const RETRY_ROTATION = statement(
      FROM retired
      RETURNING session_id, generation
    )
-   UPDATE sessions s SET min_generation = added.generation FROM added WHERE s.id = added.session_id
+   UPDATE sessions s SET min_generation = added.generation FROM added
+   WHERE s.id = added.session_id AND s.revoked_at IS NULL
    RETURNING s.min_generation AS generation`,
 );
 /** $1 session id, $2 reason, $3 when. */

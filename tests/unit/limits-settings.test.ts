@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dev } from '../../cdk8s/src/environments.js';
+import { slotWalKeepWithin } from '../../cdk8s/src/lib/postgres-sizing.js';
 import {
   bcryptThreadsWithin,
   nodeHeapOptionsWithin,
@@ -53,6 +54,15 @@ describe('nodeHeapOptionsWithin', () => {
     expect(() => nodeHeapOptionsWithin('1Ti', 8)).toThrow('128Mi or more');
     expect(() => nodeHeapOptionsWithin('256Mi', 64)).toThrow('do not fit');
     expect(() => nodeHeapOptionsWithin('256Mi', 0)).toThrow('do not fit');
+  });
+});
+
+describe('slotWalKeepWithin', () => {
+  it('lets a standby that is away hold at most a quarter of the primary’s volume in WAL', () => {
+    expect(slotWalKeepWithin('1Gi')).toBe('256MB');
+    expect(slotWalKeepWithin('20Gi')).toBe('5120MB');
+    expect(slotWalKeepWithin('512Mi')).toBe('128MB');
+    for (const bad of ['1G', '100', '', '1.5Gi']) expect(() => slotWalKeepWithin(bad)).toThrow();
   });
 });
 

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ChartRelease } from '../constructs/chart-release.js';
 import type { EnvironmentConfig } from '../environments.js';
+import { slotWalKeepWithin } from '../lib/postgres-sizing.js';
 import {
   NAMESPACE,
   postgresCredentialsSecret,
@@ -31,6 +32,9 @@ export class InfrastructureChart extends Chart {
         values: {
           auth: { existingSecret: postgresCredentialsSecret(cluster) },
           database: { name: cluster, user: 'app' },
+          postgresConfig: {
+            max_slot_wal_keep_size: slotWalKeepWithin(infrastructure.postgresStorage),
+          },
           primary: {
             resources: infrastructure.postgresResources,
             persistence: { size: infrastructure.postgresStorage },

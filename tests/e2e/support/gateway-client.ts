@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { inject } from 'vitest';
+import { AUTH_RESPONSE_HEADERS } from '../../../cdk8s/src/names.js';
 
 /** One answer of the gateway, read whole. */
 export interface GatewayResponse {
@@ -134,10 +135,4 @@ export function newClientAddress(): string {
 }
 
 /** The identity headers `/verify` hands to the gateway; none may ever reach a client. */
-export const IDENTITY_HEADERS = [
-  'x-user-id',
-  'x-user-email',
-  'x-user-email-verified',
-  'x-user-role',
-  'x-session-id',
-];
+export const IDENTITY_HEADERS = AUTH_RESPONSE_HEADERS.map((name) => name.toLowerCase());

@@ -40,8 +40,11 @@ export const changePasswordBody = z.strictObject({
 });
 /** The token of a verification or reset link, as the page posts it. */
 const linkToken = z.string().max(512);
+/** `POST /auth/email/verify`. */
 export const verifyEmailBody = z.strictObject({ token: linkToken });
+/** `POST /auth/password/reset`: the address, normalised and judged like a registration's. */
 export const resetRequestBody = z.strictObject({ email: newEmail });
+/** `POST /auth/password/reset/confirm`. */
 export const resetCompleteBody = z.strictObject({ token: linkToken, password });
 export const administerBody = z
   .strictObject({ active: z.boolean().optional(), role: z.enum(['user', 'admin']).optional() })
@@ -72,10 +75,13 @@ const factorFields = { code: anyCode.optional(), recovery_code: recoveryCode.opt
 const oneFactor = (b: { code?: string | undefined; recovery_code?: string | undefined }) =>
   (b.code === undefined) !== (b.recovery_code === undefined);
 
+/** `POST /auth/mfa/totp/confirm`. */
 export const confirmTotpBody = z.strictObject({ code: totpCode });
+/** `DELETE /auth/mfa/totp`: one factor. */
 export const disableTotpBody = z
   .strictObject(factorFields)
   .refine(oneFactor, 'give exactly one of code, recovery_code');
+/** `POST /auth/login/mfa`: the challenge and one factor. */
 export const loginMfaBody = z
   .strictObject({ mfa_token: z.string().max(512), ...factorFields })
   .refine(oneFactor, 'give exactly one of code, recovery_code');

@@ -2,7 +2,7 @@ import { statement, utcParam } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 import { USER_COLUMNS, type User } from './users-store.js';
 
-/** $1 token hash, $2 user id, $3 expiry. */
+/** $1 token hash, $2 user id, $3 expiry, $4 when it is made. */
 const CREATE = statement(
   'mfaChallenge.create',
   `INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at)

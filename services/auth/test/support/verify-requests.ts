@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { AUTH_RESPONSE_HEADERS } from '../../../../cdk8s/src/names.js';
 import { type CallResult, call } from './auth-server.js';
 import { rawRequest } from './hostile-tokens.js';
 import type { CaseMaterial, Credentials } from './token-surgery.js';
@@ -9,8 +10,8 @@ import type { CaseMaterial, Credentials } from './token-surgery.js';
 /** The challenge every 401 of the service carries. */
 export const CHALLENGE = 'Bearer error="invalid_token"';
 
-/** The headers that carry an identity to the upstream: never present on a denial. */
-export const IDENTITY_HEADERS = ['x-user-id', 'x-user-email', 'x-user-role', 'x-session-id'];
+/** The headers that carry an identity to the upstream (the Ingress's list): never on a denial. */
+export const IDENTITY_HEADERS = AUTH_RESPONSE_HEADERS.map((name) => name.toLowerCase());
 
 /** A method and a path under `/verify`. */
 export interface Target {

@@ -1,29 +1,18 @@
 import { HttpError, type Logger } from '@shardgate/shared';
-import { noticeMail } from '../mail/templates/notice-mail.js';
 import { AUTH_PROBLEMS } from '../problems.js';
-import type { AuthDatabase } from '../store/auth-database.js';
-import type { OneTimeTokensStore } from '../store/one-time-tokens-store.js';
 import type { User, UsersStore } from '../store/users-store.js';
 import { rateLimited } from './errors.js';
 import type { IdentityState } from './identity-state.js';
-import { invalidLinkToken, lifetimeText, linkWithToken } from './mail-links.js';
-import type { MailOutbox } from './mail-outbox.js';
+import { invalidLinkToken, type LinkMailing, mailLink } from './mail-links.js';
 import type { RateLimits } from './rate-limits.js';
-import { hashSecretToken, isSecretTokenShaped, newSecretToken } from './secret-token.js';
+import { hashSecretToken, isSecretTokenShaped } from './secret-token.js';
 
 /** What {@link EmailVerification} works with. */
-export interface EmailVerificationDeps {
-  readonly db: AuthDatabase;
-  readonly tokens: OneTimeTokensStore;
+export interface EmailVerificationDeps extends LinkMailing {
   readonly users: UsersStore;
-  readonly mail: MailOutbox;
   readonly state: IdentityState;
   readonly limits: RateLimits;
   readonly logger: Logger;
-  readonly ttlSeconds: number;
-  /** The page the mail links to; the token follows in its fragment. */
-  readonly linkUrl: string;
-  readonly now?: () => number;
 }
 
 /**
@@ -38,41 +27,19 @@ export class EmailVerification {
   }
 
   /**
-   * Mails a new verification link to the account's address; the token and its mail are written
-   * in one transaction, so neither exists without the other.
+   * Mails a new verification link to the account's address (token and mail in one transaction).
    */
   async send(user: User): Promise<void> {
-    const token = newSecretToken();
-    const link = linkWithToken(this.deps.linkUrl, token);
-    await this.deps.db.transaction('emailVerification.send', async (tx) => {
-      await this.deps.tokens.create(
-        {
-          tokenHash: hashSecretToken(token),
-          purpose: 'verify_email',
-          userId: user.id,
-          email: user.email,
-          expiresAt: new Date(this.#now() + this.deps.ttlSeconds * 1000),
-        },
-        tx,
-      );
-      await this.deps.mail.enqueue(
-        {
-          to: user.email,
-          ...noticeMail({
-            subject: 'Confirm your email address',
-            name: user.name,
-            paragraphs: [
-              'Confirm that this address is yours by following the link below.',
-              `The link works once, for ${lifetimeText(this.deps.ttlSeconds)}.`,
-            ],
-            action: { label: 'Confirm my address', url: link },
-            footer: 'You get this mail because an account was registered with this address.',
-          }),
-        },
-        tx,
-      );
-    });
-    this.deps.mail.deliverSoon();
+    await mailLink(this.deps, 'verify_email', user, (link, lifetime) => ({
+      subject: 'Confirm your email address',
+      name: user.name,
+      paragraphs: [
+        'Confirm that this address is yours by following the link below.',
+        `The link works once, for ${lifetime}.`,
+      ],
+      action: { label: 'Confirm my address', url: link },
+      footer: 'You get this mail because an account was registered with this address.',
+    }));
   }
 
   /**

@@ -2,35 +2,25 @@ import type { Logger } from '@shardgate/shared';
 import { HttpError } from '@shardgate/shared';
 import { noticeMail } from '../mail/templates/notice-mail.js';
 import { AUTH_PROBLEMS } from '../problems.js';
-import type { AuthDatabase } from '../store/auth-database.js';
-import type { OneTimeTokensStore } from '../store/one-time-tokens-store.js';
 import type { SessionsStore } from '../store/sessions-store.js';
 import type { UsersStore } from '../store/users-store.js';
 import { rateLimited } from './errors.js';
 import type { IdentityState } from './identity-state.js';
-import { invalidLinkToken, lifetimeText, linkWithToken } from './mail-links.js';
-import type { MailOutbox } from './mail-outbox.js';
+import { invalidLinkToken, type LinkMailing, mailLink } from './mail-links.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { PasswordPolicy } from './password-policy.js';
 import type { RateLimits } from './rate-limits.js';
-import { hashSecretToken, isSecretTokenShaped, newSecretToken } from './secret-token.js';
+import { hashSecretToken, isSecretTokenShaped } from './secret-token.js';
 
 /** What {@link PasswordReset} works with. */
-export interface PasswordResetDeps {
-  readonly db: AuthDatabase;
-  readonly tokens: OneTimeTokensStore;
+export interface PasswordResetDeps extends LinkMailing {
   readonly users: UsersStore;
   readonly sessions: SessionsStore;
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
-  readonly mail: MailOutbox;
   readonly state: IdentityState;
   readonly limits: RateLimits;
   readonly logger: Logger;
-  readonly ttlSeconds: number;
-  /** The page the mail links to; the token follows in its fragment. */
-  readonly linkUrl: string;
-  readonly now?: () => number;
 }
 
 /**
@@ -130,38 +120,15 @@ export class PasswordReset {
   async #mailLink(email: string): Promise<void> {
     const user = await this.deps.users.findByEmail(email);
     if (!user?.active) return;
-    const token = newSecretToken();
-    await this.deps.db.transaction('passwordReset.request', async (tx) => {
-      await this.deps.tokens.create(
-        {
-          tokenHash: hashSecretToken(token),
-          purpose: 'reset_password',
-          userId: user.id,
-          email: user.email,
-          expiresAt: new Date(this.#now() + this.deps.ttlSeconds * 1000),
-        },
-        tx,
-      );
-      await this.deps.mail.enqueue(
-        {
-          to: user.email,
-          ...noticeMail({
-            subject: 'Reset your password',
-            name: user.name,
-            paragraphs: [
-              'Someone asked to reset the password of the account with this address. To choose a new password, follow the link below.',
-              `The link works once, for ${lifetimeText(this.deps.ttlSeconds)}. Every device signed in to the account will be signed out.`,
-              'If you did not ask for this, ignore this mail: your password stays as it is.',
-            ],
-            action: {
-              label: 'Choose a new password',
-              url: linkWithToken(this.deps.linkUrl, token),
-            },
-          }),
-        },
-        tx,
-      );
-    });
-    this.deps.mail.deliverSoon();
+    await mailLink(this.deps, 'reset_password', user, (link, lifetime) => ({
+      subject: 'Reset your password',
+      name: user.name,
+      paragraphs: [
+        'Someone asked to reset the password of the account with this address. To choose a new password, follow the link below.',
+        `The link works once, for ${lifetime}. Every device signed in to the account will be signed out.`,
+        'If you did not ask for this, ignore this mail: your password stays as it is.',
+      ],
+      action: { label: 'Choose a new password', url: link },
+    }));
   }
 }

@@ -20,91 +20,81 @@ export type CleanupKind =
   | 'runs';
 
 /**
- * One batch of each kind: `$1` the cutoff instant, `$2` the batch size; answers the rows deleted.
- * Each selects its victims and deletes them in one statement, so a row is deleted by one run once.
+ * One batch of a kind, as a statement: `$1` the cutoff instant, `$2` the batch size; answers the
+ * rows deleted. It selects up to `$2` rows of `table` (keyed by `key`) that match `victims` (a
+ * condition on the table as `t`) and deletes them in the same statement, so a row is deleted by
+ * one run once.
  */
+function batchDelete(name: string, table: string, key: string, victims: string) {
+  return statement(
+    name,
+    `WITH doomed AS (SELECT t.${key} FROM ${table} t WHERE ${victims} LIMIT $2),
+       gone AS (DELETE FROM ${table} t USING doomed WHERE t.${key} = doomed.${key} RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+  );
+}
+
+const CUTOFF = utcParam(1);
+
+/** The batch of each kind (run-cleanup.ts decides the order and the cutoffs). */
 const BATCHES: Readonly<Record<CleanupKind, ReturnType<typeof statement>>> = {
   /** Sessions revoked before the cutoff (their refresh tokens cascade). */
-  revoked_sessions: statement(
+  revoked_sessions: batchDelete(
     'cleanup.revokedSessions',
-    `WITH doomed AS (SELECT id FROM sessions WHERE revoked_at < ${utcParam(1)} LIMIT $2),
-       gone AS (DELETE FROM sessions s USING doomed WHERE s.id = doomed.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
+    'sessions',
+    'id',
+    `t.revoked_at < ${CUTOFF}`,
   ),
   /**
    * Live sessions that can never be used again: no refresh token valid at the cutoff (so no access
    * token either: each was issued with a refresh token that outlives it).
    */
-  expired_sessions: statement(
+  expired_sessions: batchDelete(
     'cleanup.expiredSessions',
-    `WITH doomed AS (
-       SELECT s.id FROM sessions s
-       WHERE s.revoked_at IS NULL AND s.created_at < ${utcParam(1)}
-         AND NOT EXISTS (
-           SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id AND t.expires_at >= ${utcParam(1)}
-         )
-       LIMIT $2
-     ), gone AS (DELETE FROM sessions s USING doomed WHERE s.id = doomed.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
+    'sessions',
+    'id',
+    `t.revoked_at IS NULL AND t.created_at < ${CUTOFF} AND NOT EXISTS (
+       SELECT 1 FROM refresh_tokens r WHERE r.session_id = t.id AND r.expires_at >= ${CUTOFF})`,
   ),
   /**
    * Expired refresh tokens of sessions that live on (spent links of the chain). Presented again,
    * an expired token is refused before reuse detection looks at it, so deleting it changes nothing.
    */
-  expired_refresh_tokens: statement(
+  expired_refresh_tokens: batchDelete(
     'cleanup.expiredRefreshTokens',
-    `WITH doomed AS (SELECT id FROM refresh_tokens WHERE expires_at < ${utcParam(1)} LIMIT $2),
-       gone AS (DELETE FROM refresh_tokens t USING doomed WHERE t.id = doomed.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
+    'refresh_tokens',
+    'id',
+    `t.expires_at < ${CUTOFF}`,
   ),
   /** Tokens of verification and reset links that were used or expired before the cutoff. */
-  one_time_tokens: statement(
+  one_time_tokens: batchDelete(
     'cleanup.oneTimeTokens',
-    `WITH doomed AS (
-       SELECT token_hash FROM one_time_tokens
-       WHERE expires_at < ${utcParam(1)} OR used_at < ${utcParam(1)}
-       LIMIT $2
-     ), gone AS (
-       DELETE FROM one_time_tokens t USING doomed WHERE t.token_hash = doomed.token_hash RETURNING 1
-     )
-     SELECT count(*)::int AS n FROM gone`,
-  ),
-  /**
-   * Mail the outbox is done with, sent or given up on before the cutoff (pending mail is never
-   * touched, however old: it is what the backlog gauges report).
-   */
-  mail: statement(
-    'cleanup.mail',
-    `WITH doomed AS (
-       SELECT id FROM mail_outbox
-       WHERE (status = 'sent' AND sent_at < ${utcParam(1)})
-          OR (status = 'failed' AND failed_at < ${utcParam(1)})
-       LIMIT $2
-     ), gone AS (DELETE FROM mail_outbox m USING doomed WHERE m.id = doomed.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
+    'one_time_tokens',
+    'token_hash',
+    `t.expires_at < ${CUTOFF} OR t.used_at < ${CUTOFF}`,
   ),
   /**
    * Challenges of a login's second step that can never be used again: expired, or consumed (a
    * consumed one refuses any further use whether or not its row exists).
    */
-  mfa_challenges: statement(
+  mfa_challenges: batchDelete(
     'cleanup.mfaChallenges',
-    `WITH doomed AS (
-       SELECT token_hash FROM mfa_challenges
-       WHERE expires_at < ${utcParam(1)} OR consumed_at < ${utcParam(1)}
-       LIMIT $2
-     ), gone AS (
-       DELETE FROM mfa_challenges c USING doomed WHERE c.token_hash = doomed.token_hash RETURNING 1
-     )
-     SELECT count(*)::int AS n FROM gone`,
+    'mfa_challenges',
+    'token_hash',
+    `t.expires_at < ${CUTOFF} OR t.consumed_at < ${CUTOFF}`,
+  ),
+  /**
+   * Mail the outbox is done with, sent or given up on before the cutoff (pending mail is never
+   * touched, however old: it is what the backlog gauges report).
+   */
+  mail: batchDelete(
+    'cleanup.mail',
+    'mail_outbox',
+    'id',
+    `(t.status = 'sent' AND t.sent_at < ${CUTOFF}) OR (t.status = 'failed' AND t.failed_at < ${CUTOFF})`,
   ),
   /** The job's own records, kept for a while after they stop being the latest. */
-  runs: statement(
-    'cleanup.runs',
-    `WITH doomed AS (SELECT id FROM cleanup_runs WHERE finished_at < ${utcParam(1)} LIMIT $2),
-       gone AS (DELETE FROM cleanup_runs r USING doomed WHERE r.id = doomed.id RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
-  ),
+  runs: batchDelete('cleanup.runs', 'cleanup_runs', 'id', `t.finished_at < ${CUTOFF}`),
 };
 
 /** $1 started, $2 finished, $3 outcome, $4 rows deleted per kind (JSON). */

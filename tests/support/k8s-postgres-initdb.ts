@@ -75,6 +75,34 @@ export function asPostgres(
 }
 
 /**
+ * Starts the server of `data` on a random port, listening on a socket in `dir` only (no TCP), as
+ * the postgres account when we are root; returns where it listens.
+ */
+export function startScratchServer(data: string, dir: string): { PGHOST: string; PGPORT: string } {
+  const port = String(20_000 + Math.floor(Math.random() * 20_000));
+  asPostgres(join(pgBin(), 'pg_ctl'), [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-o',
+    `-c listen_addresses='' -k ${dir} -p ${port} -c fsync=off`,
+    '-w',
+    'start',
+  ]);
+  return { PGHOST: dir, PGPORT: port };
+}
+
+/** Stops the server of `data` at once; nothing when it is not running. */
+export function stopScratchServer(data: string): void {
+  try {
+    asPostgres(join(pgBin(), 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+  } catch {
+    // not running
+  }
+}
+
+/**
  * Starts a scratch server, creates `env.POSTGRES_DB`, runs `script` as the image's entrypoint
  * would and returns what it left. Throws with the script's output when it fails.
  */
@@ -82,32 +110,17 @@ export function runInitdbScript(script: string, env: InitdbEnv): InitdbRun {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'initdb-'));
   const data = join(dir, 'data');
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
   if (isRoot()) {
     const ids = (flag: string) => Number(execFileSync('id', [flag, OS_USER]).toString().trim());
     chownSync(dir, ids('-u'), ids('-g'));
   }
   const stop = () => {
-    try {
-      asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
-    } catch {
-      // not running
-    }
+    stopScratchServer(data);
     rmSync(dir, { recursive: true, force: true });
   };
-  const socket = { PGHOST: dir, PGPORT: port };
   try {
     asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
-    asPostgres(join(bin, 'pg_ctl'), [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-o',
-      `-c listen_addresses='' -k ${dir} -p ${port} -c fsync=off`,
-      '-w',
-      'start',
-    ]);
+    const socket = startScratchServer(data, dir);
     const psql = (args: string[], extraEnv: Record<string, string> = {}) =>
       execFileSync(join(bin, 'psql'), ['-X', '-v', 'ON_ERROR_STOP=1', '-At', ...args], {
         env: { ...process.env, ...socket, ...extraEnv },

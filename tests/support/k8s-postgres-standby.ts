@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asPostgres, isRoot, pgBin } from './k8s-postgres-initdb.js';
+import { isRoot, pgBin, startScratchServer, stopScratchServer } from './k8s-postgres-initdb.js';
 
 /** `command args` with `env` as its whole environment (plus the server binaries on PATH). */
 function argvAs(command: string, args: string[], env: Record<string, string>): [string, string[]] {
@@ -64,18 +64,7 @@ export interface ScratchServer {
 
 /** Starts the server of `data`, listening on a socket in `dir` (postgres-owned) only. */
 export function startServer(data: string, dir: string): ScratchServer {
-  const port = String(20_000 + Math.floor(Math.random() * 20_000));
-  asPostgres(join(pgBin(), 'pg_ctl'), [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'server.log'),
-    '-o',
-    `-c listen_addresses='' -k ${dir} -p ${port} -c fsync=off`,
-    '-w',
-    'start',
-  ]);
-  const socket = { PGHOST: dir, PGPORT: port };
+  const socket = startScratchServer(data, dir);
   return {
     socket,
     query: (sql) =>
@@ -89,13 +78,7 @@ export function startServer(data: string, dir: string): ScratchServer {
       )
         .toString()
         .trim(),
-    stop: () => {
-      try {
-        asPostgres(join(pgBin(), 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
-      } catch {
-        // not running
-      }
-    },
+    stop: () => stopScratchServer(data),
   };
 }
 

@@ -21,6 +21,31 @@ const subject = {
   amr: ['pwd', 'otp'],
 };
 
+/**
+ * A verifier (no cache) and a signer of genuine tokens with the given extra claims, for claims
+ * the service does not issue itself (older or hostile shapes).
+ */
+function verifierWithSigner() {
+  const signing = keys();
+  const tokens = new AccessTokens(signing, {
+    issuer: 'i',
+    audience: 'a',
+    ttlSeconds: 60,
+    cacheSize: 0,
+  });
+  const signed = (extra: Record<string, unknown>) =>
+    new SignJWT({ sid: subject.sessionId, email: 'x@example.com', role: 'user', ...extra })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
+      .setIssuer('i')
+      .setAudience('a')
+      .setSubject('7')
+      .setJti('j')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(signing.signing.privateKey);
+  return { tokens, signed };
+}
+
 describe('AccessTokens', () => {
   it('issues EdDSA at+jwt tokens that verify into their claims', async () => {
     let now = Date.UTC(2026, 0, 1);
@@ -104,23 +129,7 @@ describe('AccessTokens', () => {
   });
 
   it('reads a missing generation as 0 and refuses one that is not a non-negative integer', async () => {
-    const signing = keys();
-    const tokens = new AccessTokens(signing, {
-      issuer: 'i',
-      audience: 'a',
-      ttlSeconds: 60,
-      cacheSize: 0,
-    });
-    const signed = (extra: Record<string, unknown>) =>
-      new SignJWT({ sid: subject.sessionId, email: 'x@example.com', role: 'user', ...extra })
-        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
-        .setIssuer('i')
-        .setAudience('a')
-        .setSubject('7')
-        .setJti('j')
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(signing.signing.privateKey);
+    const { tokens, signed } = verifierWithSigner();
     // tokens issued before sessions counted generations carry none
     expect((await tokens.verify(await signed({}))).gen).toBe(0);
     expect((await tokens.verify(await signed({ gen: 12 }))).gen).toBe(12);
@@ -132,23 +141,7 @@ describe('AccessTokens', () => {
   });
 
   it('reads a missing amr as a password login and refuses one that is not a short list of strings', async () => {
-    const signing = keys();
-    const tokens = new AccessTokens(signing, {
-      issuer: 'i',
-      audience: 'a',
-      ttlSeconds: 60,
-      cacheSize: 0,
-    });
-    const signed = (extra: Record<string, unknown>) =>
-      new SignJWT({ sid: subject.sessionId, email: 'x@example.com', role: 'user', ...extra })
-        .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: signing.signing.kid })
-        .setIssuer('i')
-        .setAudience('a')
-        .setSubject('7')
-        .setJti('j')
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(signing.signing.privateKey);
+    const { tokens, signed } = verifierWithSigner();
     // tokens issued before MFA carry no amr
     expect((await tokens.verify(await signed({}))).amr).toEqual(['pwd']);
     expect((await tokens.verify(await signed({ amr: ['pwd', 'otp'] }))).amr).toEqual([

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { base32Encode } from './base32.js';
+import { hashSecretToken } from './secret-token.js';
 
 /** Recovery codes handed out when MFA is confirmed. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -20,9 +21,9 @@ export function normalizeRecoveryCode(input: string): string | null {
 }
 
 /**
- * What the database keeps instead of a code: the SHA-256 (hex) of its normalised form. 80 random
- * bits need no slow hash: guessing one is 2^80 work, hashing or not.
+ * What the database keeps instead of a code: the SHA-256 (hex) of its normalised form, as of every
+ * secret token. 80 random bits need no slow hash: guessing one is 2^80 work, hashing or not.
  */
 export function hashRecoveryCode(normalized: string): string {
-  return createHash('sha256').update(normalized).digest('hex');
+  return hashSecretToken(normalized);
 }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import type { BuiltImage } from './image-cache.js';
+import { ensureMailpitImage } from './mailpit-image.js';
 import { ensureNodeImage } from './node-image.js';
 import { ensurePauseImage } from './pause-image.js';
 import { ensurePostgresImage } from './postgres-image.js';
@@ -21,11 +22,12 @@ export const STAND_IN_BUILDERS: Readonly<Record<string, () => Promise<BuiltImage
   postgres: ensurePostgresImage,
   redis: ensureRedisImage,
   prometheus: ensurePrometheusImage,
+  mailpit: ensureMailpitImage,
 };
 
 /**
  * Builds (or finds cached) every stand-in: `registry.k8s.io/pause`, `node`, `postgres`, `redis`,
- * `quay.io/prometheus/prometheus`. One at a time: the machines have two cores, and the builds
+ * `quay.io/prometheus/prometheus`, `docker.io/axllent/mailpit`. One at a time: the machines have two cores, and the builds
  * share the Debian base, which the first one makes.
  */
 export async function ensureStandInImages(): Promise<BuiltImage[]> {

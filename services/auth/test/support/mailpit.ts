@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMailpit } from '../../../../scripts/stack/mailpit.js';
+import { buildMailpit } from '../../../../scripts/cluster/build/mailpit.js';
 import { eventually, freePort } from '../../../../tests/support/wait.js';
 
 /** A message as Mailpit lists it (`GET /api/v1/messages`). */

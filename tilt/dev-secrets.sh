@@ -8,7 +8,8 @@
 # even when only some Secrets were deleted. To start over: `kubectl delete namespace shardgate`.
 #
 # Usage: bash tilt/dev-secrets.sh      (Tilt runs it before anything else is deployed)
-# Needs: kubectl, node (random values and the Ed25519 signing key come from node:crypto).
+# Needs: kubectl, node (random values and the Ed25519 signing key come from node:crypto), openssl
+# (the dev Mailpit's certificate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,7 @@ kube() {
   fi
 }
 
-for tool in kubectl node; do
+for tool in kubectl node openssl; do
   command -v "$tool" >/dev/null 2>&1 || { echo "dev-secrets: $tool is required" >&2; exit 1; }
 done
 
@@ -163,4 +164,42 @@ if ! secret_exists auth-signing-keys; then
   create_secret auth-signing-keys "${kid}.jwk.json" "$jwk"
 else
   echo "dev-secrets: auth-signing-keys exists, kept"
+fi
+
+# 5. Mail (k8s/dev/mailpit.k8s.yaml): Mailpit requires STARTTLS and SMTP authentication, as a real
+# relay does, so the auth service's production-mode settings run whole.
+#    mailpit-tls: a certificate for the Service's names, signed by a CA made here for it alone; the
+#    CA's key is thrown away at once (nothing can sign another certificate with it), and the auth
+#    pods trust its certificate (`ca.crt`) through NODE_EXTRA_CA_CERTS.
+if ! secret_exists mailpit-tls; then
+  tls_dir="$secret_dir/mailpit-pki"
+  mkdir -m 700 "$tls_dir"
+  mailpit_host="mailpit.${NAMESPACE}"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" -subj "/CN=shardgate dev mail CA" \
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+    -addext "keyUsage=critical,keyCertSign" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tls_dir/tls.key" -out "$tls_dir/tls.csr" -subj "/CN=${mailpit_host}.svc" 2>/dev/null
+  printf '%s\n' \
+    "subjectAltName=DNS:mailpit,DNS:${mailpit_host},DNS:${mailpit_host}.svc,DNS:${mailpit_host}.svc.cluster.local" \
+    'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >"$tls_dir/ext"
+  openssl x509 -req -in "$tls_dir/tls.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$tls_dir/ext" -out "$tls_dir/tls.crt" 2>/dev/null
+  rm -f "$tls_dir/ca.key"
+  # $(<file) drops the final newline, which PEM readers expect: put it back.
+  create_secret mailpit-tls ca.crt "$(<"$tls_dir/ca.crt")"$'\n' \
+    tls.crt "$(<"$tls_dir/tls.crt")"$'\n' tls.key "$(<"$tls_dir/tls.key")"$'\n'
+  rm -rf "$tls_dir"
+else
+  echo "dev-secrets: mailpit-tls exists, kept"
+fi
+#    mailpit-smtp-users: Mailpit's password file (`user:password` lines); auth-smtp: the same
+#    credentials for the auth service, read back from it so that the two always agree.
+create_secret mailpit-smtp-users smtp-users "shardgate:$(random_hex)"
+if ! secret_exists auth-smtp; then
+  smtp_line="$(secret_value mailpit-smtp-users smtp-users)"
+  create_secret auth-smtp SMTP_USER "${smtp_line%%:*}" SMTP_PASSWORD "${smtp_line#*:}"
+else
+  echo "dev-secrets: auth-smtp exists, kept"
 fi

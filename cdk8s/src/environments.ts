@@ -78,6 +78,40 @@ export interface MonitoringSettings {
   readonly runbookBaseUrl?: string;
 }
 
+/** An SMTP server outside the namespace, as the auth service's `SMTP_*` settings describe it. */
+export interface SmtpServer {
+  readonly host: string;
+  /** @default 465 with `implicit`, 587 with `starttls` (the service's own defaults) */
+  readonly port?: number;
+  /**
+   * `implicit` (SMTPS) or `starttls` (required, never optional). Plain SMTP is not offered: the
+   * services run with `NODE_ENV=production`, which refuses it to anything but loopback.
+   */
+  readonly tls: 'implicit' | 'starttls';
+  /**
+   * A key of a Secret holding the PEM certificate of the CA that signed the server's certificate,
+   * for a server whose CA is not a public one Node.js trusts already (`NODE_EXTRA_CA_CERTS`).
+   * @default none: Node.js's own CA list
+   */
+  readonly trustedCa?: { readonly secret: string; readonly key: string };
+}
+
+/**
+ * Where the auth service's outbox delivers mail. Credentials (`SMTP_USER`, `SMTP_PASSWORD`) come
+ * from the Secret `auth-smtp` in every environment (an empty Secret: a server without
+ * authentication).
+ */
+export interface MailSettings {
+  /** `MAIL_FROM`: `addr@domain` or `Name <addr@domain>`. */
+  readonly from: string;
+  /**
+   * The server; `mailpit` deploys Mailpit in the namespace (`mailpit.k8s.yaml`: STARTTLS required
+   * with a certificate of a CA made by tilt/dev-secrets.sh, SMTP authentication required) and
+   * points the auth service at it.
+   */
+  readonly smtp: SmtpServer | 'mailpit';
+}
+
 /** Everything that differs between `dev` and `prod`; the charts read nothing else. */
 export interface EnvironmentConfig {
   /** Also the output folder name under k8s/. */
@@ -114,6 +148,8 @@ export interface EnvironmentConfig {
    * @default the service's own default, 10
    */
   readonly registrationsPerIp?: number;
+  /** Mail of the auth service (verification, password reset, notices). */
+  readonly mail: MailSettings;
 }
 
 const small = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
@@ -150,6 +186,8 @@ export const dev: EnvironmentConfig = {
   // them all at one address: the production limit of 10 an hour would stop a developer (and the
   // cluster suites) after ten accounts.
   registrationsPerIp: 1000,
+  // A real SMTP exchange (STARTTLS, authentication) with an inbox the cluster suites read.
+  mail: { from: 'shardgate <no-reply@shardgate.local>', smtp: 'mailpit' },
 };
 
 /** A production cluster: at least two replicas of each service behind autoscalers, TLS at the edge. */
@@ -182,6 +220,11 @@ export const prod: EnvironmentConfig = {
   // release) where its CRDs are installed: docs/operations.md.
   monitoring: { namespaceLabels: { [LABEL_NAMESPACE_NAME]: 'monitoring' } },
   logLevel: 'info',
+  // Placeholders, like the host: the operator's relay, its submission port, STARTTLS required.
+  mail: {
+    from: 'shardgate <no-reply@shardgate.example.com>',
+    smtp: { host: 'smtp.example.com', port: 587, tls: 'starttls' },
+  },
 };
 
 /** Both environments, in output order. */

@@ -95,6 +95,31 @@ export const MFA_KEY_SECRET = 'auth-mfa';
 /** Where the signing keys are mounted in auth pods (`AUTH_KEYS_DIR`). */
 export const SIGNING_KEYS_DIR = '/var/run/secrets/shardgate/keys';
 
+/** Secret of the auth service's SMTP credentials (`SMTP_USER`, `SMTP_PASSWORD`; envFrom). */
+export const SMTP_CREDENTIALS_SECRET = 'auth-smtp';
+
+/** Where the auth container finds the CA that signed its SMTP server's certificate, when one is set. */
+export const SMTP_CA_DIR = '/var/run/secrets/shardgate/smtp-ca';
+
+/** Name of the dev environment's Mailpit objects and `app.kubernetes.io/name` of its pod. */
+export const MAILPIT_NAME = 'mailpit';
+
+/** Mailpit's SMTP port (STARTTLS required) and its HTTP port (web UI and API, port-forward only). */
+export const MAILPIT_SMTP_PORT = 1025;
+export const MAILPIT_HTTP_PORT = 8025;
+
+/**
+ * The Mailpit image of the dev environment: upstream's name, which the local cluster's stand-in
+ * carries (its version is `mailpit` in scripts/cluster/versions.ts; a unit test keeps them equal).
+ */
+export const MAILPIT_IMAGE = 'docker.io/axllent/mailpit:v1.33.1';
+
+/** Secret of Mailpit's certificate (`tls.crt`, `tls.key`) and of the CA that signed it (`ca.crt`). */
+export const MAILPIT_TLS_SECRET = 'mailpit-tls';
+
+/** Secret of Mailpit's SMTP password file (`smtp-users`), made with `auth-smtp` by tilt/dev-secrets.sh. */
+export const MAILPIT_USERS_SECRET = 'mailpit-smtp-users';
+
 /** The `app.kubernetes.io/name` of a service's migration Job pods. */
 export const migrationsName = (service: ServiceName): string => `${service}-migrations`;
 

@@ -3,6 +3,7 @@ import { GatewayApiChart } from './charts/gateway-api-chart.js';
 import { InfrastructureChart } from './charts/infrastructure-chart.js';
 import { IngressChart } from './charts/ingress-chart.js';
 import { IngressControllerChart } from './charts/ingress-controller-chart.js';
+import { MailpitChart } from './charts/mailpit-chart.js';
 import { MigrationsChart } from './charts/migrations-chart.js';
 import { MonitoringChart } from './charts/monitoring-chart.js';
 import { NamespaceChart } from './charts/namespace-chart.js';
@@ -12,7 +13,7 @@ import { ServiceChart } from './charts/service-chart.js';
 import { CleanupCronJob } from './constructs/cleanup-cron-job.js';
 import type { EnvironmentConfig } from './environments.js';
 import { serviceDefinitions } from './lib/service-definitions.js';
-import { TRAEFIK_NAMESPACE } from './names.js';
+import { MAILPIT_IMAGE, TRAEFIK_NAMESPACE } from './names.js';
 
 /**
  * Builds the cdk8s app of one environment: one chart per concern, each synthesized to
@@ -39,6 +40,7 @@ export function buildApp(env: EnvironmentConfig, outdir: string): App {
       alsoScrape: env.ingressController ? [TRAEFIK_NAMESPACE] : [],
     });
   }
+  if (env.mail.smtp === 'mailpit') new MailpitChart(app, 'mailpit', { image: MAILPIT_IMAGE });
   if (env.monitoring?.prometheusOperator) {
     new MonitoringChart(app, 'monitoring', {
       settings: env.monitoring,

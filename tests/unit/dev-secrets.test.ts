@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -166,6 +166,41 @@ describe('tilt/dev-secrets.sh (against a stand-in kubectl)', () => {
     expect(file).toBe(`${jwk.kid}.jwk.json`);
     expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(createPrivateKey({ key: jwk, format: 'jwk' }).asymmetricKeyType).toBe('ed25519');
+  });
+
+  it('gives Mailpit a certificate for its Service, from a CA whose key is gone', () => {
+    const tls = first.secrets['mailpit-tls'] ?? {};
+    expect(Object.keys(tls).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    const ca = new X509Certificate(tls['ca.crt'] ?? '');
+    const leaf = new X509Certificate(tls['tls.crt'] ?? '');
+    expect(ca.ca).toBe(true);
+    expect(leaf.ca).toBe(false);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    expect(leaf.checkPrivateKey(createPrivateKey(tls['tls.key'] ?? ''))).toBe(true);
+    // the name the auth service dials (SMTP_HOST of k8s/dev), and no other host
+    const smtpHost = objectsOf('auth.k8s.yaml').find((o) => o.kind === 'ConfigMap')?.data
+      ?.SMTP_HOST;
+    expect(smtpHost).toBe('mailpit.shardgate.svc.cluster.local');
+    expect(leaf.checkHost(smtpHost as string)).toBe(smtpHost);
+    expect(leaf.checkHost('auth.shardgate.svc.cluster.local')).toBeUndefined();
+    // the only private keys stored: Mailpit's own and the signing key (no CA key anywhere)
+    const privateKeys = Object.entries(first.secrets).flatMap(([name, data]) =>
+      Object.entries(data)
+        .filter(([, value]) => /PRIVATE KEY|"d":/.test(value))
+        .map(([key]) => `${name}.${key}`),
+    );
+    expect(privateKeys.filter((k) => !k.startsWith('auth-signing-keys.'))).toEqual([
+      'mailpit-tls.tls.key',
+    ]);
+  });
+
+  it("gives the auth service the SMTP credentials in Mailpit's password file", () => {
+    const smtp = first.secrets['auth-smtp'] ?? {};
+    expect(smtp.SMTP_USER).toBe('shardgate');
+    expect(smtp.SMTP_PASSWORD).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.secrets['mailpit-smtp-users']?.['smtp-users']).toBe(
+      `${smtp.SMTP_USER}:${smtp.SMTP_PASSWORD}`,
+    );
   });
 
   it('is idempotent: a second run changes nothing', { timeout: 60_000 }, () => {

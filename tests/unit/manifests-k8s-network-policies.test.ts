@@ -192,4 +192,20 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(stranger, redis, 6379)).toBe(false);
     expect(allowed(controller, redis, 6379)).toBe(false);
   });
+
+  it('lets only auth reach the dev Mailpit, on SMTP only (its web UI: no pod); prod has none', () => {
+    const mailpitPolicy = policies.find((p) => p.metadata.name === 'mailpit-smtp');
+    if (env === 'prod') {
+      expect(objects.filter((o) => o.metadata.name === 'mailpit')).toEqual([]);
+      expect(mailpitPolicy).toBeUndefined();
+      return;
+    }
+    const mailpit = podOf('Deployment', 'mailpit');
+    expect(allowed(auth, mailpit, 1025)).toBe(true);
+    expect(allowed(auth, mailpit, 8025)).toBe(false);
+    for (const other of [api, authJob, cleanup, prometheus, controller, traefik, stranger]) {
+      expect(allowed(other, mailpit, 1025)).toBe(false);
+      expect(allowed(other, mailpit, 8025)).toBe(false);
+    }
+  });
 });

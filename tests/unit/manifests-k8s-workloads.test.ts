@@ -149,7 +149,7 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
   });
 
   it('covers every Deployment with exactly one PodDisruptionBudget of maxUnavailable 1', () => {
-    expect(deployments.length).toBe(env === 'dev' ? 4 : 2);
+    expect(deployments.length).toBe(env === 'dev' ? 5 : 2);
     const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
     for (const deployment of deployments) {
       const labels = podLabelsOf(deployment);
@@ -229,7 +229,10 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
         { secretRef: { name: `${name}-database` } },
         { secretRef: { name: `${name}-redis` } },
         // the auth service's key for TOTP seeds (production requires one)
-        ...(name === 'auth' ? [{ secretRef: { name: 'auth-mfa' } }] : []),
+        // and its SMTP credentials
+        ...(name === 'auth'
+          ? [{ secretRef: { name: 'auth-mfa' } }, { secretRef: { name: 'auth-smtp' } }]
+          : []),
       ]);
       expect(JSON.stringify(config)).not.toMatch(/postgres(ql)?:\/\/|redis:\/\/|password/i);
     });

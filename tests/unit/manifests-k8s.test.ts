@@ -48,7 +48,12 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
     const files = [...new Set(loaded.map((l) => l.file))].sort();
     const expected =
       env === 'dev'
-        ? [...commonFiles, INGRESS_CONTROLLER_FILE, 'prometheus.k8s.yaml'].sort()
+        ? [
+            ...commonFiles,
+            INGRESS_CONTROLLER_FILE,
+            'mailpit.k8s.yaml',
+            'prometheus.k8s.yaml',
+          ].sort()
         : commonFiles;
     expect(files).toEqual(expected);
   });
@@ -84,7 +89,7 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
 
   it('has nothing but the expected Deployments, each behind exactly one Service of its name', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-      env === 'dev' ? ['api', 'auth', 'prometheus', 'traefik'] : ['api', 'auth'],
+      env === 'dev' ? ['api', 'auth', 'mailpit', 'prometheus', 'traefik'] : ['api', 'auth'],
     );
     const services = objects.filter((o) => o.kind === 'Service' && o.spec?.selector);
     for (const deployment of deployments) {

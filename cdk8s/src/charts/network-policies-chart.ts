@@ -7,6 +7,7 @@ import {
   NetworkPolicy,
 } from 'kubernetes-models/networking.k8s.io/v1';
 import { CLEANUP_COMPONENT, CLEANUP_NAME } from '../constructs/cleanup-cron-job.js';
+import { MAILPIT_COMPONENT } from '../constructs/dev-mailpit.js';
 import { PROMETHEUS_NAME } from '../constructs/dev-prometheus.js';
 import { MIGRATIONS_COMPONENT } from '../constructs/migration-job.js';
 import { SERVER_COMPONENT } from '../constructs/service-workload.js';
@@ -24,6 +25,8 @@ import {
   LABEL_NAME,
   LABEL_NAMESPACE_NAME,
   LABEL_PART_OF,
+  MAILPIT_NAME,
+  MAILPIT_SMTP_PORT,
   METRICS_PORT,
   migrationsName,
   NAMESPACE,
@@ -104,7 +107,8 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
  *   database, api → every shard), the auth cleanup CronJob → the auth database, standbys → their
  *   primary on 5432 (streaming replication);
- * - auth and api → Redis on 6379.
+ * - auth and api → Redis on 6379;
+ * - auth → the dev environment's Mailpit on its SMTP port (its web UI: no pod at all).
  *
  * Egress is not restricted: an egress allow-list needs the cluster's DNS and API-server addresses,
  * which differ between kind, minikube and production clusters and cannot be tested here. The
@@ -180,5 +184,13 @@ export class NetworkPoliciesChart extends Chart {
       policyTypes: ['Ingress'],
       ingress: [{ from: [server('auth'), server('api')], ports: tcp(REDIS_PORT) }],
     });
+
+    if (props.env.mail.smtp === 'mailpit') {
+      policy(`${MAILPIT_NAME}-smtp`, {
+        podSelector: { matchLabels: selectorLabels(MAILPIT_NAME, MAILPIT_COMPONENT) },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: [server('auth')], ports: tcp(MAILPIT_SMTP_PORT) }],
+      });
+    }
   }
 }

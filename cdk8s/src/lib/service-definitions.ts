@@ -13,6 +13,7 @@ import {
   serviceHost,
   shardPrimaryUrlKey,
 } from '../names.js';
+import { authMailWiring } from './auth-mail.js';
 
 /** One Secret key holding a database URL. */
 export interface SecretUrlRef {
@@ -128,6 +129,7 @@ const SEMI_SPACE_MB = { auth: 8, api: 32 } as const;
 export function serviceDefinitions(
   env: EnvironmentConfig,
 ): Readonly<Record<ServiceName, ServiceDefinition>> {
+  const mail = authMailWiring(env.mail);
   return {
     auth: {
       name: 'auth',
@@ -148,16 +150,26 @@ export function serviceDefinitions(
           env.services.auth.resources.limits?.memory,
           SEMI_SPACE_MB.auth,
         ),
+        ...mail.config,
       },
-      secretEnvFrom: [databaseSecret('auth'), redisSecret('auth'), MFA_KEY_SECRET],
+      secretEnvFrom: [
+        databaseSecret('auth'),
+        redisSecret('auth'),
+        MFA_KEY_SECRET,
+        ...mail.secretEnvFrom,
+      ],
       migrationUrls: [{ secret: databaseSecret('auth'), key: 'DATABASE_URL' }],
       volumes: [
         {
           name: 'signing-keys',
           secret: { secretName: SIGNING_KEYS_SECRET, defaultMode: 0o440 },
         },
+        ...mail.volumes,
       ],
-      volumeMounts: [{ name: 'signing-keys', mountPath: SIGNING_KEYS_DIR, readOnly: true }],
+      volumeMounts: [
+        { name: 'signing-keys', mountPath: SIGNING_KEYS_DIR, readOnly: true },
+        ...mail.volumeMounts,
+      ],
     },
     api: {
       name: 'api',

@@ -46,7 +46,10 @@ export function exportedSeries(): SeriesCatalogue {
   const catalogue = new Map<string, Set<string>>();
   const add = (name: string, labels: readonly string[]) =>
     catalogue.set(name, new Set([...(catalogue.get(name) ?? []), ...labels]));
-  for (const registry of [new AuthMetrics().registry, new ApiMetrics().registry]) {
+  const auth = new AuthMetrics();
+  // registered by the auth processes at start (create-deps.ts), as here
+  auth.followCleanupRuns(() => Promise.resolve({ latest: null, latestOk: null }));
+  for (const registry of [auth.registry, new ApiMetrics().registry]) {
     for (const metric of registry.getMetricsAsArray() as unknown as RegisteredMetric[]) {
       const labels = metric.labelNames ?? [];
       if (metric.type === 'histogram') {

@@ -1,25 +1,32 @@
-/** `helm template` of a chart of this repository, parsed into objects, for the chart tests. */
+/** The real `helm` (on PATH) run on the charts of this repository, for the chart tests. */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from './k8s-environment.js';
 import type { K8sObject } from './k8s-manifests.js';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-
-/** Runs helm (the real one, on PATH) from the repository root. */
-export function helm(args: string[]) {
-  const r = spawnSync('helm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
+/** Runs helm from the repository root; never throws (the caller reads status and stderr). */
+export function helm(args: readonly string[]) {
+  const r = spawnSync('helm', args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
-/** The objects `helm template test <chart> -f <values>` renders; fails the test when it cannot. */
+/**
+ * `helm template <release> <chart> <args...>`, parsed into objects.
+ * @throws Error with Helm's message when the render fails or helm cannot run
+ */
+export function helmTemplate(release: string, chart: string, args: readonly string[]): K8sObject[] {
+  const r = helm(['template', release, chart, ...args]);
+  if (r.error) throw new Error(`helm could not run: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) throw new Error(`helm template ${chart} failed: ${r.stderr}`);
+  return parseAllDocuments(r.stdout)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(d.errors.join('; '));
+      return d.toJS() as K8sObject | null;
+    })
+    .filter((o): o is K8sObject => o != null);
+}
+
+/** The objects `helm template test <chart> -f <values>` renders. */
 export function renderChart(chart: string, values: string): K8sObject[] {
-  const r = helm(['template', 'test', chart, '-f', values]);
-  expect(r.error).toBeUndefined();
-  expect(r.status, r.stderr).toBe(0);
-  const docs = parseAllDocuments(r.stdout);
-  for (const d of docs) expect(d.errors, String(d.errors)).toEqual([]);
-  return docs.map((d) => d.toJS() as K8sObject | null).filter((m): m is K8sObject => m != null);
+  return helmTemplate('test', chart, ['-f', values]);
 }

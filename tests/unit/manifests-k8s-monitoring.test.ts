@@ -11,7 +11,7 @@ import {
   prod,
 } from '../../cdk8s/src/environments.js';
 import { buildApp } from '../../cdk8s/src/shardgate-app.js';
-import { helmTemplate } from '../support/helm-template.js';
+import { helmTemplate } from '../support/helm-render.js';
 import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
 import { findObject, type K8sObject, podLabelsOf, podSpecOf } from '../support/k8s-manifests.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ruleGroups } from '../support/alert-rules.js';
-import { helmTemplate } from '../support/helm-template.js';
+import { helmTemplate } from '../support/helm-render.js';
 import { environmentManifests, NS } from '../support/k8s-environment.js';
 import { findObject, type K8sObject, podLabelsOf, podSpecOf } from '../support/k8s-manifests.js';
 

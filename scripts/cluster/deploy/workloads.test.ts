@@ -5,8 +5,8 @@ import { normalizeImageRef, readManifestObjects } from './workloads.js';
 
 describe('normalizeImageRef', () => {
   it('names Docker Hub images as containerd does', () => {
-    expect(normalizeImageRef('postgres:15.10-bookworm')).toBe(
-      'docker.io/library/postgres:15.10-bookworm',
+    expect(normalizeImageRef('postgres:15.20-bookworm')).toBe(
+      'docker.io/library/postgres:15.20-bookworm',
     );
     expect(normalizeImageRef('shardgate/auth:0.1.0')).toBe('docker.io/shardgate/auth:0.1.0');
   });
@@ -32,7 +32,7 @@ describe('readManifestObjects', () => {
     );
     expect(standby?.kind).toBe('StatefulSet');
     // the basebackup initContainer and the server, both from the same image
-    expect(standby?.images).toEqual(['postgres:15.10-bookworm', 'postgres:15.10-bookworm']);
+    expect(standby?.images).toEqual(['postgres:15.20-bookworm', 'postgres:15.20-bookworm']);
     const auth = readManifestObjects(join(REPO_ROOT, 'k8s/dev/auth.k8s.yaml'));
     expect(auth.find((o) => o.kind === 'Deployment')?.images).toEqual([
       'shardgate/auth:0.1.0',

@@ -7,7 +7,7 @@ import { hasImage, podman } from '../podman.js';
 
 /** An image this project builds, cached as an archive under `~/.cache/shardgate/images/`. */
 export interface ImageRecipe {
-  /** The fully qualified reference the manifests use, e.g. `docker.io/library/postgres:15.10-bookworm`. */
+  /** The fully qualified reference the manifests use, e.g. `docker.io/library/postgres:15.20-bookworm`. */
   readonly ref: string;
   /** The cache key: versions and a digest of the recipe's files ({@link digestPaths}). */
   readonly key: string;

@@ -1,8 +1,8 @@
 import { ensureDebianStandIn } from './debian-stand-in.js';
 import type { BuiltImage } from './image-cache.js';
 
-/** The image charts/postgres-shard names (`postgres:15.10-bookworm`, fully qualified). */
-export const POSTGRES_IMAGE = 'docker.io/library/postgres:15.10-bookworm';
+/** The image charts/postgres-shard names (`postgres:15.20-bookworm`, fully qualified). */
+export const POSTGRES_IMAGE = 'docker.io/library/postgres:15.20-bookworm';
 
 /**
  * The postgres stand-in (`images/postgres/`): Debian 12's postgresql-15, user `postgres` 999,
@@ -21,7 +21,7 @@ export function ensurePostgresImage(): Promise<BuiltImage> {
         title: 'postgres',
         standsInFor: POSTGRES_IMAGE,
         version: server,
-        contains: `PostgreSQL ${server.replace(/-.*/, '')} from Debian 12 (postgresql-15 ${server}), not 15.10 from apt.postgresql.org; the entrypoint is shardgate's own (images/postgres/docker-entrypoint.sh)`,
+        contains: `PostgreSQL ${server.replace(/-.*/, '')} from Debian 12 (postgresql-15 ${server}), Debian's build rather than apt.postgresql.org's; the entrypoint is shardgate's own (images/postgres/docker-entrypoint.sh)`,
         debianPackages: versions,
       };
     },

@@ -1,8 +1,8 @@
 import { ensureDebianStandIn } from './debian-stand-in.js';
 import type { BuiltImage } from './image-cache.js';
 
-/** The image charts/redis names (`redis:7.2.6-bookworm`, fully qualified). */
-export const REDIS_IMAGE = 'docker.io/library/redis:7.2.6-bookworm';
+/** The image charts/redis names (`redis:7.2.12-bookworm`, fully qualified). */
+export const REDIS_IMAGE = 'docker.io/library/redis:7.2.12-bookworm';
 
 /**
  * The redis stand-in (`images/redis/`): Debian 12's redis-server, which is Redis 7.0 rather than
@@ -21,7 +21,7 @@ export function ensureRedisImage(): Promise<BuiltImage> {
         title: 'redis',
         standsInFor: REDIS_IMAGE,
         version: server,
-        contains: `Redis ${upstream} from Debian 12 (redis-server ${server}), not Redis 7.2.6; the entrypoint is shardgate's own (images/redis/docker-entrypoint.sh)`,
+        contains: `Redis ${upstream} from Debian 12 (redis-server ${server}), not Redis 7.2.12; the entrypoint is shardgate's own (images/redis/docker-entrypoint.sh)`,
         debianPackages: versions,
       };
     },

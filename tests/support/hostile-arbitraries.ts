@@ -27,7 +27,7 @@ export const headerValue = fc
 export const wellFormed = (s: string): string =>
   s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 
-/** Values at the edges of the API's rules: zeros, limits, overflow, lookalikes, `__proto__`. */
+/** Values at the edges of the services' rules: zeros, limits, overflow, lookalikes, `__proto__`. */
 const specialValue = fc.constantFrom<unknown>(
   -0,
   0,
@@ -56,6 +56,7 @@ export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.double(),
   specialValue,
 );
+
 /** Request bodies as bytes: random bytes or JSON text. */
 export const bodyBytes: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),

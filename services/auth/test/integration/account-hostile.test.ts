@@ -139,7 +139,7 @@ const RESET_MFA = route(
 /** The new endpoints that need a signed-in caller. */
 const SIGNED_IN = [ASK_VERIFICATION, ENROL, CONFIRM, DISABLE, RESET_MFA];
 
-/** Sends `c` to `r`, with `token` and the headers `extra` (a fresh client address by default). */
+/** Sends `c` to `r` as `token`'s holder, from a fresh client address unless `c` names one. */
 const probe = (r: Route, c: Omit<Probe, 'method' | 'path'>, token?: string): Promise<Answer> =>
   sendProbe(server, {
     method: r.method,
@@ -160,7 +160,7 @@ describe('the signed-in endpoints refuse every credential but a live session of 
     ...HEADER_CASES,
   ];
 
-  it('let the session the corpus is forged from in (a forged copy of its token too)', async () => {
+  it('let in the session the corpus is forged from, and a forged copy of its token', async () => {
     for (const token of [m.valid, m.forged]) {
       // past authentication, confirming an enrolment that does not exist fails on the body
       const answer = await probe(CONFIRM, {}, token);

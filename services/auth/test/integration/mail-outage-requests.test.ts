@@ -44,11 +44,13 @@ async function silentServer(port: number): Promise<{ close(): Promise<void> }> {
 
 /** A password the policy accepts, for the reset. */
 const NEW_PASSWORD = 'meadow-cobalt-lantern-57-fjord';
+/** How long the mail server may keep the app waiting: connection, greeting, each reply. */
+const SMTP_TIMEOUT_MS = 30_000;
 /**
- * How long a mailing request may take: far below the SMTP timeout (5 s), so a request waiting on
- * the mail server could not pass.
+ * How long a mailing request may take: far below the SMTP timeout, so that a request waiting on
+ * the mail server could not pass, and far above what a busy machine needs for one request.
  */
-const PROMPT_MS = 2_000;
+const PROMPT_MS = 10_000;
 
 let db: ScratchAuthDatabase;
 let mailpit: PrivateMailpit;
@@ -59,7 +61,10 @@ beforeAll(async () => {
   server = await startAuthServer({
     DATABASE_URL: db.url,
     DATABASE_REPLICA_URLS: '',
-    ...mailEnv(mailpit.smtpPort, { MAIL_MAX_ATTEMPTS: '100', MAIL_SEND_TIMEOUT_MS: '5000' }),
+    ...mailEnv(mailpit.smtpPort, {
+      MAIL_MAX_ATTEMPTS: '100',
+      MAIL_SEND_TIMEOUT_MS: String(SMTP_TIMEOUT_MS),
+    }),
   });
 });
 afterAll(async () => {

@@ -353,6 +353,33 @@ async function passwordResetRequest(ctx: SmokeContext): Promise<string> {
   return '202, no body (the same for any address)';
 }
 
+async function linksRefused(ctx: SmokeContext): Promise<string> {
+  // a well-formed token nobody issued: the links' endpoints are routed, read JSON, and refuse it
+  // with their problem, changing nothing (the real tokens are only in the mail, not read here)
+  const token = ctx.secrets.add(randomBytes(32).toString('base64url'));
+  const verify = await ctx.client.request('POST', '/auth/email/verify', { json: { token } });
+  expectStatus(verify, 400);
+  ensure(fields(verify).code === 'invalid_link_token', `verify answered ${fields(verify).code}`);
+  const password = ctx.secrets.add(randomBytes(24).toString('base64url'));
+  const reset = await ctx.client.request('POST', '/auth/password/reset/confirm', {
+    json: { token, password },
+  });
+  expectStatus(reset, 400);
+  ensure(fields(reset).code === 'invalid_link_token', `the reset answered ${fields(reset).code}`);
+  return 'an unknown link token: 400 invalid_link_token from both';
+}
+
+async function adminMfaResetRefused(ctx: SmokeContext): Promise<string> {
+  const user = need(ctx.state.user, 'user');
+  const session = need(ctx.state.formSession, 'session');
+  const r = await ctx.client.request('DELETE', `/auth/users/${user.id}/mfa`, {
+    bearer: session.access,
+  });
+  expectStatus(r, 403);
+  ensure(fields(r).code === 'forbidden', `the reset answered ${fields(r).code}`);
+  return 'a user who is no admin: 403 forbidden';
+}
+
 /** The code of the current 30 s step of a base32 TOTP seed, as an authenticator app shows it. */
 const totpNow = (secret: string) => totpAt(base32Decode(secret), timeStep(Date.now()));
 
@@ -399,6 +426,8 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
   { name: 'api: GET /api/me', run: me },
   { name: 'email: a new verification link', run: verificationLink },
   { name: 'password reset: request answered 202', run: passwordResetRequest },
+  { name: 'links: an unknown token refused', run: linksRefused },
+  { name: 'admin: MFA reset refused to a user', run: adminMfaResetRefused },
   { name: 'api: no token → 401', run: noToken },
   { name: 'orders: create (Idempotency-Key replay)', run: createOrder },
   { name: 'orders: list', run: listOrders },

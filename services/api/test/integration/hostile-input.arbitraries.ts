@@ -1,61 +1,12 @@
 import fc from 'fast-check';
-import { json, utf8Header } from './hostile-input.corpus.js';
+import { anyValue, wellFormed } from '../../../../tests/support/hostile-arbitraries.js';
+import { json } from './hostile-input.corpus.js';
 import { encodeCursor } from './hostile-queries.corpus.js';
 
 // The generated input of hostile-input.test.ts: fast-check arbitraries of bodies, headers, ids and
 // query strings, hostile by construction (binary strings, special numbers, prototype keys) and
 // mixed with valid values, so that some requests succeed and the shards can be checked for them.
 
-/** Characters fetch accepts in a header value (no controls but tab, nothing above U+00FF). */
-const headerChar = fc
-  .oneof(
-    fc.integer({ min: 0x20, max: 0x7e }),
-    fc.integer({ min: 0x80, max: 0xff }),
-    fc.constant(0x09),
-  )
-  .map((c) => String.fromCharCode(c));
-/** Header values fetch can send: Latin-1 text, UTF-8 bytes of any graphemes, visible ASCII. */
-export const headerValue = fc
-  .oneof(
-    fc.string({ unit: headerChar, maxLength: 300 }),
-    fc.string({ unit: 'grapheme', maxLength: 40 }).map(utf8Header),
-    fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,254}$/),
-  )
-  .filter((s) => /^[\t\x20-\x7e\x80-\xff]*$/.test(s));
-
-/** A string with lone surrogates replaced, so that encodeURIComponent accepts it. */
-export const wellFormed = (s: string): string =>
-  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-
-/** Values at the edges of the API's rules: zeros, limits, overflow, lookalikes, `__proto__`. */
-const specialValue = fc.constantFrom<unknown>(
-  -0,
-  0,
-  -1,
-  0.5,
-  1e308,
-  2 ** 53 + 1,
-  Number.MAX_SAFE_INTEGER,
-  1001,
-  100_000_001,
-  2 ** 31,
-  '',
-  '1',
-  'NaN',
-  'Infinity',
-  null,
-  true,
-  [],
-  {},
-  '__proto__',
-);
-/** Any value at all: nested, binary strings, null-prototype objects, doubles, special values. */
-export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything({ stringUnit: 'binary', withNullPrototype: true, maxDepth: 3 }),
-  fc.string({ unit: 'binary' }),
-  fc.double(),
-  specialValue,
-);
 /** Object keys: binary strings, prototype keys, and the API's own field names. */
 export const anyKey: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
@@ -294,23 +245,10 @@ export const orderListQuery: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(fc.integer({ min: 1, max: 100 }), cursor).map(([l, c]) => `limit=${l}&cursor=${c}`),
 );
 
-/** Request bodies as bytes: random bytes or JSON text. */
-export const bodyBytes: fc.Arbitrary<Buffer> = fc.oneof(
-  fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
-  fc.json().map((t) => Buffer.from(t)),
-);
-
-/** Content-Type values: none, JSON with odd charsets, other types, any header value. */
-export const contentType: fc.Arbitrary<string | null> = fc.oneof(
-  fc.constantFrom(
-    null,
-    'application/json',
-    'application/json; charset=utf-8',
-    'application/json; charset=latin1',
-    'application/problem+json',
-    'text/plain',
-    'multipart/form-data; boundary=x',
-    'application/x-www-form-urlencoded',
-  ),
+export {
+  anyValue,
+  bodyBytes,
+  contentType,
   headerValue,
-);
+  wellFormed,
+} from '../../../../tests/support/hostile-arbitraries.js';

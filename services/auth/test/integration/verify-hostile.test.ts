@@ -1,20 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
-import {
-  decodeSegment,
-  encodeSegment,
-  mapLimit,
-  signCompact,
-  stackKeys,
-  strangerKey,
-  TokenForge,
-} from '../support/hostile-tokens.js';
+import { decodeSegment, encodeSegment, mapLimit, signCompact } from '../support/hostile-tokens.js';
 import {
   base64Json,
   bearer,
   type CaseMaterial,
   type Credentials,
+  caseMaterialFor,
   part,
   rawAuth,
   sameToken,
@@ -58,18 +51,7 @@ let m: CaseMaterial;
 
 beforeAll(async () => {
   server = await startAuthServer();
-  const user = await newUser(server.url);
-  const keys = stackKeys();
-  const forge = new TokenForge(keys, decodeSegment(part(user.accessToken, 1)));
-  m = {
-    serverUrl: server.url,
-    user,
-    valid: user.accessToken,
-    forged: forge.forge(),
-    forge,
-    keys,
-    stranger: strangerKey(),
-  };
+  m = caseMaterialFor(server.url, await newUser(server.url));
 });
 
 afterAll(async () => {

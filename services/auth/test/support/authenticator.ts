@@ -29,10 +29,15 @@ export class TestAuthenticator {
     return totpAt(this.#key, this.#last);
   }
 
+  /** The codes of the steps around now (two either side): any of them might be accepted. */
+  window(): Set<string> {
+    const now = timeStep(Date.now());
+    return new Set([-2n, -1n, 0n, 1n, 2n].map((d) => totpAt(this.#key, now + d)));
+  }
+
   /** Six digits that are no code of the window around now. */
   wrong(seed = 0): string {
-    const now = timeStep(Date.now());
-    const valid = new Set([-2n, -1n, 0n, 1n, 2n].map((d) => totpAt(this.#key, now + d)));
+    const valid = this.window();
     for (let n = seed; ; n++) {
       const candidate = String((n * 7919 + 123457) % 1_000_000).padStart(6, '0');
       if (!valid.has(candidate)) return candidate;

@@ -4,8 +4,9 @@ import {
   decodeSegment,
   encodeSegment,
   type StackKeys,
-  type strangerKey,
-  type TokenForge,
+  stackKeys,
+  strangerKey,
+  TokenForge,
 } from './hostile-tokens.js';
 
 /** No Authorization (null), a value fetch can send, or raw header lines sent byte for byte. */
@@ -31,6 +32,21 @@ export interface CaseMaterial {
   readonly keys: StackKeys;
   /** A key pair nobody trusts. */
   readonly stranger: ReturnType<typeof strangerKey>;
+}
+
+/** The material of the hostile cases for `user`'s live session on the server at `serverUrl`. */
+export function caseMaterialFor(serverUrl: string, user: TestUser): CaseMaterial {
+  const keys = stackKeys();
+  const forge = new TokenForge(keys, decodeSegment(part(user.accessToken, 1)));
+  return {
+    serverUrl,
+    user,
+    valid: user.accessToken,
+    forged: forge.forge(),
+    forge,
+    keys,
+    stranger: strangerKey(),
+  };
 }
 
 /** Segment `i` of a compact JWS (0 header, 1 payload, 2 signature); empty when absent. */

@@ -133,6 +133,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     totp: new TotpStore(db),
     challenges: new MfaChallengesStore(db),
     users,
+    passwords: accounts,
     box: new SecretBox(config.MFA_ENCRYPTION_KEY),
     limits,
     sessions,

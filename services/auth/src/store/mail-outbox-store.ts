@@ -47,7 +47,11 @@ const CLAIM = statement(
    RETURNING m.id, m.recipient AS "to", m.subject, m.text_body AS "text", m.html_body AS "html",
      m.attempts AS "attempt"`,
 );
-/** $1 id, $2 attempt. The bodies are blanked: later mails carry one-time tokens. */
+/**
+ * $1 id, $2 attempt. The bodies are blanked in the statement that marks the mail: they carry the
+ * live single-use tokens of verification and reset links, and the row outlives the mail (backups,
+ * whoever may read the table); recipient, subject and times stay for the record.
+ */
 const MARK_SENT = statement(
   'mailOutbox.markSent',
   `UPDATE mail_outbox SET status = 'sent', sent_at = ${NOW_UTC}, text_body = '', html_body = '',
@@ -60,10 +64,14 @@ const RETRY_LATER = statement(
   `UPDATE mail_outbox SET next_attempt_at = ${nowPlusMs(3)}, last_error = $4
    WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
 );
-/** $1 id, $2 attempt, $3 error. Kept whole, for an operator to read (and to requeue). */
+/**
+ * $1 id, $2 attempt, $3 error. Blanked like sent mail, in the same statement: a mail given up on
+ * must not leave a usable link in the table; its recipient, subject and error stay for operators.
+ */
 const MARK_FAILED = statement(
   'mailOutbox.markFailed',
-  `UPDATE mail_outbox SET status = 'failed', failed_at = ${NOW_UTC}, last_error = $3
+  `UPDATE mail_outbox SET status = 'failed', failed_at = ${NOW_UTC}, last_error = $3,
+     text_body = '', html_body = ''
    WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
 );
 const BACKLOG = statement(
@@ -97,7 +105,7 @@ export class MailOutboxStore {
   }
 
   /**
-   * Records a delivery. False when the claim was no longer this attempt's (its lease ran out and
+   * Records a delivery, blanking the mail's bodies. False when the claim was no longer this attempt's (its lease ran out and
    * another process claimed the mail again): then the mail may arrive twice.
    */
   async markSent(id: string, attempt: number): Promise<boolean> {
@@ -115,7 +123,10 @@ export class MailOutboxStore {
     return rows.length === 1;
   }
 
-  /** Gives up on a mail; false when the claim was no longer this attempt's. */
+  /**
+   * Gives up on a mail, blanking its bodies (recipient, subject and error stay); false when the
+   * claim was no longer this attempt's.
+   */
   async markFailed(id: string, attempt: number, error: string): Promise<boolean> {
     const rows = await this.db.onPrimary('mailOutbox.markFailed', (db) =>
       db.rows(MARK_FAILED, [id, attempt, error]),

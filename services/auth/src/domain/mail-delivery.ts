@@ -29,19 +29,23 @@ export interface MailDeliveryObserver {
   retried(): void;
   /** A mail was given up on. */
   failed(): void;
+  /** A mail was not sent: its expiry passed while it waited. */
+  expired(): void;
 }
 
 const IGNORE: MailDeliveryObserver = {
   sent: () => {},
   retried: () => {},
   failed: () => {},
+  expired: () => {},
 };
 
 /**
  * The loop that empties the outbox, one per auth process. Each round claims due mail one at a
  * time (`FOR UPDATE SKIP LOCKED`, so processes never take the same mail nor wait on each other),
  * sends it, and records the outcome: sent; tried again after an exponential, jittered wait; or,
- * after the last attempt or a permanent refusal, failed (kept for operators). A round that ends
+ * after the last attempt or a permanent refusal, failed (kept for operators). Mail whose expiry
+ * (its link's) has passed is marked expired at the start of a round, never sent. A round that ends
  * with mail left goes on at once; otherwise the loop sleeps until its poll interval passes or a
  * local enqueue wakes it. Logs carry mail ids, never addresses or bodies.
  */
@@ -83,8 +87,16 @@ export class MailDelivery {
     this.#loop = undefined;
   }
 
-  /** One round: sends up to `batchSize` due mails; returns how many it tried. */
+  /**
+   * One round: marks due mail past its expiry as expired, then sends up to `batchSize` due mails;
+   * returns how many mails it handled (expired and tried).
+   */
   async deliverDue(): Promise<number> {
+    const expired = await this.store.expireDue(this.#options.batchSize);
+    for (const id of expired) {
+      this.observe.expired();
+      this.logger.info({ mailId: id }, 'mail expired before it could be sent; not sent');
+    }
     let tried = 0;
     while (tried < this.#options.batchSize && !this.#stopping) {
       const mail = await this.store.claim(this.#options.leaseMs);
@@ -92,7 +104,8 @@ export class MailDelivery {
       tried++;
       await this.#deliver(mail);
     }
-    return tried;
+    // a full batch of expired mail may not be the last: the loop then looks again at once
+    return expired.length + tried;
   }
 
   async #run(): Promise<void> {

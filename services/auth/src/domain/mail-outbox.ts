@@ -7,6 +7,23 @@ const ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
 /** RFC 5321's limit on a path. */
 const MAX_ADDRESS_LENGTH = 254;
 
+/**
+ * What a mail is, recorded with it (the bodies go once it is sent, the kind stays): the mail of a
+ * verification link, of a reset link, the notice that a password was changed, or any other notice.
+ */
+export type MailKind = 'verify_email' | 'reset_password' | 'password_changed' | 'notice';
+
+/** A mail to enqueue: its content and recipient, what it is, and until when it is worth sending. */
+export interface OutboxMessage extends MailMessage {
+  /** @default 'notice' */
+  readonly kind?: MailKind;
+  /**
+   * When the mail stops being worth sending, as a link's expiry: a mail still waiting then (the
+   * SMTP server away) is marked `expired`, its bodies blanked, and never sent. Unset: never.
+   */
+  readonly expiresAt?: Date;
+}
+
 /** Thrown by {@link MailOutbox.enqueue} for a mail that could never be sent: a programming error. */
 export class InvalidMailError extends Error {
   override readonly name = 'InvalidMailError';
@@ -38,7 +55,7 @@ export class MailOutbox {
    *
    * @throws InvalidMailError when `to` is not one plain address or the subject is empty
    */
-  async enqueue(message: MailMessage, tx?: SqlRunner): Promise<string> {
+  async enqueue(message: OutboxMessage, tx?: SqlRunner): Promise<string> {
     const to = message.to.trim();
     if (to.length > MAX_ADDRESS_LENGTH || !ADDRESS.test(to))
       throw new InvalidMailError('a mail goes to exactly one plain address');
@@ -47,6 +64,7 @@ export class MailOutbox {
     if (subject === '') throw new InvalidMailError('a mail needs a subject');
     const id = await this.store.enqueue(
       { to, subject, text: message.text, html: message.html },
+      { kind: message.kind ?? 'notice', expiresAt: message.expiresAt ?? null },
       tx,
     );
     if (!tx) this.onEnqueued();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NOW_UTC, type SqlRunner, statement, utcColumn } from '@shardgate/shared';
+import { NOW_UTC, type SqlRunner, statement, utcColumn, utcParam } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 
 /** A mail as the outbox stores it: the recipient and the rendered content. */
@@ -8,6 +8,14 @@ export interface OutboxMail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+}
+
+/** What the outbox records about a mail besides its content. */
+export interface OutboxMailFacts {
+  /** What the mail is, kept after its bodies are blanked (`verify_email`, `notice`, ...). */
+  readonly kind: string;
+  /** When it stops being worth sending (its link's expiry); null: never. */
+  readonly expiresAt: Date | null;
 }
 
 /** A mail claimed for one delivery attempt. `attempt` (1 for the first) fences its outcome. */
@@ -26,22 +34,29 @@ export interface OutboxBacklog {
 /** `now() + $n milliseconds`, in the UTC `timestamp(3)` convention of the schema. */
 const nowPlusMs = (n: number) => `(${NOW_UTC} + $${n}::integer * interval '1 millisecond')`;
 
-/** $1 id, $2 recipient, $3 subject, $4 text, $5 html: due at once. */
+/** A mail whose expiry has passed: never claimed again, only marked expired. */
+const EXPIRED = `expires_at <= ${NOW_UTC}`;
+/** A mail still worth sending: no expiry, or one ahead. */
+const UNEXPIRED = `(expires_at IS NULL OR expires_at > ${NOW_UTC})`;
+
+/** $1 id, $2 recipient, $3 subject, $4 text, $5 html, $6 kind, $7 expiry (or null): due at once. */
 const ENQUEUE = statement(
   'mailOutbox.enqueue',
-  `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, attempts,
-     next_attempt_at, created_at)
-   VALUES ($1, $2, $3, $4, $5, 'pending', 0, ${NOW_UTC}, ${NOW_UTC})`,
+  `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, kind, expires_at, status,
+     attempts, next_attempt_at, created_at)
+   VALUES ($1, $2, $3, $4, $5, $6, ${utcParam(7)}, 'pending', 0, ${NOW_UTC}, ${NOW_UTC})`,
 );
 /**
  * $1 lease (ms). Takes the most overdue pending mail that no other process is claiming right now
  * (SKIP LOCKED: claimers never wait on each other) and moves its next attempt past the lease, so
  * that nobody else takes it while this process sends; if the process dies, it is due again then.
+ * A mail past its expiry is never taken: {@link EXPIRE_DUE} marks it instead.
  */
 const CLAIM = statement(
   'mailOutbox.claim',
   `UPDATE mail_outbox m SET attempts = m.attempts + 1, next_attempt_at = ${nowPlusMs(1)}
    FROM (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ${NOW_UTC}
+           AND ${UNEXPIRED}
          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
    WHERE m.id = due.id
    RETURNING m.id, m.recipient AS "to", m.subject, m.text_body AS "text", m.html_body AS "html",
@@ -58,11 +73,31 @@ const MARK_SENT = statement(
      last_error = NULL
    WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
 );
-/** $1 id, $2 attempt, $3 delay (ms), $4 error. */
+/**
+ * $1 id, $2 attempt, $3 delay (ms), $4 error. Never later than the mail's expiry (LEAST ignores
+ * a null one): a mail that expires while it waits is due then, and marked expired at once rather
+ * than at the end of a wait of up to an hour.
+ */
 const RETRY_LATER = statement(
   'mailOutbox.retryLater',
-  `UPDATE mail_outbox SET next_attempt_at = ${nowPlusMs(3)}, last_error = $4
+  `UPDATE mail_outbox SET next_attempt_at = LEAST(${nowPlusMs(3)}, expires_at), last_error = $4
    WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+);
+/**
+ * $1 batch size. Marks due pending mail past its expiry `expired`, its bodies blanked in the same
+ * statement; answers their ids. Only due mail: one whose next attempt lies ahead may be in a send
+ * right now (a claim moves it ahead), and its outcome is that send's to record. SKIP LOCKED:
+ * a row another process is claiming or marking is left to it.
+ */
+const EXPIRE_DUE = statement(
+  'mailOutbox.expireDue',
+  `UPDATE mail_outbox m SET status = 'expired', expired_at = ${NOW_UTC}, text_body = '',
+     html_body = ''
+   FROM (SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ${NOW_UTC}
+           AND ${EXPIRED}
+         LIMIT $1 FOR UPDATE SKIP LOCKED) due
+   WHERE m.id = due.id
+   RETURNING m.id`,
 );
 /**
  * $1 id, $2 attempt, $3 error. Blanked like sent mail, in the same statement: a mail given up on
@@ -88,9 +123,9 @@ export class MailOutboxStore {
    * Adds a mail, due at once; returns its id. With `tx` (from `AuthDatabase.transaction`) it is
    * part of the caller's transaction: written, and later sent, only if that commits.
    */
-  async enqueue(mail: OutboxMail, tx?: SqlRunner): Promise<string> {
+  async enqueue(mail: OutboxMail, facts: OutboxMailFacts, tx?: SqlRunner): Promise<string> {
     const id = randomUUID();
-    const values = [id, mail.to, mail.subject, mail.text, mail.html];
+    const values = [id, mail.to, mail.subject, mail.text, mail.html, facts.kind, facts.expiresAt];
     if (tx) await tx.rows(ENQUEUE, values);
     else await this.db.onPrimary('mailOutbox.enqueue', (db) => db.rows(ENQUEUE, values));
     return id;
@@ -121,6 +156,17 @@ export class MailOutboxStore {
       db.rows(RETRY_LATER, [id, attempt, Math.ceil(delayMs), error]),
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Marks up to `limit` due mails past their expiry as expired, blanking their bodies; answers
+   * their ids.
+   */
+  async expireDue(limit: number): Promise<string[]> {
+    const rows = await this.db.onPrimary('mailOutbox.expireDue', (db) =>
+      db.rows<{ id: string }>(EXPIRE_DUE, [limit]),
+    );
+    return rows.map((r) => r.id);
   }
 
   /**

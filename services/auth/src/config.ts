@@ -90,7 +90,8 @@ export const configSchema = z
     /**
      * The key that encrypts TOTP seeds at rest (AES-256-GCM): 32 random bytes, base64url. Required
      * when NODE_ENV=production; elsewhere a fixed development key (published, so protecting
-     * nothing) stands in. Changing it makes every enrolled user's seed unreadable.
+     * nothing) stands in. Changing it makes every enrolled user's seed unreadable. A key derived
+     * from it (HKDF) seals the bodies of pending mail: those pending at a change are given up on.
      */
     MFA_ENCRYPTION_KEY: z
       .string()

@@ -7,6 +7,7 @@ import { EmailVerification } from './domain/email-verification.js';
 import { IdentityState } from './domain/identity-state.js';
 import { MailDelivery } from './domain/mail-delivery.js';
 import { MailOutbox } from './domain/mail-outbox.js';
+import { MailSeal } from './domain/mail-seal.js';
 import { Mfa } from './domain/mfa.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
@@ -100,8 +101,10 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   });
   const outboxStore = new MailOutboxStore(db);
   metrics.watchMailBacklog(() => outboxStore.backlog());
-  const mailDelivery = createMailDelivery(config, logger, outboxStore, metrics);
-  const mail = new MailOutbox(outboxStore, () => mailDelivery?.wake());
+  // the bodies of pending mail hold live link tokens: sealed at rest (docs/decisions.md, "Mail")
+  const mailSeal = new MailSeal(config.MFA_ENCRYPTION_KEY);
+  const mailDelivery = createMailDelivery(config, logger, outboxStore, mailSeal, metrics);
+  const mail = new MailOutbox(outboxStore, mailSeal, () => mailDelivery?.wake());
   mailDelivery?.start();
   const oneTimeTokens = new OneTimeTokensStore(db);
   const emailVerification = new EmailVerification({
@@ -169,6 +172,7 @@ function createMailDelivery(
   config: AuthConfig,
   logger: Logger,
   store: MailOutboxStore,
+  seal: MailSeal,
   metrics: AuthMetrics,
 ): MailDelivery | null {
   if (config.SMTP_HOST === undefined || config.MAIL_FROM === undefined) {
@@ -186,6 +190,7 @@ function createMailDelivery(
   });
   return new MailDelivery(
     store,
+    seal,
     mailer,
     logger,
     {

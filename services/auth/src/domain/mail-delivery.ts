@@ -1,7 +1,9 @@
 import type { Logger } from '@shardgate/shared';
+import type { MailMessage } from '../mail/mail-content.js';
 import { MailSendError } from '../mail/mail-send-error.js';
 import type { ClaimedMail, MailOutboxStore } from '../store/mail-outbox-store.js';
 import { type BackoffPolicy, retryDelayMs } from './mail-backoff.js';
+import type { MailSeal } from './mail-seal.js';
 import type { Mailer } from './mailer.js';
 
 /** The settings of {@link MailDelivery} (MAIL_* in docs/configuration.md). */
@@ -58,6 +60,8 @@ export class MailDelivery {
 
   constructor(
     private readonly store: MailOutboxStore,
+    /** Opens the sealed bodies of claimed mail. */
+    private readonly seal: MailSeal,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     options: MailDeliveryOptions,
@@ -129,8 +133,22 @@ export class MailDelivery {
 
   async #deliver(mail: ClaimedMail): Promise<void> {
     const { id, attempt } = mail;
+    let message: MailMessage;
     try {
-      await this.#sendWithin(mail, this.#options.leaseMs / 2);
+      message = this.#opened(mail);
+    } catch {
+      // another key (MFA_ENCRYPTION_KEY changed) or an altered row: no attempt can help, and a
+      // row whose recipient was changed must not be sent to the new one
+      const error = new MailSendError(
+        'the sealed body does not open: another MFA_ENCRYPTION_KEY, or the row was altered',
+        'unsealable',
+        true,
+      );
+      await this.#failedAttempt(mail, error);
+      return;
+    }
+    try {
+      await this.#sendWithin(id, message, this.#options.leaseMs / 2);
     } catch (error) {
       await this.#failedAttempt(mail, asSendError(error));
       return;
@@ -168,9 +186,15 @@ export class MailDelivery {
     }
   }
 
+  /** The mail as the mailer takes it, its bodies opened (rows from before sealing are plain). */
+  #opened(mail: ClaimedMail): MailMessage {
+    const { to, subject } = mail;
+    const bodies = mail.sealed ? this.seal.open(mail.id, to, mail) : mail;
+    return { to, subject, text: bodies.text, html: bodies.html };
+  }
+
   /** Sends, or rejects once `ms` have passed (the send may still finish: then it arrives twice). */
-  #sendWithin(mail: ClaimedMail, ms: number): Promise<void> {
-    const { id, attempt: _attempt, ...message } = mail;
+  #sendWithin(id: string, message: MailMessage, ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { SqlRunner } from '@shardgate/shared';
 import type { MailMessage } from '../mail/mail-content.js';
 import type { MailOutboxStore } from '../store/mail-outbox-store.js';
+import type { MailSeal } from './mail-seal.js';
 
 /** One address, `addr@domain`, with nothing that could end a header or add a recipient. */
 const ADDRESS = /^[^\s@<>,;:"()[\]\\]+@[^\s@<>,;:"()[\]\\]+$/;
@@ -32,7 +34,8 @@ export class InvalidMailError extends Error {
 /**
  * Where the service's features put the mail they send. Enqueueing writes a row and returns: the
  * mail is sent later by a delivery loop (`MailDelivery`) of any auth process, retried while the
- * SMTP server is away, so sending never slows or fails the request that enqueued it.
+ * SMTP server is away, so sending never slows or fails the request that enqueued it. The bodies
+ * are written sealed ({@link MailSeal}): a pending mail's link cannot be read from the table.
  *
  * @example
  * // inside the feature's own transaction: the mail exists only if the feature's writes commit
@@ -44,6 +47,8 @@ export class InvalidMailError extends Error {
 export class MailOutbox {
   constructor(
     private readonly store: MailOutboxStore,
+    /** Seals the bodies before they are written; the delivery loop opens them. */
+    private readonly seal: MailSeal,
     /** Called after a mail was written outside a transaction: lets the local loop send it now. */
     private readonly onEnqueued: () => void = () => {},
   ) {}
@@ -62,8 +67,11 @@ export class MailOutbox {
     // a line break in a subject would end the header; folded, it is one line as meant
     const subject = message.subject.replace(/\s+/g, ' ').trim();
     if (subject === '') throw new InvalidMailError('a mail needs a subject');
-    const id = await this.store.enqueue(
-      { to, subject, text: message.text, html: message.html },
+    const id = randomUUID();
+    const bodies = this.seal.seal(id, to, { text: message.text, html: message.html });
+    await this.store.enqueue(
+      id,
+      { to, subject, ...bodies, sealed: true },
       { kind: message.kind ?? 'notice', expiresAt: message.expiresAt ?? null },
       tx,
     );

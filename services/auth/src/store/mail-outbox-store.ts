@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { NOW_UTC, type SqlRunner, statement, utcColumn, utcParam } from '@shardgate/shared';
 import type { AuthDatabase } from './auth-database.js';
 
@@ -6,8 +5,12 @@ import type { AuthDatabase } from './auth-database.js';
 export interface OutboxMail {
   readonly to: string;
   readonly subject: string;
+  /** The text body, sealed when `sealed`. */
   readonly text: string;
+  /** The HTML body, sealed when `sealed`. */
   readonly html: string;
+  /** Whether the bodies are sealed (all mail but rows written before sealing existed). */
+  readonly sealed: boolean;
 }
 
 /** What the outbox records about a mail besides its content. */
@@ -39,12 +42,15 @@ const EXPIRED = `expires_at <= ${NOW_UTC}`;
 /** A mail still worth sending: no expiry, or one ahead. */
 const UNEXPIRED = `(expires_at IS NULL OR expires_at > ${NOW_UTC})`;
 
-/** $1 id, $2 recipient, $3 subject, $4 text, $5 html, $6 kind, $7 expiry (or null): due at once. */
+/**
+ * $1 id, $2 recipient, $3 subject, $4 text, $5 html, $6 kind, $7 expiry (or null), $8 sealed:
+ * due at once.
+ */
 const ENQUEUE = statement(
   'mailOutbox.enqueue',
-  `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, kind, expires_at, status,
-     attempts, next_attempt_at, created_at)
-   VALUES ($1, $2, $3, $4, $5, $6, ${utcParam(7)}, 'pending', 0, ${NOW_UTC}, ${NOW_UTC})`,
+  `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, kind, expires_at,
+     body_sealed, status, attempts, next_attempt_at, created_at)
+   VALUES ($1, $2, $3, $4, $5, $6, ${utcParam(7)}, $8, 'pending', 0, ${NOW_UTC}, ${NOW_UTC})`,
 );
 /**
  * $1 lease (ms). Takes the most overdue pending mail that no other process is claiming right now
@@ -60,7 +66,7 @@ const CLAIM = statement(
          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) due
    WHERE m.id = due.id
    RETURNING m.id, m.recipient AS "to", m.subject, m.text_body AS "text", m.html_body AS "html",
-     m.attempts AS "attempt"`,
+     m.body_sealed AS "sealed", m.attempts AS "attempt"`,
 );
 /**
  * $1 id, $2 attempt. The bodies are blanked in the statement that marks the mail: they carry the
@@ -120,15 +126,28 @@ export class MailOutboxStore {
   constructor(private readonly db: AuthDatabase) {}
 
   /**
-   * Adds a mail, due at once; returns its id. With `tx` (from `AuthDatabase.transaction`) it is
-   * part of the caller's transaction: written, and later sent, only if that commits.
+   * Adds the mail `id` (a new UUID: its bodies may be bound to it), due at once. With `tx` (from
+   * `AuthDatabase.transaction`) it is part of the caller's transaction: written, and later sent,
+   * only if that commits.
    */
-  async enqueue(mail: OutboxMail, facts: OutboxMailFacts, tx?: SqlRunner): Promise<string> {
-    const id = randomUUID();
-    const values = [id, mail.to, mail.subject, mail.text, mail.html, facts.kind, facts.expiresAt];
+  async enqueue(
+    id: string,
+    mail: OutboxMail,
+    facts: OutboxMailFacts,
+    tx?: SqlRunner,
+  ): Promise<void> {
+    const values = [
+      id,
+      mail.to,
+      mail.subject,
+      mail.text,
+      mail.html,
+      facts.kind,
+      facts.expiresAt,
+      mail.sealed,
+    ];
     if (tx) await tx.rows(ENQUEUE, values);
     else await this.db.onPrimary('mailOutbox.enqueue', (db) => db.rows(ENQUEUE, values));
-    return id;
   }
 
   /** Claims the next due mail for `leaseMs`; null when none is due. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noticeMail } from '../../src/mail/templates/notice-mail.js';
 import { startAuthServer, type TestAuthServer } from '../support/auth-server.js';
 import { mailEnv, uniqueAddress } from '../support/mail-env.js';
-import { mailTo, PrivateMailpit, waitForMail } from '../support/mailpit.js';
+import { mailTo, PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
 import { eventually, freePort } from '../support/processes.js';
 import {
   createScratchAuthDatabase,
@@ -92,6 +92,12 @@ describe('while the SMTP server is down', () => {
       [ids],
     );
     expect(failed.every((r) => (r.last_error ?? '').length > 0)).toBe(true);
+    // waiting, the bodies are sealed: the table does not show them
+    const [showing] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mail_outbox WHERE mail_outbox::text LIKE $1',
+      [`%${secret}%`],
+    );
+    expect(showing?.n).toBe(0);
     expect(await metric(server, 'auth_mail_retries_total')).toBeGreaterThanOrEqual(6);
     expect(await metric(server, 'auth_mail_pending')).toBe(3);
     expect(await metric(server, 'auth_mail_oldest_pending_age_seconds')).toBeGreaterThan(0);
@@ -107,6 +113,8 @@ describe('while the SMTP server is down', () => {
       'every mail to be recorded as sent',
     );
     for (const to of addresses) expect(await mailTo(mailpit.url, to)).toHaveLength(1);
+    const [delivered] = await mailTo(mailpit.url, addresses[0] as string);
+    expect((await readMail(mailpit.url, delivered?.ID ?? '')).Text).toContain(secret);
     expect(await metric(server, 'auth_mail_sent_total')).toBe(sentBefore + 3);
     await eventually(
       async () => (await metric(server, 'auth_mail_pending')) === 0,

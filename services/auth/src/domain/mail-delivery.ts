@@ -4,6 +4,7 @@ import { MailSendError } from '../mail/mail-send-error.js';
 import type { ClaimedMail, MailOutboxStore } from '../store/mail-outbox-store.js';
 import { type BackoffPolicy, retryDelayMs } from './mail-backoff.js';
 import type { MailSeal } from './mail-seal.js';
+import { SendAbandoned, sendAttempt } from './mail-send-attempt.js';
 import type { Mailer } from './mailer.js';
 
 /** The settings of {@link MailDelivery} (MAIL_* in docs/configuration.md). */
@@ -20,6 +21,11 @@ export interface MailDeliveryOptions {
    * (counted as a failed attempt) at half of it, so a hung connection never outlives the claim.
    */
   readonly leaseMs: number;
+  /**
+   * How long {@link MailDelivery.stop} lets a send in flight finish before it abandons it and
+   * releases its mail for another process.
+   */
+  readonly shutdownTimeoutMs: number;
   /** The jitter's randomness; injected in tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -50,11 +56,20 @@ const IGNORE: MailDeliveryObserver = {
  * (its link's) has passed is marked expired at the start of a round, never sent. A round that ends
  * with mail left goes on at once; otherwise the loop sleeps until its poll interval passes or a
  * local enqueue wakes it. Logs carry mail ids, never addresses or bodies.
+ *
+ * Stopping (at SIGTERM) is bounded: no mail is claimed once it began, and a send in flight that
+ * has not finished within `shutdownTimeoutMs` is abandoned, its connection closed, and its mail
+ * released (due at once) for another process, rather than left to its lease or waited for past
+ * the pod's grace period.
  */
 export class MailDelivery {
   readonly #options: Required<MailDeliveryOptions>;
   #loop: Promise<void> | undefined;
   #stopping = false;
+  /** Set by {@link stop}: the stop in progress, which later calls share. */
+  #stopped: Promise<void> | undefined;
+  /** Aborted when a stop has waited `shutdownTimeoutMs`: abandons the send in flight. */
+  #shutdown = new AbortController();
   #wakeUp: (() => void) | undefined;
   #wokenEarly = false;
 
@@ -74,6 +89,8 @@ export class MailDelivery {
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
+    this.#stopped = undefined;
+    this.#shutdown = new AbortController();
     this.#loop = this.#run();
   }
 
@@ -83,12 +100,26 @@ export class MailDelivery {
     else this.#wokenEarly = true;
   }
 
-  /** Stops the loop after the mail it is sending, if any; resolves when it has stopped. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop: it claims nothing more; the mail it is sending may finish within
+   * `shutdownTimeoutMs`, else the send is abandoned and the mail released for another process.
+   * Resolves when the loop has stopped; every call shares the first one's stop.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#halt();
+    return this.#stopped;
+  }
+
+  async #halt(): Promise<void> {
     this.#stopping = true;
     this.#wakeUp?.();
-    await this.#loop;
-    this.#loop = undefined;
+    const abandon = setTimeout(() => this.#shutdown.abort(), this.#options.shutdownTimeoutMs);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(abandon);
+      this.#loop = undefined;
+    }
   }
 
   /**
@@ -106,7 +137,9 @@ export class MailDelivery {
       const mail = await this.store.claim(this.#options.leaseMs);
       if (!mail) break;
       tried++;
-      await this.#deliver(mail);
+      // the stop began while the claim was on its way: hand the mail back unsent
+      if (this.#stopping) await this.#release(mail);
+      else await this.#deliver(mail);
     }
     // a full batch of expired mail may not be the last: the loop then looks again at once
     return expired.length + tried;
@@ -148,9 +181,10 @@ export class MailDelivery {
       return;
     }
     try {
-      await this.#sendWithin(id, message, this.#options.leaseMs / 2);
+      await sendAttempt(this.mailer, id, message, this.#options.leaseMs / 2, this.#shutdown.signal);
     } catch (error) {
-      await this.#failedAttempt(mail, asSendError(error));
+      if (error instanceof SendAbandoned) await this.#release(mail);
+      else await this.#failedAttempt(mail, asSendError(error));
       return;
     }
     this.observe.sent();
@@ -193,18 +227,22 @@ export class MailDelivery {
     return { to, subject, text: bodies.text, html: bodies.html };
   }
 
-  /** Sends, or rejects once `ms` have passed (the send may still finish: then it arrives twice). */
-  #sendWithin(id: string, message: MailMessage, ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new MailSendError(`no answer within ${ms} ms`, 'timeout', false)),
-        ms,
+  /**
+   * Hands a claimed mail back, due at once, for another process: this one is stopping. Whether
+   * an abandoned send reached the server is unknown; a second delivery then carries the same
+   * Message-ID. A failure here leaves the mail to its lease.
+   */
+  async #release(mail: ClaimedMail): Promise<void> {
+    const { id, attempt } = mail;
+    try {
+      if (await this.store.release(id, attempt, 'released at shutdown'))
+        this.logger.warn({ mailId: id, attempt }, 'mail released at shutdown for another process');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, mailId: id, attempt },
+        'mail not released at shutdown; due again when its claim runs out',
       );
-    });
-    return Promise.race([this.mailer.send(id, message), deadline]).finally(() =>
-      clearTimeout(timer),
-    );
+    }
   }
 
   #sleep(ms: number): Promise<void> {

@@ -90,6 +90,16 @@ const RETRY_LATER = statement(
    WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
 );
 /**
+ * $1 id, $2 attempt, $3 why. Ends this attempt's claim without an outcome: the mail is due at once
+ * for any process, its attempt still counted (the number keeps fencing: a late outcome of the
+ * abandoned attempt cannot be recorded over the next one's).
+ */
+const RELEASE = statement(
+  'mailOutbox.release',
+  `UPDATE mail_outbox SET next_attempt_at = ${NOW_UTC}, last_error = $3
+   WHERE id = $1 AND attempts = $2 AND status = 'pending' RETURNING id`,
+);
+/**
  * $1 batch size. Marks due pending mail past its expiry `expired`, its bodies blanked in the same
  * statement; answers their ids. Only due mail: one whose next attempt lies ahead may be in a send
  * right now (a claim moves it ahead), and its outcome is that send's to record. SKIP LOCKED:
@@ -173,6 +183,17 @@ export class MailOutboxStore {
   async retryLater(id: string, attempt: number, delayMs: number, error: string): Promise<boolean> {
     const rows = await this.db.onPrimary('mailOutbox.retryLater', (db) =>
       db.rows(RETRY_LATER, [id, attempt, Math.ceil(delayMs), error]),
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Gives back a claimed mail unsent, due at once for any process (a process that stops); false
+   * when the claim was no longer this attempt's.
+   */
+  async release(id: string, attempt: number, why: string): Promise<boolean> {
+    const rows = await this.db.onPrimary('mailOutbox.release', (db) =>
+      db.rows(RELEASE, [id, attempt, why]),
     );
     return rows.length === 1;
   }

@@ -5,11 +5,19 @@ import { send } from './support/gateway-client.js';
 import { jsonLogin, register, tokensOf } from './support/users.js';
 
 describe('TOTP MFA through the gateway', () => {
-  it('enrol, confirm, then a login takes password and code and ends at /api/me 200', async () => {
+  it('enrol with the password, confirm, then a login takes password and code and ends at /api/me 200', async () => {
     const account = await register();
     const { accessToken } = await jsonLogin(account);
+    // an access token alone does not start an enrolment: the password must come with it
+    const tokenOnly = await send('POST', '/auth/mfa/totp', {
+      token: accessToken,
+      json: { current_password: `${account.password}-not` },
+      from: account.from,
+    });
+    expect([tokenOnly.status, tokenOnly.body.code]).toEqual([403, 'wrong_password']);
     const enrolled = await send('POST', '/auth/mfa/totp', {
       token: accessToken,
+      json: { current_password: account.password },
       from: account.from,
     });
     expect(enrolled.status, enrolled.text).toBe(200);

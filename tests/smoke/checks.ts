@@ -386,7 +386,16 @@ const totpNow = (secret: string) => totpAt(base32Decode(secret), timeStep(Date.n
 async function mfa(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
   const session = need(ctx.state.jsonSession, 'JSON-login session');
-  const enrol = await ctx.client.request('POST', '/auth/mfa/totp', { bearer: session.access });
+  // the access token alone must not start an enrolment: the account's password goes with it
+  const tokenOnly = await ctx.client.request('POST', '/auth/mfa/totp', {
+    bearer: session.access,
+    json: {},
+  });
+  expectStatus(tokenOnly, 422);
+  const enrol = await ctx.client.request('POST', '/auth/mfa/totp', {
+    bearer: session.access,
+    json: { current_password: user.password },
+  });
   expectStatus(enrol, 200);
   const secret = ctx.secrets.add(fields(enrol).secret as string | undefined);
   ensure(typeof secret === 'string', 'the enrolment answered no secret');
@@ -414,7 +423,7 @@ async function mfa(ctx: SmokeContext): Promise<string> {
     json: { recovery_code: codes[1] },
   });
   expectStatus(off, 204);
-  return 'enrolled, confirmed, logged in with a recovery code, turned off with another';
+  return 'enrolment refused without the password, then enrolled, confirmed, logged in with a recovery code, turned off with another';
 }
 
 /** Every check, in the order it must run (later checks use what earlier ones learned). */

@@ -90,7 +90,8 @@ export const configSchema = z
     /**
      * The key that encrypts TOTP seeds at rest (AES-256-GCM): 32 random bytes, base64url. Required
      * when NODE_ENV=production; elsewhere a fixed development key (published, so protecting
-     * nothing) stands in. Changing it makes every enrolled user's seed unreadable.
+     * nothing) stands in. Changing it makes every enrolled user's seed unreadable. A key derived
+     * from it (HKDF) seals the bodies of pending mail: those pending at a change are given up on.
      */
     MFA_ENCRYPTION_KEY: z
       .string()
@@ -152,8 +153,29 @@ export const configSchema = z
     MAIL_POLL_INTERVAL_MS: int(10, 60_000, 1_000),
     /** Mails one process sends per round, one after the other, before it looks again. */
     MAIL_BATCH_SIZE: int(1, 1_000, 20),
-    /** SMTP connection, greeting and inactivity timeout of one delivery. */
-    MAIL_SEND_TIMEOUT_MS: int(100, 300_000, 15_000),
+    /**
+     * How long a delivery waits for the SMTP server's TCP (and, with SMTP_TLS=implicit, TLS)
+     * connection. Each SMTP wait is bounded on its own, so that no step of a send can hang it for
+     * nodemailer's defaults (up to ten minutes).
+     */
+    SMTP_CONNECTION_TIMEOUT_MS: int(100, 60_000, 5_000),
+    /** How long a delivery waits for the server's greeting once connected. */
+    SMTP_GREETING_TIMEOUT_MS: int(100, 60_000, 5_000),
+    /** The longest silence of the server during a delivery (each reply, STARTTLS, the data). */
+    SMTP_SOCKET_TIMEOUT_MS: int(100, 60_000, 10_000),
+    /**
+     * The whole of one delivery attempt, connection to the server's acceptance: a send still
+     * unfinished then is abandoned (its connection closed) and counted as a failed attempt. A
+     * claim keeps other processes off the mail for twice this.
+     */
+    MAIL_SEND_TIMEOUT_MS: int(100, 300_000, 20_000),
+    /**
+     * On SIGTERM the delivery loop stops claiming mail at once; a send in flight may finish
+     * within this, else it is abandoned (connection closed) and its mail released at once for
+     * another process. At most SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS, so that mail never
+     * makes shutdown outlast the HTTP drain the pod's grace period is sized for.
+     */
+    MAIL_SHUTDOWN_TIMEOUT_MS: int(0, 120_000, 5_000),
 
     /** How long an email verification link works. */
     EMAIL_VERIFICATION_TTL_SECONDS: int(300, 7 * 86_400, 86_400),
@@ -198,6 +220,11 @@ export const configSchema = z
     }
     if (c.MAIL_RETRY_MAX_MS < c.MAIL_RETRY_BASE_MS)
       problem('MAIL_RETRY_MAX_MS', 'must be at least MAIL_RETRY_BASE_MS');
+    if (c.MAIL_SHUTDOWN_TIMEOUT_MS > c.SHUTDOWN_DRAIN_DELAY_MS + c.SHUTDOWN_TIMEOUT_MS)
+      problem(
+        'MAIL_SHUTDOWN_TIMEOUT_MS',
+        'must be at most SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS (the HTTP drain)',
+      );
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.MFA_ENCRYPTION_KEY === undefined) {

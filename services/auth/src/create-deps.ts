@@ -7,6 +7,7 @@ import { EmailVerification } from './domain/email-verification.js';
 import { IdentityState } from './domain/identity-state.js';
 import { MailDelivery } from './domain/mail-delivery.js';
 import { MailOutbox } from './domain/mail-outbox.js';
+import { MailSeal } from './domain/mail-seal.js';
 import { Mfa } from './domain/mfa.js';
 import { asBusy, PasswordHasher } from './domain/password-hasher.js';
 import { PasswordPolicy } from './domain/password-policy.js';
@@ -100,9 +101,20 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   });
   const outboxStore = new MailOutboxStore(db);
   metrics.watchMailBacklog(() => outboxStore.backlog());
-  const mailDelivery = createMailDelivery(config, logger, outboxStore, metrics);
-  const mail = new MailOutbox(outboxStore, () => mailDelivery?.wake());
+  // the bodies of pending mail hold live link tokens: sealed at rest (docs/decisions.md, "Mail")
+  const mailSeal = new MailSeal(config.MFA_ENCRYPTION_KEY);
+  const mailDelivery = createMailDelivery(config, logger, outboxStore, mailSeal, metrics);
+  const mail = new MailOutbox(outboxStore, mailSeal, () => mailDelivery?.wake());
   mailDelivery?.start();
+  const lifecycle = new Lifecycle();
+  // at SIGTERM, not after the HTTP drain: no new mail is claimed while requests finish, and a send
+  // in flight is bounded by MAIL_SHUTDOWN_TIMEOUT_MS, well within the pod's grace period
+  // (a failure is rethrown where closeAuthDeps awaits the same stop; here it is only logged)
+  lifecycle.onShutdown(() => {
+    mailDelivery?.stop().catch((error: unknown) => {
+      logger.error({ err: error }, 'mail delivery did not stop cleanly');
+    });
+  });
   const oneTimeTokens = new OneTimeTokensStore(db);
   const emailVerification = new EmailVerification({
     db,
@@ -133,6 +145,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
     totp: new TotpStore(db),
     challenges: new MfaChallengesStore(db),
     users,
+    passwords: accounts,
     box: new SecretBox(config.MFA_ENCRYPTION_KEY),
     limits,
     sessions,
@@ -142,7 +155,7 @@ export function createAuthDeps(config: AuthConfig, logger: Logger): AuthDeps {
   return {
     config,
     logger,
-    lifecycle: new Lifecycle(),
+    lifecycle,
     metrics,
     db,
     redis,
@@ -168,6 +181,7 @@ function createMailDelivery(
   config: AuthConfig,
   logger: Logger,
   store: MailOutboxStore,
+  seal: MailSeal,
   metrics: AuthMetrics,
 ): MailDelivery | null {
   if (config.SMTP_HOST === undefined || config.MAIL_FROM === undefined) {
@@ -181,10 +195,13 @@ function createMailDelivery(
     user: config.SMTP_USER,
     password: config.SMTP_PASSWORD,
     from: config.MAIL_FROM,
-    timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+    connectionTimeoutMs: config.SMTP_CONNECTION_TIMEOUT_MS,
+    greetingTimeoutMs: config.SMTP_GREETING_TIMEOUT_MS,
+    socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_MS,
   });
   return new MailDelivery(
     store,
+    seal,
     mailer,
     logger,
     {
@@ -192,14 +209,18 @@ function createMailDelivery(
       backoff: { baseMs: config.MAIL_RETRY_BASE_MS, maxMs: config.MAIL_RETRY_MAX_MS },
       pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
       batchSize: config.MAIL_BATCH_SIZE,
-      // a send is abandoned at half the lease: connect, greet and each reply may take the timeout
-      leaseMs: 8 * config.MAIL_SEND_TIMEOUT_MS,
+      // a send is abandoned at half the lease: a slow send never outlives its claim
+      leaseMs: 2 * config.MAIL_SEND_TIMEOUT_MS,
+      shutdownTimeoutMs: config.MAIL_SHUTDOWN_TIMEOUT_MS,
     },
     metrics.mail,
   );
 }
 
-/** Releases the connections of {@link createAuthDeps}; the mail in flight is finished first. */
+/**
+ * Releases the connections of {@link createAuthDeps}. The delivery loop stops first (its stop
+ * began at the signal already, when there was one): the mail in flight finishes or is released.
+ */
 export async function closeAuthDeps(deps: AuthDeps): Promise<void> {
   await deps.passwordReset.settle();
   await deps.mailDelivery?.stop();

@@ -69,6 +69,11 @@ export class AuthMetrics {
     help: 'Mails given up on: refused for good or out of attempts (kept in mail_outbox as failed)',
     registers: [this.registry],
   });
+  readonly #mailExpired = new Counter({
+    name: 'auth_mail_expired_total',
+    help: 'Mails not sent because their link expired while they waited (kept in mail_outbox as expired)',
+    registers: [this.registry],
+  });
   #mailBacklog: (() => Promise<MailBacklog | undefined>) | undefined;
   readonly #mailPending = new Gauge({
     name: 'auth_mail_pending',
@@ -164,6 +169,7 @@ export class AuthMetrics {
     sent: () => this.#mailSent.inc(),
     retried: () => this.#mailRetries.inc(),
     failed: () => this.#mailFailed.inc(),
+    expired: () => this.#mailExpired.inc(),
   };
 
   /**

@@ -53,7 +53,7 @@ export const AUTH_PROBLEMS = {
     wrong_password: {
       status: 403,
       title: 'Wrong password',
-      when: 'The current password given to change it is wrong.',
+      when: 'The current password given to change it, or to start an MFA enrolment, is wrong.',
     },
     invalid_link_token: {
       status: 400,

@@ -15,7 +15,7 @@ export const cleanupConfigSchema = z.object({
   CLEANUP_BATCH_SIZE: int(1, 100_000, 1_000),
   /** Days a revoked session is kept (with its reason) before it is deleted. */
   CLEANUP_KEEP_REVOKED_DAYS: int(0, 3_650, 7),
-  /** Days sent or failed mail stays in the outbox (failed mail: time to look into it). */
+  /** Days sent, failed or expired mail stays in the outbox (failed mail: time to look into it). */
   CLEANUP_KEEP_MAIL_DAYS: int(0, 3_650, 14),
   /** Days the job's own run records are kept. */
   CLEANUP_KEEP_RUNS_DAYS: int(1, 3_650, 30),

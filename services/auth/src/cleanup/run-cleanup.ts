@@ -6,7 +6,7 @@ export interface CleanupOptions {
   readonly batchSize: number;
   /** How long revoked sessions are kept (operators read why they ended), in milliseconds. */
   readonly keepRevokedMs: number;
-  /** How long sent or failed mail stays in the outbox, in milliseconds. */
+  /** How long sent, failed or expired mail stays in the outbox, in milliseconds. */
   readonly keepMailMs: number;
   /** How long the job's own run records are kept, in milliseconds. */
   readonly keepRunsMs: number;
@@ -24,7 +24,7 @@ export interface CleanupReport {
  * Deletes what no request can use any more, in batches, under the cleanup lock: revoked sessions
  * past their keeping time, sessions without a valid refresh token, expired refresh tokens, used or
  * expired tokens of verification and reset links, expired or consumed MFA challenges, mail the
- * outbox is done with, old run records. The cutoffs are fixed when the run starts. When another run holds the lock it
+ * outbox is done with (sent, failed or expired), old run records. The cutoffs are fixed when the run starts. When another run holds the lock it
  * deletes nothing (`skipped`). Every run is recorded; a run that fails is recorded as such (when
  * the database still answers) and its error rethrown. Rows deleted before a failure stay deleted:
  * each batch is its own statement, and nothing a request could use is among them.

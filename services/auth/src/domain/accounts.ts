@@ -110,8 +110,26 @@ export class Accounts {
   }
 
   /**
-   * Changes the caller's password: the current one must match (403 `wrong_password`, counted as a
-   * failed login), the new one pass the policy. Every other session is revoked; this one stays.
+   * Re-checks a signed-in caller's password before a change that a stolen access token alone must
+   * not make (a new password, a new authenticator). A wrong one is 403 `wrong_password` and counts
+   * as a failed login of the account from `ip`; past the login limits the answer is 429, the
+   * password unchecked. Answers the account, read from the primary.
+   */
+  async confirmPassword(identity: Identity, password: string, ip: string): Promise<User> {
+    const { hasher, policy, limits } = this.deps;
+    const user = await this.me(identity);
+    const blocked = await limits.loginBlockedFor(user.email, ip);
+    if (blocked > 0) throw rateLimited(blocked);
+    if (!(await hasher.verify(policy.normalize(password), user.passwordHash))) {
+      await limits.recordLoginFailure(user.email, ip);
+      throw new HttpError(AUTH_PROBLEMS.wrong_password, 'The current password is incorrect.');
+    }
+    return user;
+  }
+
+  /**
+   * Changes the caller's password: the current one must match ({@link confirmPassword}), the new
+   * one pass the policy. Every other session is revoked; this one stays.
    */
   async changePassword(
     identity: Identity,
@@ -119,14 +137,8 @@ export class Accounts {
     next: string,
     ip: string,
   ): Promise<void> {
-    const { users, hasher, policy, limits } = this.deps;
-    const user = await this.me(identity);
-    const blocked = await limits.loginBlockedFor(user.email, ip);
-    if (blocked > 0) throw rateLimited(blocked);
-    if (!(await hasher.verify(policy.normalize(current), user.passwordHash))) {
-      await limits.recordLoginFailure(user.email, ip);
-      throw new HttpError(AUTH_PROBLEMS.wrong_password, 'The current password is incorrect.');
-    }
+    const { users, hasher, policy } = this.deps;
+    const user = await this.confirmPassword(identity, current, ip);
     const problems = await policy.problems(next, {
       field: 'new_password',
       userInputs: [user.email, user.email.split('@')[0] ?? '', user.name ?? '', current],

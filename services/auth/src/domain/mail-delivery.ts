@@ -1,7 +1,10 @@
 import type { Logger } from '@shardgate/shared';
+import type { MailMessage } from '../mail/mail-content.js';
 import { MailSendError } from '../mail/mail-send-error.js';
 import type { ClaimedMail, MailOutboxStore } from '../store/mail-outbox-store.js';
 import { type BackoffPolicy, retryDelayMs } from './mail-backoff.js';
+import type { MailSeal } from './mail-seal.js';
+import { SendAbandoned, sendAttempt } from './mail-send-attempt.js';
 import type { Mailer } from './mailer.js';
 
 /** The settings of {@link MailDelivery} (MAIL_* in docs/configuration.md). */
@@ -18,6 +21,11 @@ export interface MailDeliveryOptions {
    * (counted as a failed attempt) at half of it, so a hung connection never outlives the claim.
    */
   readonly leaseMs: number;
+  /**
+   * How long {@link MailDelivery.stop} lets a send in flight finish before it abandons it and
+   * releases its mail for another process.
+   */
+  readonly shutdownTimeoutMs: number;
   /** The jitter's randomness; injected in tests. @default Math.random */
   readonly random?: () => number;
 }
@@ -29,31 +37,46 @@ export interface MailDeliveryObserver {
   retried(): void;
   /** A mail was given up on. */
   failed(): void;
+  /** A mail was not sent: its expiry passed while it waited. */
+  expired(): void;
 }
 
 const IGNORE: MailDeliveryObserver = {
   sent: () => {},
   retried: () => {},
   failed: () => {},
+  expired: () => {},
 };
 
 /**
  * The loop that empties the outbox, one per auth process. Each round claims due mail one at a
  * time (`FOR UPDATE SKIP LOCKED`, so processes never take the same mail nor wait on each other),
  * sends it, and records the outcome: sent; tried again after an exponential, jittered wait; or,
- * after the last attempt or a permanent refusal, failed (kept for operators). A round that ends
+ * after the last attempt or a permanent refusal, failed (kept for operators). Mail whose expiry
+ * (its link's) has passed is marked expired at the start of a round, never sent. A round that ends
  * with mail left goes on at once; otherwise the loop sleeps until its poll interval passes or a
  * local enqueue wakes it. Logs carry mail ids, never addresses or bodies.
+ *
+ * Stopping (at SIGTERM) is bounded: no mail is claimed once it began, and a send in flight that
+ * has not finished within `shutdownTimeoutMs` is abandoned, its connection closed, and its mail
+ * released (due at once) for another process, rather than left to its lease or waited for past
+ * the pod's grace period.
  */
 export class MailDelivery {
   readonly #options: Required<MailDeliveryOptions>;
   #loop: Promise<void> | undefined;
   #stopping = false;
+  /** Set by {@link stop}: the stop in progress, which later calls share. */
+  #stopped: Promise<void> | undefined;
+  /** Aborted when a stop has waited `shutdownTimeoutMs`: abandons the send in flight. */
+  #shutdown = new AbortController();
   #wakeUp: (() => void) | undefined;
   #wokenEarly = false;
 
   constructor(
     private readonly store: MailOutboxStore,
+    /** Opens the sealed bodies of claimed mail. */
+    private readonly seal: MailSeal,
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     options: MailDeliveryOptions,
@@ -66,6 +89,8 @@ export class MailDelivery {
   start(): void {
     if (this.#loop) return;
     this.#stopping = false;
+    this.#stopped = undefined;
+    this.#shutdown = new AbortController();
     this.#loop = this.#run();
   }
 
@@ -75,24 +100,49 @@ export class MailDelivery {
     else this.#wokenEarly = true;
   }
 
-  /** Stops the loop after the mail it is sending, if any; resolves when it has stopped. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wakeUp?.();
-    await this.#loop;
-    this.#loop = undefined;
+  /**
+   * Stops the loop: it claims nothing more; the mail it is sending may finish within
+   * `shutdownTimeoutMs`, else the send is abandoned and the mail released for another process.
+   * Resolves when the loop has stopped; every call shares the first one's stop.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#halt();
+    return this.#stopped;
   }
 
-  /** One round: sends up to `batchSize` due mails; returns how many it tried. */
+  async #halt(): Promise<void> {
+    this.#stopping = true;
+    this.#wakeUp?.();
+    const abandon = setTimeout(() => this.#shutdown.abort(), this.#options.shutdownTimeoutMs);
+    try {
+      await this.#loop;
+    } finally {
+      clearTimeout(abandon);
+      this.#loop = undefined;
+    }
+  }
+
+  /**
+   * One round: marks due mail past its expiry as expired, then sends up to `batchSize` due mails;
+   * returns how many mails it handled (expired and tried).
+   */
   async deliverDue(): Promise<number> {
+    const expired = await this.store.expireDue(this.#options.batchSize);
+    for (const id of expired) {
+      this.observe.expired();
+      this.logger.info({ mailId: id }, 'mail expired before it could be sent; not sent');
+    }
     let tried = 0;
     while (tried < this.#options.batchSize && !this.#stopping) {
       const mail = await this.store.claim(this.#options.leaseMs);
       if (!mail) break;
       tried++;
-      await this.#deliver(mail);
+      // the stop began while the claim was on its way: hand the mail back unsent
+      if (this.#stopping) await this.#release(mail);
+      else await this.#deliver(mail);
     }
-    return tried;
+    // a full batch of expired mail may not be the last: the loop then looks again at once
+    return expired.length + tried;
   }
 
   async #run(): Promise<void> {
@@ -116,10 +166,25 @@ export class MailDelivery {
 
   async #deliver(mail: ClaimedMail): Promise<void> {
     const { id, attempt } = mail;
+    let message: MailMessage;
     try {
-      await this.#sendWithin(mail, this.#options.leaseMs / 2);
+      message = this.#opened(mail);
+    } catch {
+      // another key (MFA_ENCRYPTION_KEY changed) or an altered row: no attempt can help, and a
+      // row whose recipient was changed must not be sent to the new one
+      const error = new MailSendError(
+        'the sealed body does not open: another MFA_ENCRYPTION_KEY, or the row was altered',
+        'unsealable',
+        true,
+      );
+      await this.#failedAttempt(mail, error);
+      return;
+    }
+    try {
+      await sendAttempt(this.mailer, id, message, this.#options.leaseMs / 2, this.#shutdown.signal);
     } catch (error) {
-      await this.#failedAttempt(mail, asSendError(error));
+      if (error instanceof SendAbandoned) await this.#release(mail);
+      else await this.#failedAttempt(mail, asSendError(error));
       return;
     }
     this.observe.sent();
@@ -155,19 +220,29 @@ export class MailDelivery {
     }
   }
 
-  /** Sends, or rejects once `ms` have passed (the send may still finish: then it arrives twice). */
-  #sendWithin(mail: ClaimedMail, ms: number): Promise<void> {
-    const { id, attempt: _attempt, ...message } = mail;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new MailSendError(`no answer within ${ms} ms`, 'timeout', false)),
-        ms,
+  /** The mail as the mailer takes it, its bodies opened (rows from before sealing are plain). */
+  #opened(mail: ClaimedMail): MailMessage {
+    const { to, subject } = mail;
+    const bodies = mail.sealed ? this.seal.open(mail.id, to, mail) : mail;
+    return { to, subject, text: bodies.text, html: bodies.html };
+  }
+
+  /**
+   * Hands a claimed mail back, due at once, for another process: this one is stopping. Whether
+   * an abandoned send reached the server is unknown; a second delivery then carries the same
+   * Message-ID. A failure here leaves the mail to its lease.
+   */
+  async #release(mail: ClaimedMail): Promise<void> {
+    const { id, attempt } = mail;
+    try {
+      if (await this.store.release(id, attempt, 'released at shutdown'))
+        this.logger.warn({ mailId: id, attempt }, 'mail released at shutdown for another process');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, mailId: id, attempt },
+        'mail not released at shutdown; due again when its claim runs out',
       );
-    });
-    return Promise.race([this.mailer.send(id, message), deadline]).finally(() =>
-      clearTimeout(timer),
-    );
+    }
   }
 
   #sleep(ms: number): Promise<void> {

@@ -60,7 +60,8 @@ export async function mailLink(
       tx,
     );
     const words = content(linkWithToken(deps.linkUrl, token), lifetimeText(deps.ttlSeconds));
-    await deps.mail.enqueue({ to: user.email, ...noticeMail(words) }, tx);
+    // the mail dies with its token: still waiting then (SMTP away), it would only carry a dead link
+    await deps.mail.enqueue({ to: user.email, ...noticeMail(words), kind: purpose, expiresAt }, tx);
   });
   deps.mail.deliverSoon();
 }

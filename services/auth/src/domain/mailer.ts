@@ -6,6 +6,9 @@ import type { MailMessage } from '../mail/mail-content.js';
  * (mail/mail-send-error.ts) that says whether trying again can help.
  */
 export interface Mailer {
-  /** Sends `message`; `id` is its outbox id, the same at every attempt. */
-  send(id: string, message: MailMessage): Promise<void>;
+  /**
+   * Sends `message`; `id` is its outbox id, the same at every attempt. Aborting `signal` abandons
+   * the send (its connection closed); it then rejects.
+   */
+  send(id: string, message: MailMessage, signal?: AbortSignal): Promise<void>;
 }

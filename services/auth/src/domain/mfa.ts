@@ -4,6 +4,7 @@ import { AUTH_PROBLEMS } from '../problems.js';
 import type { MfaChallengesStore } from '../store/mfa-challenges-store.js';
 import type { TotpStore } from '../store/totp-store.js';
 import type { User, UsersStore } from '../store/users-store.js';
+import type { Accounts } from './accounts.js';
 import { base32Encode } from './base32.js';
 import { rateLimited } from './errors.js';
 import type { Identity } from './identity.js';
@@ -29,6 +30,8 @@ export interface MfaDeps {
   readonly totp: TotpStore;
   readonly challenges: MfaChallengesStore;
   readonly users: UsersStore;
+  /** Re-checks the caller's password before an enrolment (`Accounts`). */
+  readonly passwords: Pick<Accounts, 'confirmPassword'>;
   readonly box: SecretBox;
   readonly limits: RateLimits;
   readonly sessions: Sessions;
@@ -69,9 +72,18 @@ export class Mfa {
 
   /**
    * Starts an enrolment (replacing an unconfirmed one) and answers the seed, in base32 and as an
-   * `otpauth://` URI for a QR code. 409 `mfa_already_enabled` when MFA is on.
+   * `otpauth://` URI for a QR code. The account's current password must come with it: whoever
+   * holds only a stolen access token must not bind an authenticator of their own (403
+   * `wrong_password`, counted against the login limits of the account and `ip`, 429 past them).
+   * 409 `mfa_already_enabled` when MFA is on.
    */
-  async enrol(identity: Identity): Promise<{ secret: string; otpauthUri: string }> {
+  async enrol(
+    identity: Identity,
+    currentPassword: string,
+    ip: string,
+  ): Promise<{ secret: string; otpauthUri: string }> {
+    // first: without the password, the answer tells nothing, not even whether MFA is on
+    await this.deps.passwords.confirmPassword(identity, currentPassword, ip);
     const seed = randomBytes(20);
     const sealed = this.deps.box.seal(seed, String(identity.userId));
     if (!(await this.deps.totp.enrol(identity.userId, sealed))) throw alreadyEnabled();

@@ -94,9 +94,11 @@ export class PasswordReset {
         undefined,
         tx,
       );
+      // no expiry: that the password changed is worth telling however late the mail goes out
       await this.deps.mail.enqueue(
         {
           to: updated.email,
+          kind: 'password_changed',
           ...noticeMail({
             subject: 'Your password was changed',
             name: updated.name,

@@ -75,6 +75,8 @@ const factorFields = { code: anyCode.optional(), recovery_code: recoveryCode.opt
 const oneFactor = (b: { code?: string | undefined; recovery_code?: string | undefined }) =>
   (b.code === undefined) !== (b.recovery_code === undefined);
 
+/** `POST /auth/mfa/totp`: the account's password, checked again before a seed is made. */
+export const enrolTotpBody = z.strictObject({ current_password: password });
 /** `POST /auth/mfa/totp/confirm`. */
 export const confirmTotpBody = z.strictObject({ code: totpCode });
 /** `DELETE /auth/mfa/totp`: one factor. */

@@ -15,8 +15,12 @@ export interface SmtpMailerOptions {
   readonly password?: string | undefined;
   /** The From header: `addr@domain` or `Name <addr@domain>`. */
   readonly from: string;
-  /** Connection, greeting and inactivity timeout. */
-  readonly timeoutMs: number;
+  /** How long to wait for the TCP (and implicit TLS) connection. */
+  readonly connectionTimeoutMs: number;
+  /** How long to wait for the greeting once connected. */
+  readonly greetingTimeoutMs: number;
+  /** The longest silence of the server during a send. */
+  readonly socketTimeoutMs: number;
 }
 
 /**
@@ -44,9 +48,9 @@ export class SmtpMailer {
       ...(options.user !== undefined && options.password !== undefined
         ? { auth: { user: options.user, pass: options.password } }
         : {}),
-      connectionTimeout: options.timeoutMs,
-      greetingTimeout: options.timeoutMs,
-      socketTimeout: options.timeoutMs,
+      connectionTimeout: options.connectionTimeoutMs,
+      greetingTimeout: options.greetingTimeoutMs,
+      socketTimeout: options.socketTimeoutMs,
       logger: false,
       debug: false,
       // the content is ours, but nothing in a mail may make the process read a file or a URL
@@ -57,13 +61,15 @@ export class SmtpMailer {
 
   /**
    * Sends `message`; its outbox `id` becomes the Message-ID, the same at every attempt, so that a
-   * mail delivered twice (a lease that ran out) can be recognised as one.
+   * mail delivered twice (a lease that ran out) can be recognised as one. Aborting `signal` closes
+   * the connection at once, whatever it is waiting for.
    *
    * @throws MailSendError
    */
-  async send(id: string, message: MailMessage): Promise<void> {
+  async send(id: string, message: MailMessage, signal?: AbortSignal): Promise<void> {
     try {
       await this.#transport.sendMail({
+        signal,
         from: this.#from,
         to: message.to,
         subject: message.subject,

@@ -2,8 +2,15 @@ import { readJsonBody, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { AuthDeps } from '../deps.js';
 import type { AuthState } from '../http/auth-state.js';
+import { clientIp } from '../http/client-ip.js';
 import { identityOf } from '../http/require-identity.js';
-import { confirmTotpBody, disableTotpBody, loginMfaBody, secondFactorOf } from '../http/schemas.js';
+import {
+  confirmTotpBody,
+  disableTotpBody,
+  enrolTotpBody,
+  loginMfaBody,
+  secondFactorOf,
+} from '../http/schemas.js';
 import { parseUserId } from '../http/user-id.js';
 
 type Ctx = Context & { state: AuthState; params: Record<string, string> };
@@ -15,10 +22,15 @@ type Ctx = Context & { state: AuthState; params: Record<string, string> };
  */
 export function mfaRoutes(deps: Pick<AuthDeps, 'mfa'>) {
   return {
-    /** Starts an enrolment: 200 `{secret, otpauth_uri}`. */
+    /** Starts an enrolment with `{current_password}`: 200 `{secret, otpauth_uri}`. */
     async enrolTotp(ctx: Ctx) {
       ctx.set('Cache-Control', 'no-store');
-      const { secret, otpauthUri } = await deps.mfa.enrol(identityOf(ctx.state));
+      const body = validateBody(enrolTotpBody, await readJsonBody(ctx));
+      const { secret, otpauthUri } = await deps.mfa.enrol(
+        identityOf(ctx.state),
+        body.current_password,
+        clientIp(ctx),
+      );
       ctx.body = { secret, otpauth_uri: otpauthUri };
     },
 

@@ -84,14 +84,18 @@ const BATCHES: Readonly<Record<CleanupKind, ReturnType<typeof statement>>> = {
     `t.expires_at < ${CUTOFF} OR t.consumed_at < ${CUTOFF}`,
   ),
   /**
-   * Mail the outbox is done with, sent or given up on before the cutoff (pending mail is never
-   * touched, however old: it is what the backlog gauges report).
+   * Mail the outbox is done with: sent, given up on or expired before the cutoff; and pending
+   * mail whose expiry is before the cutoff, which no loop will ever send (none ran to mark it
+   * expired: no SMTP_HOST anywhere). Other pending mail is never touched, however old: it is what
+   * the backlog gauges report.
    */
   mail: batchDelete(
     'cleanup.mail',
     'mail_outbox',
     'id',
-    `(t.status = 'sent' AND t.sent_at < ${CUTOFF}) OR (t.status = 'failed' AND t.failed_at < ${CUTOFF})`,
+    `(t.status = 'sent' AND t.sent_at < ${CUTOFF}) OR (t.status = 'failed' AND t.failed_at < ${CUTOFF})
+     OR (t.status = 'expired' AND t.expired_at < ${CUTOFF})
+     OR (t.status = 'pending' AND t.expires_at < ${CUTOFF})`,
   ),
   /** The job's own records, kept for a while after they stop being the latest. */
   runs: batchDelete('cleanup.runs', 'cleanup_runs', 'id', `t.finished_at < ${CUTOFF}`),

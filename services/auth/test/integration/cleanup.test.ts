@@ -147,33 +147,54 @@ describe('the cleanup job', () => {
     ).toBe(401);
   });
 
-  it('deletes mail the outbox is done with, never pending mail', async () => {
-    const mail = async (status: string, daysAgo: number) => {
+  it('deletes mail the outbox is done with, and pending mail long expired; never other pending mail', async () => {
+    /**
+     * A mail in `status` since `daysAgo`, expiring `expiresDaysAgo` ago (null: never), and not due
+     * before tomorrow: no delivery loop of the stack sends or marks the pending ones meanwhile.
+     */
+    const mail = async (status: string, daysAgo: number, expiresDaysAgo: number | null = null) => {
       const [row] = await authSql<{ id: string }>(
         `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, created_at,
-           sent_at, failed_at)
+           sent_at, failed_at, expired_at, expires_at, next_attempt_at)
          VALUES (gen_random_uuid(), 'a@example.com', 's', '', '', $1::"MailStatus",
            now() AT TIME ZONE 'UTC' - make_interval(days => $2),
            CASE WHEN $1 = 'sent' THEN now() AT TIME ZONE 'UTC' - make_interval(days => $2) END,
-           CASE WHEN $1 = 'failed' THEN now() AT TIME ZONE 'UTC' - make_interval(days => $2) END)
+           CASE WHEN $1 = 'failed' THEN now() AT TIME ZONE 'UTC' - make_interval(days => $2) END,
+           CASE WHEN $1 = 'expired' THEN now() AT TIME ZONE 'UTC' - make_interval(days => $2) END,
+           now() AT TIME ZONE 'UTC' - make_interval(days => $3::int),
+           now() AT TIME ZONE 'UTC' + interval '1 day')
          RETURNING id`,
-        [status, daysAgo],
+        [status, daysAgo, expiresDaysAgo],
       );
       return row?.id as string;
     };
     const ids = {
       oldSent: await mail('sent', 15),
       oldFailed: await mail('failed', 15),
+      oldExpired: await mail('expired', 15, 15),
+      // nobody marked it (no delivery loop ran): it can never be sent either
+      pendingLongExpired: await mail('pending', 16, 15),
       oldPending: await mail('pending', 15),
+      pendingExpiringLater: await mail('pending', 15, -1),
+      pendingRecentlyExpired: await mail('pending', 2, 1),
       recentSent: await mail('sent', 1),
+      recentExpired: await mail('expired', 1, 1),
     };
     try {
       const report = await cleanupOn(first);
-      expect(report.deleted.mail).toBeGreaterThanOrEqual(2);
+      expect(report.deleted.mail).toBeGreaterThanOrEqual(4);
       const left = await authSql<{ id: string }>('SELECT id FROM mail_outbox WHERE id = ANY($1)', [
         Object.values(ids),
       ]);
-      expect(left.map((r) => r.id).sort()).toEqual([ids.oldPending, ids.recentSent].sort());
+      expect(left.map((r) => r.id).sort()).toEqual(
+        [
+          ids.oldPending,
+          ids.pendingExpiringLater,
+          ids.pendingRecentlyExpired,
+          ids.recentSent,
+          ids.recentExpired,
+        ].sort(),
+      );
     } finally {
       // the pending one must not be sent by a delivery loop of another suite
       await authSql('DELETE FROM mail_outbox WHERE id = ANY($1)', [Object.values(ids)]);

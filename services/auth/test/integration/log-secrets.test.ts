@@ -8,7 +8,7 @@ import {
   startAuthServer,
   type TestAuthServer,
 } from '../support/auth-server.js';
-import { mfaToken, newMfaUser, secondStep } from '../support/mfa-flows.js';
+import { enrol, mfaToken, newMfaUser, secondStep } from '../support/mfa-flows.js';
 
 let server: TestAuthServer;
 beforeAll(async () => {
@@ -61,9 +61,14 @@ describe('logs captured during the main flows', () => {
     const mfaUser = await newMfaUser(server.url);
     secrets.push(mfaUser.accessToken, mfaUser.refreshToken, ...mfaUser.recoveryCodes);
     codes.push(mfaUser.authenticator.last());
-    const enrolled = await call(server.url, 'POST', '/auth/mfa/totp', {
-      token: (await newUser(server.url)).accessToken,
+    const enrolling = await newUser(server.url);
+    const wrongAtEnrolment = 'enrolment-wrong-password-qrs';
+    secrets.push(wrongAtEnrolment);
+    await call(server.url, 'POST', '/auth/mfa/totp', {
+      token: enrolling.accessToken,
+      json: { current_password: wrongAtEnrolment },
     });
+    const enrolled = await enrol(server.url, enrolling);
     secrets.push(enrolled.body.secret, enrolled.body.otpauth_uri);
     const challenge = await mfaToken(server.url, mfaUser);
     secrets.push(challenge);

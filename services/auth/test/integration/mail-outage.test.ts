@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noticeMail } from '../../src/mail/templates/notice-mail.js';
 import { startAuthServer, type TestAuthServer } from '../support/auth-server.js';
 import { mailEnv, uniqueAddress } from '../support/mail-env.js';
-import { mailTo, PrivateMailpit, waitForMail } from '../support/mailpit.js';
+import { mailTo, PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
 import { eventually, freePort } from '../support/processes.js';
 import {
   createScratchAuthDatabase,
@@ -92,6 +92,12 @@ describe('while the SMTP server is down', () => {
       [ids],
     );
     expect(failed.every((r) => (r.last_error ?? '').length > 0)).toBe(true);
+    // waiting, the bodies are sealed: the table does not show them
+    const [showing] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mail_outbox WHERE mail_outbox::text LIKE $1',
+      [`%${secret}%`],
+    );
+    expect(showing?.n).toBe(0);
     expect(await metric(server, 'auth_mail_retries_total')).toBeGreaterThanOrEqual(6);
     expect(await metric(server, 'auth_mail_pending')).toBe(3);
     expect(await metric(server, 'auth_mail_oldest_pending_age_seconds')).toBeGreaterThan(0);
@@ -107,6 +113,8 @@ describe('while the SMTP server is down', () => {
       'every mail to be recorded as sent',
     );
     for (const to of addresses) expect(await mailTo(mailpit.url, to)).toHaveLength(1);
+    const [delivered] = await mailTo(mailpit.url, addresses[0] as string);
+    expect((await readMail(mailpit.url, delivered?.ID ?? '')).Text).toContain(secret);
     expect(await metric(server, 'auth_mail_sent_total')).toBe(sentBefore + 3);
     await eventually(
       async () => (await metric(server, 'auth_mail_pending')) === 0,
@@ -140,24 +148,53 @@ describe('when the SMTP server never comes back', () => {
     await db?.drop();
   });
 
-  it('a mail is marked failed after MAIL_MAX_ATTEMPTS and kept whole for operators', async () => {
+  it('a mail is marked failed after MAIL_MAX_ATTEMPTS, its bodies blanked, the rest kept', async () => {
+    const to = uniqueAddress('never');
+    const token = `live-token-${crypto.randomUUID()}`;
     const id = await server.deps.mail.enqueue({
-      to: uniqueAddress('never'),
-      ...noticeMail({ subject: 'never', paragraphs: ['kept'] }),
+      to,
+      ...noticeMail({
+        subject: 'never',
+        paragraphs: ['a link'],
+        action: { label: 'Reset', url: `https://example.com/reset#token=${token}` },
+      }),
     });
+    // read together at every look: a failed row is never seen with its bodies
+    const seen: { status: string; text_body: string }[] = [];
     await eventually(
-      async () =>
-        (await db.query<OutboxRow>('SELECT status FROM mail_outbox WHERE id = $1', [id]))[0]
-          ?.status === 'failed',
+      async () => {
+        const [now] = await db.query<{ status: string; text_body: string }>(
+          'SELECT status, text_body FROM mail_outbox WHERE id = $1',
+          [id],
+        );
+        if (now) seen.push(now);
+        return now?.status === 'failed';
+      },
       30_000,
       'the mail to be marked failed',
     );
-    const [row] = await db.query<OutboxRow & { text_body: string; failed_at: Date | null }>(
-      'SELECT * FROM mail_outbox WHERE id = $1',
-      [id],
-    );
+    expect(seen.filter((r) => r.status === 'failed' && r.text_body !== '')).toEqual([]);
+    const [row] = await db.query<
+      OutboxRow & {
+        recipient: string;
+        subject: string;
+        text_body: string;
+        html_body: string;
+        created_at: Date;
+        failed_at: Date | null;
+      }
+    >('SELECT * FROM mail_outbox WHERE id = $1', [id]);
     expect(row?.attempts).toBe(3);
-    expect(row?.text_body).toContain('kept');
+    // the link's token is gone from the row in the statement that gave up on it
+    expect([row?.text_body, row?.html_body]).toEqual(['', '']);
+    const [withToken] = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM mail_outbox WHERE mail_outbox::text LIKE $1',
+      [`%${token}%`],
+    );
+    expect(withToken?.n).toBe(0);
+    // what an audit needs stays
+    expect([row?.recipient, row?.subject]).toEqual([to, 'never']);
+    expect(row?.created_at).toBeInstanceOf(Date);
     expect(row?.failed_at).toBeInstanceOf(Date);
     expect(row?.last_error).toMatch(/ECONNREFUSED|connect/i);
     expect(await metric(server, 'auth_mail_failed_total')).toBe(1);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
-import { mfaToken, newMfaUser, secondStep } from '../support/mfa-flows.js';
+import { enrol, mfaToken, newMfaUser, secondStep } from '../support/mfa-flows.js';
 
 let server: TestAuthServer;
 let url: string;
@@ -72,7 +72,7 @@ describe('guessing MFA codes', () => {
     const limited = await startAuthServer({ MFA_FAILURES_PER_USER: '3' });
     try {
       const user = await newUser(limited.url);
-      await call(limited.url, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+      expect((await enrol(limited.url, user)).status).toBe(200);
       const confirm = (code: string) =>
         call(limited.url, 'POST', '/auth/mfa/totp/confirm', {
           token: user.accessToken,
@@ -153,6 +153,24 @@ describe('hostile input on the MFA endpoints', () => {
         (b) =>
           ['DELETE', '/auth/mfa/totp', user.accessToken, b] as [string, string, string, unknown],
       ),
+      // an enrolment's password: malformed ones are refused before anything is checked or counted
+      ...[
+        {},
+        [],
+        'text',
+        null,
+        { current_password: 123 },
+        { current_password: null },
+        { current_password: '' },
+        { current_password: ['x'] },
+        { current_password: 'a\u0000b' },
+        { current_password: 'x'.repeat(1025) },
+        { current_password: other.password, extra: 1 },
+        { password: other.password },
+      ].map(
+        (b) =>
+          ['POST', '/auth/mfa/totp', other.accessToken, b] as [string, string, string, unknown],
+      ),
     ];
     for (const [method, path, bearer, json] of cases) {
       const res = await call(url, method, path, { json, ...(bearer ? { token: bearer } : {}) });
@@ -162,7 +180,7 @@ describe('hostile input on the MFA endpoints', () => {
       expect(res.status, label).not.toBe(429);
     }
     // raw bodies: huge, not JSON, wrong type, NUL in the JSON text
-    for (const path of ['/auth/login/mfa', '/auth/mfa/totp/confirm']) {
+    for (const path of ['/auth/login/mfa', '/auth/mfa/totp/confirm', '/auth/mfa/totp']) {
       for (const raw of [HUGE, '{"code":', '\u0000', `{"code":"${HUGE}"}`]) {
         const res = await call(url, 'POST', path, {
           raw,
@@ -187,8 +205,9 @@ describe('hostile input on the MFA endpoints', () => {
     ] as const) {
       expect((await call(url, method, path, { json: { code: '123456' } })).status).toBe(401);
     }
-    // none of this was a wrong code: the user's challenge and counters are intact
+    // none of this was a wrong code or password: the challenge and the counters are intact
     const ok = await secondStep(url, { mfa_token: token, code: user.authenticator.next() });
     expect(ok.status).toBe(200);
+    expect((await enrol(url, other)).status).toBe(200);
   });
 });

@@ -1,8 +1,14 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
+import {
+  call,
+  newUser,
+  randomIp,
+  startAuthServer,
+  type TestAuthServer,
+} from '../support/auth-server.js';
 import { TestAuthenticator } from '../support/authenticator.js';
-import { mfaToken, newMfaUser, passwordStep, secondStep } from '../support/mfa-flows.js';
+import { enrol, mfaToken, newMfaUser, passwordStep, secondStep } from '../support/mfa-flows.js';
 import { authSql } from '../support/sql.js';
 
 let server: TestAuthServer;
@@ -16,7 +22,7 @@ afterAll(() => server.close());
 describe('TOTP enrolment', () => {
   it('answers a base32 seed and its otpauth URI; stores it encrypted; replaces an unconfirmed one', async () => {
     const user = await newUser(url);
-    const first = await call(url, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+    const first = await enrol(url, user);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     const { secret, otpauth_uri } = first.body;
@@ -33,7 +39,7 @@ describe('TOTP enrolment', () => {
     expect(row?.secret_ciphertext).not.toContain(secret);
     // MFA is not on until confirmed: the password alone still logs in
     expect((await passwordStep(url, user)).status).toBe(200);
-    const second = await call(url, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+    const second = await enrol(url, user);
     expect(second.body.secret).not.toBe(secret);
     // a code of the replaced seed does not confirm
     const stale = await call(url, 'POST', '/auth/mfa/totp/confirm', {
@@ -57,7 +63,7 @@ describe('TOTP enrolment', () => {
       expect(code_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(user.recoveryCodes.some((c) => code_hash.includes(c.replaceAll('-', '')))).toBe(false);
     }
-    const again = await call(url, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+    const again = await enrol(url, user);
     expect([again.status, again.body.code]).toEqual([409, 'mfa_already_enabled']);
     const reconfirm = await call(url, 'POST', '/auth/mfa/totp/confirm', {
       token: user.accessToken,
@@ -69,6 +75,72 @@ describe('TOTP enrolment', () => {
       json: { code: '123456' },
     });
     expect([nothing.status, nothing.body.code]).toEqual([409, 'mfa_not_enabled']);
+  });
+});
+
+describe('TOTP enrolment needs the current password', () => {
+  /** The user's enrolment row, if any: a refused request must leave none. */
+  const enrolment = (id: string) =>
+    authSql('SELECT 1 FROM user_totp WHERE user_id = $1', [Number(id)]);
+
+  it('refuses an access token alone, and a wrong password with 403 wrong_password', async () => {
+    const user = await newUser(url);
+    const bare = await call(url, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+    expect(bare.status).toBe(415);
+    const empty = await call(url, 'POST', '/auth/mfa/totp', { token: user.accessToken, json: {} });
+    expect([empty.status, empty.body.code]).toEqual([422, 'validation_failed']);
+    expect(JSON.stringify(empty.body.errors)).toContain('current_password');
+    const wrong = await call(url, 'POST', '/auth/mfa/totp', {
+      token: user.accessToken,
+      json: { current_password: `${user.password}x` },
+    });
+    expect([wrong.status, wrong.body.code]).toEqual([403, 'wrong_password']);
+    expect(wrong.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(wrong.body.secret).toBeUndefined();
+    expect(await enrolment(user.id)).toHaveLength(0);
+    // an account with MFA on is not told so without the password
+    const mfaUser = await newMfaUser(url);
+    const probe = await call(url, 'POST', '/auth/mfa/totp', {
+      token: mfaUser.accessToken,
+      json: { current_password: 'not-the-password' },
+    });
+    expect([probe.status, probe.body.code]).toEqual([403, 'wrong_password']);
+  });
+
+  it('counts wrong passwords as failed logins: past the limit 429, for logins too', async () => {
+    const limited = await startAuthServer({ LOGIN_FAILURES_PER_ACCOUNT_IP: '3' });
+    try {
+      const user = await newUser(limited.url);
+      const ip = randomIp();
+      const attempt = (password: string) =>
+        call(limited.url, 'POST', '/auth/mfa/totp', {
+          token: user.accessToken,
+          json: { current_password: password },
+          headers: { 'x-forwarded-for': ip },
+        });
+      for (let i = 0; i < 3; i++)
+        expect((await attempt(`wrong-${i}`)).status, `try ${i}`).toBe(403);
+      // blocked before the password is checked: even the right one waits
+      const blocked = await attempt(user.password);
+      expect([blocked.status, blocked.body.code]).toEqual([429, 'rate_limited']);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await enrolment(user.id)).toHaveLength(0);
+      // the same counter guards the password at the login from that address
+      const login = await call(limited.url, 'POST', '/auth/login', {
+        json: { email: user.email, password: user.password },
+        headers: { 'x-forwarded-for': ip },
+      });
+      expect([login.status, login.body.code]).toEqual([429, 'rate_limited']);
+      // from another address the account is not locked
+      const elsewhere = await call(limited.url, 'POST', '/auth/mfa/totp', {
+        token: user.accessToken,
+        json: { current_password: user.password },
+        headers: { 'x-forwarded-for': randomIp() },
+      });
+      expect(elsewhere.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

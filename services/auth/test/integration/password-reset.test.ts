@@ -79,6 +79,28 @@ describe('password reset', () => {
     // the link worked once
     const again = await complete({ token: link.token, password: `${NEW_PASSWORD}-2` });
     expect([again.status, again.body.code]).toEqual([400, 'invalid_link_token']);
+    // the outbox says what each mail was; a link's mail expires with its token, the notice never
+    const mails = await authSql<{
+      kind: string;
+      expires_at: Date | null;
+      token_expiry: Date | null;
+    }>(
+      `SELECT m.kind, m.expires_at,
+         (SELECT max(t.expires_at) FROM one_time_tokens t
+          WHERE t.user_id = $2 AND t.purpose = m.kind) AS token_expiry
+       FROM mail_outbox m WHERE m.recipient = $1 ORDER BY m.created_at`,
+      [user.email, Number(user.id)],
+    );
+    expect(mails.map((m) => m.kind)).toEqual([
+      'verify_email',
+      'reset_password',
+      'password_changed',
+    ]);
+    for (const mail of mails.slice(0, 2)) {
+      expect(mail.expires_at, mail.kind).toBeInstanceOf(Date);
+      expect(mail.expires_at?.getTime(), mail.kind).toBe(mail.token_expiry?.getTime());
+    }
+    expect(mails[2]?.expires_at).toBeNull();
   });
 
   it('an unknown address gets the same 202 and no mail', async () => {

@@ -7,9 +7,8 @@ import {
   type TestUser,
 } from './auth-server.js';
 import { TestAuthenticator } from './authenticator.js';
-import { enrolTotp } from './enrolment.js';
 import { linkTokenMailedTo } from './mail-links.js';
-import { type MfaUser, mfaToken, newMfaUser, secondStep } from './mfa-flows.js';
+import { enrol, type MfaUser, mfaToken, newMfaUser, secondStep } from './mfa-flows.js';
 
 // The live material the hostile suite of the account-lifecycle endpoints works on: real link
 // tokens read from the mail, a real login challenge, a pending enrolment, an administrator and a
@@ -137,7 +136,7 @@ export interface EnrolmentMaterial {
 /** Registers a user and starts their enrolment. */
 export async function enrolmentMaterial(url: string): Promise<EnrolmentMaterial> {
   const user = await newUser(url);
-  const enrolled = expectStatus(await enrolTotp(url, user), 200, 'enrol');
+  const enrolled = expectStatus(await enrol(url, user), 200, 'enrol');
   return { user, authenticator: new TestAuthenticator(enrolled.body.secret) };
 }
 

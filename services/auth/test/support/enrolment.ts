@@ -1,20 +1,9 @@
-import { type CallResult, call, type TestUser } from './auth-server.js';
-
 /**
- * The body of `POST /auth/mfa/totp` for an account whose password is `password`: none today.
- * When starting an enrolment asks for the account's password, this is the one line to change
- * (`return { current_password: password };`); every test that enrols through
- * {@link enrolTotp}, `tests/e2e/support/mfa.ts` and the hostile corpus of the enrolment follow it.
+ * The body of `POST /auth/mfa/totp` for an account whose password is `password`: starting an
+ * enrolment asks for it, so a stolen access token alone cannot bind an attacker's authenticator.
+ * Every test that enrols through `enrol` of `mfa-flows.ts`, `tests/e2e/support/mfa.ts` and the hostile
+ * corpus of the enrolment use this one definition.
  */
-export function enrolmentBody(_password: string): Record<string, unknown> | undefined {
-  return undefined;
-}
-
-/** Starts a TOTP enrolment (`POST /auth/mfa/totp`) as `user`, with {@link enrolmentBody}. */
-export function enrolTotp(base: string, user: TestUser): Promise<CallResult> {
-  const json = enrolmentBody(user.password);
-  return call(base, 'POST', '/auth/mfa/totp', {
-    token: user.accessToken,
-    ...(json === undefined ? {} : { json }),
-  });
+export function enrolmentBody(password: string): Record<string, unknown> | undefined {
+  return { current_password: password };
 }

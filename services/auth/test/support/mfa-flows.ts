@@ -1,5 +1,6 @@
 import { type CallResult, call, newUser, randomIp, type TestUser } from './auth-server.js';
 import { TestAuthenticator } from './authenticator.js';
+import { enrolmentBody } from './enrolment.js';
 
 /** A user with MFA on: their authenticator and the recovery codes they were shown. */
 export interface MfaUser extends TestUser {
@@ -9,10 +10,18 @@ export interface MfaUser extends TestUser {
   readonly ip: string;
 }
 
+/** Starts a TOTP enrolment (`POST /auth/mfa/totp`) as the user, with {@link enrolmentBody}. */
+export function enrol(base: string, user: TestUser): Promise<CallResult> {
+  return call(base, 'POST', '/auth/mfa/totp', {
+    token: user.accessToken,
+    json: enrolmentBody(user.password),
+  });
+}
+
 /** Registers a user, enrols and confirms TOTP; fails loudly on any unexpected answer. */
 export async function newMfaUser(base: string): Promise<MfaUser> {
   const user = await newUser(base);
-  const enrolled = await call(base, 'POST', '/auth/mfa/totp', { token: user.accessToken });
+  const enrolled = await enrol(base, user);
   if (enrolled.status !== 200) throw new Error(`enrol: ${enrolled.status} ${enrolled.text}`);
   const authenticator = new TestAuthenticator(enrolled.body.secret);
   const confirmed = await call(base, 'POST', '/auth/mfa/totp/confirm', {

@@ -14,17 +14,21 @@ export interface AuthProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node services/auth/dist/main.js` with `env` on free ports and waits for `/readyz`. */
+/**
+ * Starts `node services/auth/dist/main.js` with `env` on free ports and waits for `/readyz`.
+ * SHUTDOWN_DRAIN_DELAY_MS is 100 unless `env` sets it.
+ */
 export async function startAuthProcess(env: NodeJS.ProcessEnv): Promise<AuthProcess> {
   const port = await freePort();
   const metricsPort = await freePort();
   let output = '';
   const child = spawn(process.execPath, [join(REPO_ROOT, 'services/auth/dist/main.js')], {
     env: {
+      // a short drain unless the test is about the drain
+      SHUTDOWN_DRAIN_DELAY_MS: '100',
       ...env,
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
-      SHUTDOWN_DRAIN_DELAY_MS: '100',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

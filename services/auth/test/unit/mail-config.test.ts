@@ -71,6 +71,41 @@ describe('mail settings', () => {
     ).toEqual([]);
   });
 
+  it('bound every SMTP wait and the whole send, by default well within a pod’s grace period', () => {
+    const config = loadAuthConfig(BASE);
+    expect([
+      config.SMTP_CONNECTION_TIMEOUT_MS,
+      config.SMTP_GREETING_TIMEOUT_MS,
+      config.SMTP_SOCKET_TIMEOUT_MS,
+      config.MAIL_SEND_TIMEOUT_MS,
+      config.MAIL_SHUTDOWN_TIMEOUT_MS,
+    ]).toEqual([5_000, 5_000, 10_000, 20_000, 5_000]);
+    for (const name of [
+      'SMTP_CONNECTION_TIMEOUT_MS',
+      'SMTP_GREETING_TIMEOUT_MS',
+      'SMTP_SOCKET_TIMEOUT_MS',
+    ]) {
+      expect(problems({ [name]: '60000' })).toEqual([]);
+      expect(problems({ [name]: '60001' }).map((p) => p.split(':')[0])).toEqual([name]);
+      expect(problems({ [name]: '99' }).map((p) => p.split(':')[0])).toEqual([name]);
+    }
+  });
+
+  it('keep the mail’s shutdown within the HTTP drain', () => {
+    expect(problems({ MAIL_SHUTDOWN_TIMEOUT_MS: '30000' })).toEqual([]);
+    expect(problems({ MAIL_SHUTDOWN_TIMEOUT_MS: '30001' })).toEqual([
+      'MAIL_SHUTDOWN_TIMEOUT_MS: must be at most SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS (the HTTP drain)',
+    ]);
+    expect(
+      problems({
+        MAIL_SHUTDOWN_TIMEOUT_MS: '3000',
+        SHUTDOWN_DRAIN_DELAY_MS: '1000',
+        SHUTDOWN_TIMEOUT_MS: '1000',
+      }).map((p) => p.split(':')[0]),
+    ).toEqual(['MAIL_SHUTDOWN_TIMEOUT_MS']);
+    expect(problems({ MAIL_SHUTDOWN_TIMEOUT_MS: '0' })).toEqual([]);
+  });
+
   it('name a bad value without echoing it', () => {
     const found = problems({ SMTP_PORT: 'secret-looking-99', MAIL_RETRY_MAX_MS: '10' });
     expect(found.join('\n')).not.toContain('secret-looking-99');

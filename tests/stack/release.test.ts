@@ -6,7 +6,7 @@
  * name exactly those images in k8s/prod. podman, skopeo and Go (or a cached registry build) are
  * required: without them this fails, it never skips.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,14 +36,34 @@ let registry: OciRegistry | undefined;
 let settingsFile: string;
 let release: { status: number | null; output: string };
 
-/** Runs the release CLI as an operator would (`npm run release -- ...`), without npm's banner. */
-function runRelease(args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(
-    'bash',
-    ['scripts/with-deps.sh', 'tsx', 'scripts/release/cli.ts', '--settings', settingsFile, ...args],
-    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 1_500_000 },
-  );
-  return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ?? ''}` };
+/**
+ * Runs the release CLI as an operator would (`npm run release -- ...`, without npm's banner), in a
+ * child process that does not block this worker for the minutes a cold build takes.
+ */
+function runRelease(args: string[]): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(
+      'bash',
+      [
+        'scripts/with-deps.sh',
+        'tsx',
+        'scripts/release/cli.ts',
+        '--settings',
+        settingsFile,
+        ...args,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_500_000 },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.once('error', (error) => resolvePromise({ status: null, output: `${output}${error}` }));
+    child.once('close', (status) => resolvePromise({ status, output }));
+  });
 }
 
 /** `GET|HEAD <registry>/v2/<path>`; manifests asked for in the types podman pushes. */
@@ -76,7 +96,7 @@ beforeAll(async () => {
   );
   // The node base is this project's stand-in (no registry is reachable to pull the real one);
   // plain HTTP, since the registry is on loopback.
-  release = runRelease(['--tls-verify=false', '--stand-in-base', '--allow-dirty']);
+  release = await runRelease(['--tls-verify=false', '--stand-in-base', '--allow-dirty']);
   // the build and push times, for the run's log
   console.log(release.output.match(/^release: .*$/gm)?.join('\n') ?? release.output);
 }, 1_800_000);
@@ -168,8 +188,8 @@ describe('npm run release against a loopback registry', () => {
     );
   });
 
-  it('refuses plain HTTP to a registry that is not on loopback, before building anything', () => {
-    const r = runRelease(['--registry', 'registry.example.com', '--tls-verify=false']);
+  it('refuses plain HTTP to a registry that is not on loopback, before building anything', async () => {
+    const r = await runRelease(['--registry', 'registry.example.com', '--tls-verify=false']);
     expect(r.status).toBe(1);
     expect(r.output).toMatch(/--tls-verify=false is for a registry on loopback only/);
     // the settings of the release above are untouched

@@ -36,10 +36,11 @@ command -v python3 >/dev/null 2>&1 || missing_packages+=(python3)
 # containerd + runc run the pods, podman builds the images, mmdebstrap makes their Debian base,
 # gcc + libc6-dev + binutils build the static pause program, busybox-static is the local-path
 # helper pods' shell, iptables + ipset + conntrack serve kube-proxy and the NetworkPolicy firewall,
-# Debian's CNI plugins wire the pods.
+# Debian's CNI plugins wire the pods. skopeo reads back from the registry the digests of the images
+# `npm run release` pushed (tests/stack/release.test.ts runs it against a loopback registry).
 cluster_packages=(
   containerd runc podman conmon containernetworking-plugins mmdebstrap iptables ipset conntrack
-  gcc libc6-dev binutils busybox-static curl openssl util-linux iproute2
+  gcc libc6-dev binutils busybox-static curl openssl util-linux iproute2 skopeo
 )
 if [ "${1:-}" = "--cluster" ]; then
   for package in "${cluster_packages[@]}"; do

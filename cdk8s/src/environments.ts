@@ -116,6 +116,12 @@ export interface MailSettings {
 export interface EnvironmentConfig {
   /** Also the output folder name under k8s/. */
   readonly name: 'dev' | 'prod';
+  /**
+   * Where the images come from. `local`: `shardgate/<service>:0.1.0` and the charts' own names, as
+   * the local cluster and Tilt load them into the node. `release`: the registry, version and
+   * digests of the release settings (`deploy/release.json`), without which synth fails.
+   */
+  readonly imageSource: 'local' | 'release';
   /** `iss` of the tokens and the public base URL of OpenID discovery. */
   readonly authIssuer: string;
   /** Host of the Ingress rules and Gateway listener; none matches every host. */
@@ -160,6 +166,7 @@ const small = (cpu: string, memory: string, cpuLimit: string, memoryLimit: strin
 /** kind or minikube on a laptop: one of everything, small requests, Prometheus included. */
 export const dev: EnvironmentConfig = {
   name: 'dev',
+  imageSource: 'local',
   // The same public base URL as the local stack's gateway, so tokens and docs read the same.
   authIssuer: 'http://127.0.0.1:8080',
   shards: ['shard0', 'shard1'],
@@ -193,6 +200,7 @@ export const dev: EnvironmentConfig = {
 /** A production cluster: at least two replicas of each service behind autoscalers, TLS at the edge. */
 export const prod: EnvironmentConfig = {
   name: 'prod',
+  imageSource: 'release',
   // Placeholder domain: operators change host, issuer and TLS Secret together.
   authIssuer: 'https://shardgate.example.com',
   host: 'shardgate.example.com',

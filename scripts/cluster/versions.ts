@@ -33,6 +33,12 @@ export const VERSIONS = {
    * service's outbox delivers to it, and tests read what arrived through its HTTP API.
    */
   mailpit: '1.33.1',
+  /**
+   * The Distribution registry (`github.com/distribution/distribution/v3`, `cmd/registry`): the OCI
+   * registry on loopback that tests/stack/release.test.ts pushes a release to, since no other
+   * registry is reachable here. The newest release the module proxy serves (checked 2026-12-04).
+   */
+  distribution: '3.1.2',
   /** Prometheus of the dev environment (its Go module tags release 2.X.Y as v0.X.Y). */
   prometheus: '2.55.1',
   /** Node.js LTS of the images and of the host scripts: `.node-version`, which the shell scripts read too. */

@@ -4,6 +4,11 @@
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_RELEASE_SETTINGS,
+  readReleaseSettings,
+} from '../../cdk8s/src/lib/release-settings.js';
+import type { ReleaseSettingsFile } from '../../cdk8s/src/shardgate-app.js';
 import { type K8sObject, type LoadedObject, loadManifests } from './k8s-manifests.js';
 
 /** The repository root. */
@@ -37,4 +42,12 @@ export function environmentManifests(env: EnvironmentName): {
 } {
   const loaded = loadManifests(join(REPO_ROOT, 'k8s', env));
   return { loaded, objects: loaded.map((l) => l.object) };
+}
+
+/** The committed release settings (deploy/release.json, the example): what k8s/prod is synthesized from. */
+export function committedRelease(): ReleaseSettingsFile {
+  return {
+    path: DEFAULT_RELEASE_SETTINGS,
+    settings: readReleaseSettings(DEFAULT_RELEASE_SETTINGS),
+  };
 }

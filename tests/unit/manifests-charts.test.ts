@@ -93,6 +93,43 @@ describe.each(Object.keys(missingSecretMessage))('%s without auth.existingSecret
   });
 });
 
+describe.each([
+  ['postgres-shard', 'two-standbys-values.yaml', 'docker.io/library/postgres'],
+  ['redis', 'persistent-networkpolicy-values.yaml', 'docker.io/library/redis'],
+])('%s image.digest', (name, scenario, repository) => {
+  const images = (objects: K8sObject[]) =>
+    new Set(
+      objects.flatMap((o) => {
+        const pod = podSpecOf(o);
+        return pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.image) : [];
+      }),
+    );
+
+  it('pins every container to `repository:tag@digest`; without it the tag alone', () => {
+    const pinned = images(render(`charts/${name}`, `charts/${name}/ci/${scenario}`));
+    expect(pinned.size).toBe(1);
+    expect([...pinned][0]).toMatch(
+      new RegExp(`^${repository}:[^:@/]+@sha256:(0123456789abcdef){4}$`),
+    );
+    const plain = images(render(`charts/${name}`, `charts/${name}/ci/default-values.yaml`));
+    expect([...plain]).toEqual([[...pinned][0]?.replace(/@.*$/, '').replace(/^.*\//, '')]);
+  });
+
+  it('refuses a digest that is not sha256 and 64 hex digits', () => {
+    const r = helm([
+      'template',
+      'test',
+      `charts/${name}`,
+      '-f',
+      `charts/${name}/ci/default-values.yaml`,
+      '--set',
+      'image.digest=sha256:abc',
+    ]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("'/image/digest'");
+  });
+});
+
 describe('postgres-shard specifics', () => {
   it('wires the standby to the primary and the services to the right pods', () => {
     const objects = render(

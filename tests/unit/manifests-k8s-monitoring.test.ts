@@ -12,7 +12,12 @@ import {
 } from '../../cdk8s/src/environments.js';
 import { buildApp } from '../../cdk8s/src/shardgate-app.js';
 import { helmTemplate } from '../support/helm-render.js';
-import { ENVIRONMENTS, environmentManifests, NS } from '../support/k8s-environment.js';
+import {
+  committedRelease,
+  ENVIRONMENTS,
+  environmentManifests,
+  NS,
+} from '../support/k8s-environment.js';
 import { findObject, type K8sObject, podLabelsOf, podSpecOf } from '../support/k8s-manifests.js';
 
 // The Prometheus Operator objects of the cdk8s app (monitoring.k8s.yaml): absent unless the
@@ -24,7 +29,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** The objects of every chart of the app built for `env` (synthesized in memory), by chart id. */
 function build(env: EnvironmentConfig): Map<string, K8sObject[]> {
-  const app = buildApp(env, join(out, env.name));
+  const app = buildApp(env, join(out, env.name), committedRelease());
   return new Map(app.charts.map((c) => [c.node.id, c.toJson() as K8sObject[]]));
 }
 

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENTS, environmentManifests, NS, TRAEFIK_NS } from '../support/k8s-environment.js';
+import { isFullyQualified } from '../../cdk8s/src/lib/release-settings.js';
+import {
+  committedRelease,
+  ENVIRONMENTS,
+  environmentManifests,
+  NS,
+  TRAEFIK_NS,
+} from '../support/k8s-environment.js';
 import {
   findByAppName,
   findObject,
@@ -93,17 +100,25 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
     ]);
   });
 
-  it('runs the shardgate pods as uid 1000 with the images tagged 0.1.0', () => {
+  it('runs the shardgate pods as uid 1000: dev on the images loaded into the node, prod on the release', () => {
     const own = workloads.filter((o) =>
       /^(auth|api)(-migrations)?$|^auth-cleanup$/.test(appName(o)),
     );
     expect(own).toHaveLength(5);
+    const { settings } = committedRelease();
+    const expected = (service: string) =>
+      env === 'dev'
+        ? `shardgate/${service}:0.1.0`
+        : `${settings.registry}/${settings.repository}/${service}:${settings.version}@${
+            settings.digests[service as 'auth' | 'api']
+          }`;
     for (const w of own) {
       const pod = podSpecOf(w) as PodSpec;
+      const service = appName(w).startsWith('api') ? 'api' : 'auth';
       expect(pod.securityContext?.runAsUser).toBe(1000);
       for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
         expect(c.securityContext?.runAsUser).toBe(1000);
-        expect(c.image).toMatch(/^shardgate\/(auth|api):0\.1\.0$/);
+        expect(c.image, `${appName(w)} ${c.name}`).toBe(expected(service));
       }
     }
   });
@@ -305,6 +320,29 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
       // Finished Jobs (one per image) are removed; a day leaves time to read a failure's logs.
       expect(job.spec.ttlSecondsAfterFinished).toBe(86_400);
       expect(podSpecOf(job)?.serviceAccountName).toBe(appName(job));
+    }
+  });
+});
+
+describe('k8s/prod images', () => {
+  const workloads = environmentManifests('prod').objects.filter((o) => podSpecOf(o));
+  const images = workloads.flatMap((w) => {
+    const pod = podSpecOf(w) as PodSpec;
+    return [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.image ?? '');
+  });
+
+  it('names every image with its registry, and pins the shardgate ones by digest', () => {
+    expect(new Set(images.map((i) => i.replace(/[:@].*$/, '')))).toEqual(
+      new Set([
+        'registry.example.com/shardgate/auth',
+        'registry.example.com/shardgate/api',
+        'docker.io/library/postgres',
+        'docker.io/library/redis',
+      ]),
+    );
+    for (const image of images) expect(isFullyQualified(image), image).toBe(true);
+    for (const image of images.filter((i) => i.includes('/shardgate/'))) {
+      expect(image).toMatch(/:0\.1\.0@sha256:[0-9a-f]{64}$/);
     }
   });
 });

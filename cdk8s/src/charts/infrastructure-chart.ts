@@ -2,6 +2,8 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ChartRelease } from '../constructs/chart-release.js';
 import type { EnvironmentConfig } from '../environments.js';
+import { chartImage } from '../lib/chart-image.js';
+import type { ImageNaming } from '../lib/image-naming.js';
 import { slotWalKeepWithin } from '../lib/postgres-sizing.js';
 import {
   NAMESPACE,
@@ -14,6 +16,8 @@ import {
 /** Props of {@link InfrastructureChart}. */
 export interface InfrastructureChartProps {
   readonly env: EnvironmentConfig;
+  /** Names the charts' images: as the charts do (dev), or fully qualified and pinned (prod). */
+  readonly images: ImageNaming;
 }
 
 /**
@@ -25,11 +29,16 @@ export class InfrastructureChart extends Chart {
   constructor(scope: Construct, id: string, props: InfrastructureChartProps) {
     super(scope, id, { namespace: NAMESPACE, disableResourceNameHashes: true });
     const { infrastructure } = props.env;
+    const image = (chart: string) => {
+      const { repository, tag } = chartImage(chart);
+      return props.images.thirdParty(repository, tag);
+    };
     for (const cluster of ['auth', ...props.env.shards]) {
       new ChartRelease(this, postgresRelease(cluster), {
         chart: 'postgres-shard',
         releaseName: postgresRelease(cluster),
         values: {
+          image: image('postgres-shard'),
           auth: { existingSecret: postgresCredentialsSecret(cluster) },
           database: { name: cluster, user: 'app' },
           postgresConfig: {
@@ -51,6 +60,7 @@ export class InfrastructureChart extends Chart {
       chart: 'redis',
       releaseName: REDIS_RELEASE,
       values: {
+        image: image('redis'),
         auth: { existingSecret: REDIS_CREDENTIALS_SECRET },
         resources: infrastructure.redisResources,
         // Who may reach Redis is decided in network-policies.k8s.yaml, with everything else.

@@ -3,7 +3,6 @@ import type { EnvironmentConfig } from '../environments.js';
 import {
   databaseSecret,
   HTTP_PORT,
-  IMAGE_TAG,
   METRICS_PORT,
   MFA_KEY_SECRET,
   redisSecret,
@@ -14,6 +13,7 @@ import {
   shardPrimaryUrlKey,
 } from '../names.js';
 import { authMailWiring } from './auth-mail.js';
+import type { ImageNaming } from './image-naming.js';
 
 /** One Secret key holding a database URL. */
 export interface SecretUrlRef {
@@ -128,12 +128,13 @@ const SEMI_SPACE_MB = { auth: 8, api: 32 } as const;
  */
 export function serviceDefinitions(
   env: EnvironmentConfig,
+  images: ImageNaming,
 ): Readonly<Record<ServiceName, ServiceDefinition>> {
   const mail = authMailWiring(env.mail);
   return {
     auth: {
       name: 'auth',
-      image: `shardgate/auth:${IMAGE_TAG}`,
+      image: images.service('auth'),
       command: ['node', 'services/auth/dist/main.js'],
       migrationsDir: 'services/auth/prisma/migrations',
       config: {
@@ -173,7 +174,7 @@ export function serviceDefinitions(
     },
     api: {
       name: 'api',
-      image: `shardgate/api:${IMAGE_TAG}`,
+      image: images.service('api'),
       command: ['node', 'services/api/dist/main.js'],
       migrationsDir: 'services/api/prisma/migrations',
       config: {

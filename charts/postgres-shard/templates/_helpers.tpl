@@ -51,12 +51,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- required "postgres-shard: auth.existingSecret is required — create a Secret with keys postgres-password, replication-password and app-password and set auth.existingSecret to its name (the chart never generates passwords)" .Values.auth.existingSecret }}
 {{- end }}
 
-{{/* Pinned image reference; refuses `latest`. */}}
+{{/* Pinned image reference (`repository:tag`, `@digest` appended when set); refuses `latest`. */}}
 {{- define "postgres-shard.image" -}}
 {{- if or (not .Values.image.tag) (eq (toString .Values.image.tag) "latest") }}
 {{- fail "postgres-shard: image.tag must be pinned to a specific version (not empty, not latest)" }}
 {{- end }}
 {{- printf "%s:%s" .Values.image.repository (toString .Values.image.tag) }}
+{{- with .Values.image.digest }}{{ printf "@%s" . }}{{ end }}
 {{- end }}
 
 {{/* `-c key=value` postgres flags: shared config merged with the role's extraConfig. */}}

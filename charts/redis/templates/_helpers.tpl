@@ -51,10 +51,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- required "redis: auth.existingSecret is required — create a Secret with the key redis-password and set auth.existingSecret to its name (the chart never generates passwords)" .Values.auth.existingSecret }}
 {{- end }}
 
-{{/* Pinned image reference; refuses `latest`. */}}
+{{/* Pinned image reference (`repository:tag`, `@digest` appended when set); refuses `latest`. */}}
 {{- define "redis.image" -}}
 {{- if or (not .Values.image.tag) (eq (toString .Values.image.tag) "latest") }}
 {{- fail "redis: image.tag must be pinned to a specific version (not empty, not latest)" }}
 {{- end }}
 {{- printf "%s:%s" .Values.image.repository (toString .Values.image.tag) }}
+{{- with .Values.image.digest }}{{ printf "@%s" . }}{{ end }}
 {{- end }}

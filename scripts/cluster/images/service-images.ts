@@ -45,26 +45,38 @@ function checkBaseImage(service: ServiceName): void {
 }
 
 /**
- * Builds `Dockerfile.<service>` with podman from the repository root (`.dockerignore` applies) on
- * the node stand-in, and saves it as a docker-archive under `~/.cache/shardgate/images/services/`.
+ * The `podman build` arguments of `Dockerfile.<service>`, from the repository root
+ * (`.dockerignore` applies), tagged `tags` and labelled `labels` (which override the Dockerfile's).
+ * Checks first that the Dockerfile's base is the Node.js of this project.
+ */
+export function serviceBuildArgs(
+  service: ServiceName,
+  tags: readonly string[],
+  labels: Readonly<Record<string, string>> = {},
+): string[] {
+  checkBaseImage(service);
+  return [
+    '--file',
+    join(REPO_ROOT, `Dockerfile.${service}`),
+    ...tags.flatMap((tag) => ['--tag', tag]),
+    ...Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]),
+    REPO_ROOT,
+  ];
+}
+
+/**
+ * Builds `Dockerfile.<service>` with podman on the node stand-in, and saves it as a docker-archive
+ * under `~/.cache/shardgate/images/services/`.
  * Not cached by version, since the sources change: podman's layer cache makes a rebuild cheap
  * (npm ci runs again only when a manifest or the lockfile changed), and the archive is written
  * again only when the image changed.
  */
 export async function buildServiceImage(service: ServiceName): Promise<BuiltImage> {
-  checkBaseImage(service);
+  const args = serviceBuildArgs(service, [podmanServiceRef(service), serviceImageRef(service)]);
   await ensureNodeImage();
   const ref = serviceImageRef(service);
   console.log(`building ${ref} from Dockerfile.${service}`);
-  await podmanBuild([
-    '--file',
-    join(REPO_ROOT, `Dockerfile.${service}`),
-    '--tag',
-    podmanServiceRef(service),
-    '--tag',
-    ref,
-    REPO_ROOT,
-  ]);
+  await podmanBuild(args);
   return { ref, archive: await saveIfChanged(ref) };
 }
 

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noticeMail } from '../../src/mail/templates/notice-mail.js';
-import { startAuthServer, type TestAuthServer } from '../support/auth-server.js';
-import { mailEnv, uniqueAddress } from '../support/mail-env.js';
-import { mailTo, PrivateMailpit, waitForMail } from '../support/mailpit.js';
+import type { TestAuthServer } from '../support/auth-server.js';
+import { uniqueAddress } from '../support/mail-env.js';
+import { type MailSuite, startMailSuite } from '../support/mail-suite.js';
+import { mailTo, type PrivateMailpit, waitForMail } from '../support/mailpit.js';
 import { eventually } from '../support/processes.js';
-import {
-  createScratchAuthDatabase,
-  type ScratchAuthDatabase,
-} from '../support/scratch-auth-database.js';
+import type { ScratchAuthDatabase } from '../support/scratch-auth-database.js';
 
 /**
  * A mail that expires with its link is never sent after that, however long the SMTP server was
@@ -32,25 +30,19 @@ let db: ScratchAuthDatabase;
 let mailpit: PrivateMailpit;
 let mailpitUp = false;
 let server: TestAuthServer;
+let suite: MailSuite | undefined;
 beforeAll(async () => {
-  db = await createScratchAuthDatabase();
-  mailpit = await PrivateMailpit.create();
   // retries an hour apart: only a retry held to the expiry can mark the mail within the test
-  server = await startAuthServer({
-    DATABASE_URL: db.url,
-    DATABASE_REPLICA_URLS: '',
-    ...mailEnv(mailpit.smtpPort, {
+  suite = await startMailSuite({
+    mail: {
       MAIL_MAX_ATTEMPTS: '100',
       MAIL_RETRY_BASE_MS: '3600000',
       MAIL_RETRY_MAX_MS: '3600000',
-    }),
+    },
   });
+  ({ db, mailpit, server } = suite);
 });
-afterAll(async () => {
-  await server?.close();
-  await mailpit?.dispose();
-  await db?.drop();
-});
+afterAll(() => suite?.close());
 
 /** Starts the suite's Mailpit unless it runs already. */
 async function smtpBack(): Promise<void> {

@@ -6,16 +6,13 @@ import {
   call,
   randomIp,
   STRONG_PASSWORD,
-  startAuthServer,
   type TestAuthServer,
 } from '../support/auth-server.js';
-import { mailEnv, uniqueAddress } from '../support/mail-env.js';
-import { mailTo, PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
+import { uniqueAddress } from '../support/mail-env.js';
+import { type MailSuite, startMailSuite } from '../support/mail-suite.js';
+import { mailTo, type PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
 import { eventually } from '../support/processes.js';
-import {
-  createScratchAuthDatabase,
-  type ScratchAuthDatabase,
-} from '../support/scratch-auth-database.js';
+import type { ScratchAuthDatabase } from '../support/scratch-auth-database.js';
 
 /**
  * Issue 14, acceptance 5: with the SMTP server down, the requests that mail (registration, a new
@@ -55,23 +52,17 @@ const PROMPT_MS = 10_000;
 let db: ScratchAuthDatabase;
 let mailpit: PrivateMailpit;
 let server: TestAuthServer;
+let suite: MailSuite | undefined;
 beforeAll(async () => {
-  db = await createScratchAuthDatabase();
-  mailpit = await PrivateMailpit.create();
-  server = await startAuthServer({
-    DATABASE_URL: db.url,
-    DATABASE_REPLICA_URLS: '',
-    ...mailEnv(mailpit.smtpPort, {
+  suite = await startMailSuite({
+    mail: {
       MAIL_MAX_ATTEMPTS: '100',
       MAIL_SEND_TIMEOUT_MS: String(SMTP_TIMEOUT_MS),
-    }),
+    },
   });
+  ({ db, mailpit, server } = suite);
 });
-afterAll(async () => {
-  await server?.close();
-  await mailpit?.dispose();
-  await db?.drop();
-});
+afterAll(() => suite?.close());
 
 /** Runs `request`, expects `status` within {@link PROMPT_MS}; answers the result. */
 async function prompt(what: string, status: number, request: () => Promise<CallResult>) {

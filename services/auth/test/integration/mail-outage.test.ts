@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { noticeMail } from '../../src/mail/templates/notice-mail.js';
 import { startAuthServer, type TestAuthServer } from '../support/auth-server.js';
 import { mailEnv, uniqueAddress } from '../support/mail-env.js';
-import { mailTo, PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
+import { type MailSuite, startMailSuite } from '../support/mail-suite.js';
+import { mailTo, type PrivateMailpit, readMail, waitForMail } from '../support/mailpit.js';
 import { eventually, freePort } from '../support/processes.js';
 import {
   createScratchAuthDatabase,
@@ -33,21 +34,12 @@ describe('while the SMTP server is down', () => {
   let db: ScratchAuthDatabase;
   let mailpit: PrivateMailpit;
   let server: TestAuthServer;
+  let suite: MailSuite | undefined;
   beforeAll(async () => {
-    db = await createScratchAuthDatabase();
-    mailpit = await PrivateMailpit.create();
-    await mailpit.start();
-    server = await startAuthServer({
-      DATABASE_URL: db.url,
-      DATABASE_REPLICA_URLS: '',
-      ...mailEnv(mailpit.smtpPort, { MAIL_MAX_ATTEMPTS: '100' }),
-    });
+    suite = await startMailSuite({ smtpUp: true, mail: { MAIL_MAX_ATTEMPTS: '100' } });
+    ({ db, mailpit, server } = suite);
   });
-  afterAll(async () => {
-    await server?.close();
-    await mailpit?.dispose();
-    await db?.drop();
-  });
+  afterAll(() => suite?.close());
 
   it('enqueueing succeeds, nothing is lost, and everything is delivered once it is back', async () => {
     // delivered while it is up: the loop works, and the counters move from a known point

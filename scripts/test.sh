@@ -5,7 +5,9 @@
 # (scripts/node-env.sh). Arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+# --cluster: the image suites need podman, the release suite skopeo, the dev-secrets suite openssl
+# (the cluster's packages), so that `npm test` alone passes on a fresh machine.
+bash scripts/bootstrap.sh --cluster
 # shellcheck source=scripts/node-env.sh
 source scripts/node-env.sh
 shardgate_use_node

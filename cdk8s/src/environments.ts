@@ -37,7 +37,29 @@ export interface IngressControllerSizing {
   readonly replicas: number;
   /** Requests and limits of the Traefik container. */
   readonly resources: IResourceRequirements;
+  /**
+   * How clients reach Traefik. `cluster-ip`: a ClusterIP Service (`kubectl port-forward`, the
+   * local cluster). `load-balancer`: a Service `type: LoadBalancer` with
+   * `externalTrafficPolicy: Local`, so the client's address reaches Traefik unchanged (per-IP
+   * limits, docs/operations.md "Client addresses at the edge"), and replicas spread over nodes
+   * strictly, since only nodes running a replica take traffic.
+   */
+  readonly exposure: 'cluster-ip' | 'load-balancer';
 }
+
+/**
+ * The controller in front of the services; the NetworkPolicies admit that one alone.
+ *
+ * - `traefik`: our own Traefik (`ingress-controller.k8s.yaml`) serving the Ingresses of
+ *   `ingress.k8s.yaml` with its Kubernetes Ingress NGINX provider;
+ * - `ingress-nginx`: a cluster that runs ingress-nginx (retired) in namespace `ingress-nginx`;
+ * - `gateway-api`: Envoy Gateway with `gateway-api.k8s.yaml`, whose own NetworkPolicy admits its
+ *   proxies.
+ */
+export type EdgeConfig =
+  | { readonly controller: 'traefik'; readonly traefik: IngressControllerSizing }
+  | { readonly controller: 'ingress-nginx' }
+  | { readonly controller: 'gateway-api' };
 
 /**
  * How an operator-run Prometheus (kube-prometheus-stack, or the Prometheus Operator alone, in a
@@ -134,11 +156,8 @@ export interface EnvironmentConfig {
   readonly services: Readonly<Record<ServiceName, ServiceSizing>>;
   /** Infrastructure sizing. */
   readonly infrastructure: InfrastructureSizing;
-  /**
-   * Deploy Traefik as the ingress controller of our (unchanged) ingress-nginx Ingresses, in
-   * `ingress-controller.k8s.yaml`; none when the cluster brings its own edge.
-   */
-  readonly ingressController?: IngressControllerSizing;
+  /** The edge: which controller serves the routes, and (Traefik) how it runs. */
+  readonly edge: EdgeConfig;
   /** Deploy the operator-free Prometheus of prometheus.k8s.yaml. */
   readonly prometheus: boolean;
   /**
@@ -183,7 +202,15 @@ export const dev: EnvironmentConfig = {
     redisResources: small('50m', '64Mi', '250m', '256Mi'),
   },
   // ingress-nginx is retired and its image cannot be had: Traefik serves the same Ingresses.
-  ingressController: { replicas: 1, resources: small('100m', '64Mi', '500m', '256Mi') },
+  edge: {
+    controller: 'traefik',
+    // Reached by `kubectl port-forward svc/traefik`: a laptop cluster has no load balancer.
+    traefik: {
+      replicas: 1,
+      resources: small('100m', '64Mi', '500m', '256Mi'),
+      exposure: 'cluster-ip',
+    },
+  },
   prometheus: true,
   // Off: the local cluster runs no Prometheus Operator. kind or minikube with kube-prometheus-stack
   // in `monitoring` is already admitted to the metrics port.
@@ -222,7 +249,17 @@ export const prod: EnvironmentConfig = {
     postgresResources: small('500m', '1Gi', '2', '2Gi'),
     redisResources: small('100m', '256Mi', '500m', '512Mi'),
   },
-  // No ingressController: the production edge (controller, TLS, load balancer) is decided apart.
+  // The controller proven on the local cluster, now with TLS (`tlsSecretName`) and a cloud load
+  // balancer. Clusters that run ingress-nginx or Envoy Gateway set `edge` to that instead.
+  edge: {
+    controller: 'traefik',
+    traefik: {
+      // Two, so a node drain or a rollout always leaves one serving (the PDB allows one down).
+      replicas: 2,
+      resources: small('250m', '128Mi', '1', '512Mi'),
+      exposure: 'load-balancer',
+    },
+  },
   prometheus: false,
   // kube-prometheus-stack's usual namespace. Set prometheusOperator (and resourceLabels with its
   // release) where its CRDs are installed: docs/operations.md.

@@ -47,13 +47,12 @@ export function buildApp(
   new IngressChart(app, 'ingress', { env });
   new GatewayApiChart(app, 'gateway-api', { env });
   new NetworkPoliciesChart(app, 'network-policies', { env });
-  if (env.ingressController) {
-    new IngressControllerChart(app, 'ingress-controller', { env, sizing: env.ingressController });
+  const traefik = env.edge.controller === 'traefik' ? env.edge.traefik : undefined;
+  if (traefik) {
+    new IngressControllerChart(app, 'ingress-controller', { env, sizing: traefik, images });
   }
   if (env.prometheus) {
-    new PrometheusChart(app, 'prometheus', {
-      alsoScrape: env.ingressController ? [TRAEFIK_NAMESPACE] : [],
-    });
+    new PrometheusChart(app, 'prometheus', { alsoScrape: traefik ? [TRAEFIK_NAMESPACE] : [] });
   }
   if (env.mail.smtp === 'mailpit') new MailpitChart(app, 'mailpit', { image: MAILPIT_IMAGE });
   if (env.monitoring?.prometheusOperator) {

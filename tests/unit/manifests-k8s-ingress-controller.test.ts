@@ -16,7 +16,7 @@ import {
 } from '../support/k8s-manifests.js';
 import { selectorMatches } from '../support/k8s-network-policy.js';
 
-// The ingress controller of k8s/dev (ingress-controller.k8s.yaml): Traefik v3.6 serving our
+// The ingress controller of k8s/dev and k8s/prod (ingress-controller.k8s.yaml): Traefik v3.6 serving our
 // unchanged ingress-nginx Ingresses with its Kubernetes Ingress NGINX provider. What the provider
 // requires and reads is taken from its source (pkg/provider/kubernetes/ingress-nginx/ of
 // v3.6.12); docs/gateway.md compares it with ingress-nginx. Pod Security, resources, images, the
@@ -87,9 +87,6 @@ describe('k8s/dev ingress controller (Traefik)', () => {
         'traefik/RoleBinding/prometheus-pod-discovery',
       ].sort(),
     );
-    expect(environmentManifests('prod').loaded.map((l) => l.file)).not.toContain(
-      INGRESS_CONTROLLER_FILE,
-    );
   });
 
   it('declares the class our Ingresses name, with the controller the provider matches', () => {
@@ -153,6 +150,8 @@ describe('k8s/dev ingress controller (Traefik)', () => {
     expect(args.filter((a) => a.startsWith('--experimental'))).toEqual([]);
     // Forwarded headers stay untrusted: client-sent X-Forwarded-* are stripped at the entrypoint.
     expect(args.filter((a) => /forwardedheaders|proxyprotocol/i.test(a))).toEqual([]);
+    // dev has no TLS host: no HTTPS entrypoint, port or Service port.
+    expect(args.filter((a) => a.includes('websecure'))).toEqual([]);
   });
 
   it('probes /ping, exposes http 8000, ping 8080, metrics 9100, annotated for scraping', () => {
@@ -215,5 +214,118 @@ describe('k8s/dev ingress controller (Traefik)', () => {
       ['', 'services,secrets', 'list,watch'],
       ['discovery.k8s.io', 'endpointslices', 'list,watch'],
     ]);
+  });
+});
+
+describe('k8s/prod ingress controller (Traefik, the production edge)', () => {
+  const { loaded, objects } = environmentManifests('prod');
+  const own = loaded.filter((l) => l.file === INGRESS_CONTROLLER_FILE).map((l) => l.object);
+  const deployment = findObject(objects, 'Deployment', 'traefik', TRAEFIK_NS);
+  const pod = podSpecOf(deployment) as PodSpec;
+  const container = pod.containers[0] as Record<string, Loose>;
+  const args = container.args as string[];
+  const service = findObject(objects, 'Service', 'traefik', TRAEFIK_NS);
+
+  it('holds the controller, its RBAC, class, namespace and policies, and no dev Prometheus Role', () => {
+    const keys = own.map((o) => `${o.metadata.namespace ?? '-'}/${o.kind}/${o.metadata.name}`);
+    expect(keys.sort()).toEqual(
+      [
+        '-/Namespace/traefik',
+        '-/IngressClass/nginx',
+        '-/ClusterRole/traefik',
+        '-/ClusterRoleBinding/traefik',
+        `${NS}/Role/traefik`,
+        `${NS}/RoleBinding/traefik`,
+        'traefik/ServiceAccount/traefik',
+        'traefik/Deployment/traefik',
+        'traefik/Service/traefik',
+        'traefik/PodDisruptionBudget/traefik',
+        'traefik/NetworkPolicy/default-deny-ingress',
+        'traefik/NetworkPolicy/traefik-web',
+        'traefik/NetworkPolicy/metrics-from-prometheus',
+      ].sort(),
+    );
+  });
+
+  it('runs two replicas or more, spread strictly over nodes, one at most down (PDB)', () => {
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(pod.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: deployment.spec.selector.matchLabels },
+      },
+    ]);
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
+    const pdb = findObject(objects, 'PodDisruptionBudget', 'traefik', TRAEFIK_NS);
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: deployment.spec.selector.matchLabels },
+    });
+    expect(pdb.spec.maxUnavailable).toBeLessThan(deployment.spec.replicas);
+  });
+
+  it('is a LoadBalancer keeping client addresses (externalTrafficPolicy: Local), 80 → http, 443 → https', () => {
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+    ]);
+    expect(selectorMatches({ matchLabels: service.spec.selector }, podLabelsOf(deployment))).toBe(
+      true,
+    );
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8000, protocol: 'TCP' },
+      { name: 'https', containerPort: 8443, protocol: 'TCP' },
+      { name: 'ping', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9100, protocol: 'TCP' },
+    ]);
+  });
+
+  it("terminates TLS on websecure (8443) for the Ingresses' tls hosts, web staying for the redirect", () => {
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--entrypoints.web.address=:8000',
+        '--entrypoints.web.asdefault=true',
+        '--entrypoints.websecure.address=:8443',
+        // The provider's TLS routers name no entrypoint: they attach to the default ones.
+        '--entrypoints.websecure.asdefault=true',
+        // A TLS entrypoint: the provider's HTTP→HTTPS redirect routers go to the others only.
+        '--entrypoints.websecure.http.tls=true',
+        '--entrypoints.websecure.transport.lifecycle.gracetimeout=10s',
+      ]),
+    );
+    // ping and metrics never become defaults (the routes would answer there).
+    expect(
+      args.filter((a) => /entrypoints\.(ping|metrics)\.(asdefault|http\.tls)/.test(a)),
+    ).toEqual([]);
+    // Certificates come from the Ingress tls Secret only: no resolver, no default certificate.
+    expect(args.filter((a) => /certresolver|certificatesresolvers|tls\.stores/i.test(a))).toEqual(
+      [],
+    );
+    expect(args.filter((a) => /forwardedheaders|proxyprotocol/i.test(a))).toEqual([]);
+    for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+      expect(ingress.spec.tls, ingress.metadata.name).toEqual([
+        { hosts: ['shardgate.example.com'], secretName: 'shardgate-tls' },
+      ]);
+      // ssl-redirect left at its default (true for TLS hosts): the provider's HTTP router then
+      // only redirects. Set to "false" it would proxy plain HTTP, on every non-TLS entrypoint
+      // (ping and metrics included: the provider attaches it to all of them in v3.6.12).
+      const annotations = ingress.metadata.annotations ?? {};
+      expect(annotations['nginx.ingress.kubernetes.io/ssl-redirect']).toBeUndefined();
+      expect(annotations['nginx.ingress.kubernetes.io/force-ssl-redirect']).toBeUndefined();
+    }
+  });
+
+  it('reads the TLS Secret where the Ingresses are: Secrets of shardgate, list/watch only', () => {
+    const rules = findObject(objects, 'Role', 'traefik', NS).rules as Loose[];
+    expect(rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['services', 'secrets'],
+      verbs: ['list', 'watch'],
+    });
+    expect(args).toContain(`--providers.kubernetesingressnginx.watchnamespace=${NS}`);
   });
 });

@@ -8,8 +8,8 @@ import {
 } from '../support/k8s-network-policy.js';
 
 // Reachability under the NetworkPolicies of k8s/<env>, evaluated for every pair that matters:
-// only the ingress controller gets in (ingress-nginx's namespace; in dev also the Traefik pods,
-// whose own namespace admits the web port from anywhere and metrics from Prometheus only), only
+// only the edge in use gets in (the Traefik pods in both environments, whose own namespace admits
+// the web and websecure ports from anywhere and metrics from Prometheus only), only
 // the services (and their migrations) reach their databases and Redis, everything else is denied.
 
 describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
@@ -66,65 +66,59 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     expect(allowed(stranger, inNs({ any: 'pod' }), 8080)).toBe(false);
   });
 
-  it('lets only the ingress controller reach the API, and it plus the API reach auth', () => {
-    expect(allowed(controller, api, 8080)).toBe(true);
-    expect(allowed(controller, auth, 8080)).toBe(true);
+  it('lets only the edge (Traefik) reach the API, and it plus the API reach auth', () => {
+    expect(allowed(traefik, api, 8080)).toBe(true);
+    expect(allowed(traefik, auth, 8080)).toBe(true);
     expect(allowed(api, auth, 8080)).toBe(true);
-    expect(allowed(controller, api, 9464)).toBe(false);
+    expect(allowed(traefik, api, 9464)).toBe(false);
     expect(allowed(auth, api, 8080)).toBe(false);
     expect(allowed(stranger, api, 8080)).toBe(false);
     expect(allowed(stranger, auth, 8080)).toBe(false);
     expect(allowed(elsewhere, api, 8080)).toBe(false);
+    // Exactly the edge in use: ingress-nginx's namespace (retired, not the edge) stays shut.
+    expect(allowed(controller, api, 8080)).toBe(false);
+    expect(allowed(controller, auth, 8080)).toBe(false);
     const apiHttp = findObject(objects, 'NetworkPolicy', 'api-http', NS).spec;
     const traefikPeer = {
       namespaceSelector: { matchLabels: nsLabels(TRAEFIK_NS) },
       podSelector: { matchLabels: traefikLabels },
     };
     expect(apiHttp.ingress).toEqual([
-      {
-        from: [
-          { namespaceSelector: { matchLabels: nsLabels('ingress-nginx') } },
-          ...(env === 'dev' ? [traefikPeer] : []),
-        ],
-        ports: [{ protocol: 'TCP', port: 8080 }],
-      },
+      { from: [traefikPeer], ports: [{ protocol: 'TCP', port: 8080 }] },
     ]);
   });
 
-  it(
-    env === 'dev'
-      ? 'admits the Traefik pods (not their namespace) to auth and api on 8080 only'
-      : 'admits no Traefik (prod has no ingress-controller chart)',
-    () => {
-      for (const svc of [auth, api]) {
-        expect(allowed(traefik, svc, 8080)).toBe(env === 'dev');
-        expect(allowed(traefik, svc, 9464)).toBe(false);
-        expect(allowed(traefikNeighbour, svc, 8080)).toBe(false);
-      }
-      for (const db of [pgAuth, shard0, redis]) {
-        expect(allowed(traefik, db, db === redis ? 6379 : 5432)).toBe(false);
-      }
-    },
-  );
+  it('admits the Traefik pods (not their namespace) to auth and api on 8080 only', () => {
+    for (const svc of [auth, api]) {
+      expect(allowed(traefik, svc, 8080)).toBe(true);
+      expect(allowed(traefik, svc, 9464)).toBe(false);
+      expect(allowed(traefikNeighbour, svc, 8080)).toBe(false);
+    }
+    for (const db of [pgAuth, shard0, redis]) {
+      expect(allowed(traefik, db, db === redis ? 6379 : 5432)).toBe(false);
+    }
+  });
 
-  if (env === 'dev') {
-    it('lets anyone reach Traefik on 8000, only Prometheus on 9100, nobody on 8080 (ping)', () => {
-      const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress', TRAEFIK_NS);
-      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
-      for (const from of [elsewhere, stranger, controller, traefikNeighbour, prometheus]) {
-        expect(allowed(from, traefik, 8000)).toBe(true);
-        expect(allowed(from, traefik, 8080)).toBe(false);
-        expect(allowed(from, traefik, 9100)).toBe(from === prometheus);
-      }
-      expect(allowed(elsewhere, traefikNeighbour, 8000)).toBe(false);
-      const notPrometheus = {
-        ...prometheus,
-        namespace: 'default',
-        namespaceLabels: nsLabels('default'),
-      };
-      expect(allowed(notPrometheus, traefik, 9100)).toBe(false);
-    });
-  }
+  // dev: web only; prod also websecure (8443), the Ingresses' TLS host.
+  const traefikTraffic = env === 'dev' ? [8000] : [8000, 8443];
+  it(`lets anyone reach Traefik on ${traefikTraffic.join(' and ')}, only Prometheus on 9100, nobody on 8080 (ping)`, () => {
+    const deny = findObject(objects, 'NetworkPolicy', 'default-deny-ingress', TRAEFIK_NS);
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+    for (const from of [elsewhere, stranger, controller, traefikNeighbour, prometheus]) {
+      for (const port of traefikTraffic) expect(allowed(from, traefik, port)).toBe(true);
+      expect(allowed(from, traefik, 8080)).toBe(false);
+      expect(allowed(from, traefik, 9100)).toBe(from === prometheus);
+    }
+    // No HTTPS port where no TLS entrypoint listens.
+    expect(allowed(elsewhere, traefik, 8443)).toBe(env === 'prod');
+    expect(allowed(elsewhere, traefikNeighbour, 8000)).toBe(false);
+    const notPrometheus = {
+      ...prometheus,
+      namespace: 'default',
+      namespaceLabels: nsLabels('default'),
+    };
+    expect(allowed(notPrometheus, traefik, 9100)).toBe(false);
+  });
 
   it('lets Prometheus scrape the metrics port of both services, and nothing else', () => {
     for (const svc of [auth, api]) {
@@ -160,6 +154,10 @@ describe.each(ENVIRONMENTS)('k8s/%s NetworkPolicies', (env) => {
     for (const db of [pgAuth, shard0, redis]) {
       expect(allowed(operatorPrometheus, db, db === redis ? 6379 : 5432)).toBe(false);
     }
+    // Traefik's metrics port in its own namespace, by the same setting (monitoring.namespaceLabels).
+    expect(allowed(operatorPrometheus, traefik, 9100)).toBe(true);
+    expect(allowed(grafana, traefik, 9100)).toBe(false);
+    expect(allowed(prometheusElsewhere, traefik, 9100)).toBe(false);
   });
 
   it('lets each database be reached only by its service, its migrations, its cleanup and its standbys', () => {

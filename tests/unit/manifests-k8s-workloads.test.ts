@@ -130,7 +130,9 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
       expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
     for (const w of workloads) {
       const pod = podSpecOf(w) as PodSpec;
-      const expected = env === 'dev' && ['prometheus', 'traefik'].includes(w.metadata.name);
+      // Traefik runs in both environments (the edge), Prometheus in dev only.
+      const expected =
+        w.metadata.name === 'traefik' || (env === 'dev' && w.metadata.name === 'prometheus');
       expect(pod.automountServiceAccountToken, w.metadata.name).toBe(expected);
     }
     const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name !== 'traefik');
@@ -158,13 +160,23 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
         });
       }
     } else {
+      // Only Traefik's own (checked in manifests-k8s-ingress-controller.test.ts): no Prometheus.
       const rbacKinds = ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
-      expect(objects.filter((o) => rbacKinds.includes(o.kind))).toEqual([]);
+      expect(
+        objects
+          .filter((o) => rbacKinds.includes(o.kind))
+          .map((o) => `${o.kind}/${o.metadata.name}`),
+      ).toEqual([
+        'ClusterRole/traefik',
+        'ClusterRoleBinding/traefik',
+        'Role/traefik',
+        'RoleBinding/traefik',
+      ]);
     }
   });
 
   it('covers every Deployment with exactly one PodDisruptionBudget of maxUnavailable 1', () => {
-    expect(deployments.length).toBe(env === 'dev' ? 5 : 2);
+    expect(deployments.length).toBe(env === 'dev' ? 5 : 3);
     const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
     for (const deployment of deployments) {
       const labels = podLabelsOf(deployment);
@@ -338,6 +350,7 @@ describe('k8s/prod images', () => {
         'registry.example.com/shardgate/api',
         'docker.io/library/postgres',
         'docker.io/library/redis',
+        'docker.io/library/traefik',
       ]),
     );
     for (const image of images) expect(isFullyQualified(image), image).toBe(true);

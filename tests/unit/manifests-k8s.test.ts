@@ -54,7 +54,8 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
             'mailpit.k8s.yaml',
             'prometheus.k8s.yaml',
           ].sort()
-        : commonFiles;
+        : // Traefik is prod's edge too (environments.ts `edge`); mail and Prometheus are the operator's.
+          [...commonFiles, INGRESS_CONTROLLER_FILE].sort();
     expect(files).toEqual(expected);
   });
 
@@ -79,9 +80,7 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
-    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(
-      env === 'dev' ? [NS, TRAEFIK_NS] : [NS],
-    );
+    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual([NS, TRAEFIK_NS]);
     for (const ns of namespaces) {
       expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     }
@@ -89,7 +88,9 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
 
   it('has nothing but the expected Deployments, each behind exactly one Service of its name', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-      env === 'dev' ? ['api', 'auth', 'mailpit', 'prometheus', 'traefik'] : ['api', 'auth'],
+      env === 'dev'
+        ? ['api', 'auth', 'mailpit', 'prometheus', 'traefik']
+        : ['api', 'auth', 'traefik'],
     );
     const services = objects.filter((o) => o.kind === 'Service' && o.spec?.selector);
     for (const deployment of deployments) {

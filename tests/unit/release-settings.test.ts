@@ -123,8 +123,16 @@ describe('the prod app on release settings', () => {
         `registry.example.com/shardgate/api:1.2.0@${digest('b')}`,
         `${postgresRef}@${digest('c')}`,
         `docker.io/library/redis:${redis.tag}`,
+        // prod's edge: fully qualified already, pinnable like the others (below)
+        'docker.io/library/traefik:v3.6.12',
       ]),
     );
+  });
+
+  it("pins prod's Traefik by the digest the settings give for it", () => {
+    const traefik = 'docker.io/library/traefik:v3.6.12';
+    const images = prodImages({ ...valid, thirdPartyDigests: { [traefik]: digest('d') } });
+    expect(images.filter((i) => i.includes('/traefik'))).toEqual([`${traefik}@${digest('d')}`]);
   });
 
   it('refuses a third-party digest for an image no manifest names (a version bumped alone)', () => {

@@ -16,12 +16,17 @@ import {
   INGRESS_CONTROLLER_COMPONENT,
   TRAEFIK_METRICS_PORT,
   TRAEFIK_NAME,
+  TRAEFIK_REPOSITORY,
+  TRAEFIK_TAG,
   TRAEFIK_WEB_PORT,
+  TRAEFIK_WEBSECURE_PORT,
   TraefikIngressController,
 } from '../constructs/traefik-ingress-controller.js';
 import type { EnvironmentConfig, IngressControllerSizing } from '../environments.js';
 import { addClusterModel, addModel } from '../lib/add-model.js';
+import type { ImageNaming } from '../lib/image-naming.js';
 import { selectorLabels } from '../lib/labels.js';
+import { operatorPrometheus } from '../lib/operator-prometheus.js';
 import { restrictedNamespaceLabels } from '../lib/pod-security-labels.js';
 import {
   INGRESS_CLASS,
@@ -36,8 +41,10 @@ import {
 /** Props of {@link IngressControllerChart}. */
 export interface IngressControllerChartProps {
   readonly env: EnvironmentConfig;
-  /** The environment's {@link EnvironmentConfig.ingressController}. */
+  /** The Traefik settings of the environment's {@link EnvironmentConfig.edge}. */
   readonly sizing: IngressControllerSizing;
+  /** Names the Traefik image: fully qualified, and pinned where the release settings say so. */
+  readonly images: ImageNaming;
 }
 
 /**
@@ -48,8 +55,9 @@ export interface IngressControllerChartProps {
  * - IngressClass `nginx` with ingress-nginx's controller name: the provider serves an Ingress
  *   that names a class only when an IngressClass of that name has that controller;
  * - the controller itself ({@link TraefikIngressController});
- * - NetworkPolicies of the namespace: deny by default, the web port from anywhere, the metrics
- *   port from the dev Prometheus; the ping port is the kubelet's (probes bypass the policies);
+ * - NetworkPolicies of the namespace: deny by default, the web (and websecure) port from
+ *   anywhere, the metrics port from the dev Prometheus and the operator's Prometheus
+ *   (`monitoring.namespaceLabels`); the ping port is the kubelet's (probes bypass the policies);
  * - when the environment runs the dev Prometheus, a Role letting it discover the Traefik pods.
  *
  * The shardgate side (auth and api admitting Traefik) is in the network-policies chart.
@@ -76,10 +84,16 @@ export class IngressControllerChart extends Chart {
         spec: { controller: INGRESS_NGINX_CONTROLLER },
       }),
     );
+    // HTTPS exactly when the Ingresses carry a `tls` section (ingress-chart.ts: host and Secret).
+    const tls = props.env.host !== undefined && props.env.tlsSecretName !== undefined;
+    const pinned = props.images.thirdParty(TRAEFIK_REPOSITORY, TRAEFIK_TAG);
     new TraefikIngressController(this, TRAEFIK_NAME, {
+      image: `${pinned.repository}:${TRAEFIK_TAG}${pinned.digest ? `@${pinned.digest}` : ''}`,
       replicas: props.sizing.replicas,
       resources: props.sizing.resources,
       watchNamespace: NAMESPACE,
+      tls,
+      exposure: props.sizing.exposure,
     });
 
     const traefikPods = {
@@ -92,7 +106,14 @@ export class IngressControllerChart extends Chart {
       podSelector: traefikPods,
       policyTypes: ['Ingress'],
       // No `from`: the edge takes connections from anywhere.
-      ingress: [{ ports: [{ protocol: 'TCP', port: TRAEFIK_WEB_PORT }] }],
+      ingress: [
+        {
+          ports: [TRAEFIK_WEB_PORT, ...(tls ? [TRAEFIK_WEBSECURE_PORT] : [])].map((port) => ({
+            protocol: 'TCP',
+            port,
+          })),
+        },
+      ],
     });
     policy('metrics-from-prometheus', {
       podSelector: traefikPods,
@@ -104,6 +125,7 @@ export class IngressControllerChart extends Chart {
               namespaceSelector: { matchLabels: { [LABEL_NAMESPACE_NAME]: NAMESPACE } },
               podSelector: { matchLabels: { [LABEL_NAME]: PROMETHEUS_NAME } },
             },
+            ...operatorPrometheus(props.env.monitoring),
           ],
           ports: [{ protocol: 'TCP', port: TRAEFIK_METRICS_PORT }],
         },

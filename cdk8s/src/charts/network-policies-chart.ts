@@ -15,9 +15,10 @@ import {
   INGRESS_CONTROLLER_COMPONENT,
   TRAEFIK_NAME,
 } from '../constructs/traefik-ingress-controller.js';
-import type { EnvironmentConfig, MonitoringSettings } from '../environments.js';
+import type { EdgeConfig, EnvironmentConfig } from '../environments.js';
 import { addModel } from '../lib/add-model.js';
 import { selectorLabels } from '../lib/labels.js';
+import { operatorPrometheus } from '../lib/operator-prometheus.js';
 import {
   HTTP_PORT,
   INGRESS_NGINX_NAMESPACE,
@@ -64,26 +65,19 @@ const traefik: INetworkPolicyPeer = {
 const tcp = (port: number): INetworkPolicyPort[] => [{ protocol: 'TCP', port }];
 
 /**
- * The Prometheus pods of the monitoring namespace (kube-prometheus-stack's): that namespace and
- * those pods only, like the Traefik peer. None when no namespace is configured.
- * @throws Error when `namespaceLabels` or `podLabels` is empty: an empty selector matches every
- * namespace (or pod)
+ * Who may reach auth and api from outside the namespace: the edge in use and nothing else. The
+ * Gateway API edge brings its own policy in `gateway-api.k8s.yaml` (applied with it), so none
+ * here: a retired or absent controller's namespace stays shut.
  */
-function operatorPrometheus(monitoring: MonitoringSettings | undefined): INetworkPolicyPeer[] {
-  const namespaceLabels = monitoring?.namespaceLabels;
-  if (!namespaceLabels) return [];
-  const podLabels = monitoring.podLabels ?? { [LABEL_NAME]: PROMETHEUS_NAME };
-  if (Object.keys(namespaceLabels).length === 0 || Object.keys(podLabels).length === 0) {
-    throw new Error(
-      'monitoring.namespaceLabels and monitoring.podLabels must not be empty: an empty selector admits every namespace or pod',
-    );
+function edgePeers(edge: EdgeConfig): INetworkPolicyPeer[] {
+  switch (edge.controller) {
+    case 'traefik':
+      return [traefik];
+    case 'ingress-nginx':
+      return [ingressNginx];
+    case 'gateway-api':
+      return [];
   }
-  return [
-    {
-      namespaceSelector: { matchLabels: { ...namespaceLabels } },
-      podSelector: { matchLabels: { ...podLabels } },
-    },
-  ];
 }
 
 /** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
@@ -98,9 +92,9 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
 /**
  * Ingress NetworkPolicies of the namespace: deny by default, then allow exactly
  *
- * - the ingress controller → auth and api on 8080 (the only way in from outside): the namespace
- *   of ingress-nginx, for clusters that still run it, and, where the environment deploys it, the
- *   Traefik pods of `ingress-controller.k8s.yaml`;
+ * - the edge in use ({@link EdgeConfig}) → auth and api on 8080 (the only way in from outside):
+ *   the Traefik pods of `ingress-controller.k8s.yaml`, or the namespace of ingress-nginx; the
+ *   Gateway API edge's policy is in `gateway-api.k8s.yaml`;
  * - api → auth on 8080 (JWKS);
  * - Prometheus → auth and api on 9464: the namespace's own, and the operator's Prometheus pods of
  *   the monitoring namespace the environment names (`monitoring.namespaceLabels`);
@@ -118,7 +112,7 @@ export class NetworkPoliciesChart extends Chart {
   constructor(scope: Construct, id: string, props: NetworkPoliciesChartProps) {
     super(scope, id, { namespace: NAMESPACE });
     const labels = { [LABEL_PART_OF]: 'shardgate' };
-    const edge = props.env.ingressController ? [ingressNginx, traefik] : [ingressNginx];
+    const edge = edgePeers(props.env.edge);
     const policy = (name: string, spec: INetworkPolicySpec) =>
       addModel(this, new NetworkPolicy({ metadata: { name, labels }, spec }));
 
@@ -128,11 +122,14 @@ export class NetworkPoliciesChart extends Chart {
       policyTypes: ['Ingress'],
       ingress: [{ from: [...edge, server('api')], ports: tcp(HTTP_PORT) }],
     });
-    policy('api-http', {
-      podSelector: { matchLabels: selectorLabels('api', SERVER_COMPONENT) },
-      policyTypes: ['Ingress'],
-      ingress: [{ from: edge, ports: tcp(HTTP_PORT) }],
-    });
+    // Only with a peer: a rule with an empty `from` would admit every source.
+    if (edge.length > 0) {
+      policy('api-http', {
+        podSelector: { matchLabels: selectorLabels('api', SERVER_COMPONENT) },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: edge, ports: tcp(HTTP_PORT) }],
+      });
+    }
     policy('metrics-from-prometheus', {
       podSelector: {
         matchLabels: { [LABEL_COMPONENT]: SERVER_COMPONENT },

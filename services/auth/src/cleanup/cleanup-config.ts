@@ -19,6 +19,12 @@ export const cleanupConfigSchema = z.object({
   CLEANUP_KEEP_MAIL_DAYS: int(0, 3_650, 14),
   /** Days the job's own run records are kept. */
   CLEANUP_KEEP_RUNS_DAYS: int(1, 3_650, 30),
+  /**
+   * How long the job keeps trying to reach the database before it fails: a fresh pod's packets
+   * may be dropped until the network plugin has programmed its NetworkPolicies, and a primary may
+   * be restarting.
+   */
+  CLEANUP_CONNECT_WAIT_SECONDS: int(0, 600, 60),
 });
 
 /** The validated cleanup settings. */

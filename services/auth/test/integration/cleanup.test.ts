@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PgServer } from '@shardgate/shared';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +12,7 @@ import { MfaChallengesStore } from '../../src/store/mfa-challenges-store.js';
 import { SessionsStore } from '../../src/store/sessions-store.js';
 import { UsersStore } from '../../src/store/users-store.js';
 import { call, newUser, startAuthServer, type TestAuthServer } from '../support/auth-server.js';
+import { freePort } from '../support/processes.js';
 import { authSql } from '../support/sql.js';
 
 /**
@@ -270,10 +272,38 @@ describe('the cleanup job', () => {
     const ok = await run({ DATABASE_URL: primaryUrl, CLEANUP_BATCH_SIZE: '100' });
     expect(ok.code, ok.err).toBe(0);
     expect(JSON.parse(ok.out)).toMatchObject({ msg: 'cleanup finished', outcome: 'ok' });
-    const bad = await run({ DATABASE_URL: 'postgresql://nobody:hunter2@127.0.0.1:1/none' });
+    // it keeps trying for CLEANUP_CONNECT_WAIT_SECONDS, then fails with the message alone
+    const started = Date.now();
+    const bad = await run({
+      DATABASE_URL: 'postgresql://nobody:hunter2@127.0.0.1:1/none',
+      CLEANUP_CONNECT_WAIT_SECONDS: '2',
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/database not reachable yet/);
     expect(bad.err).toMatch(/cleanup failed/);
     expect(bad.err).not.toContain('hunter2');
+    // a database that becomes reachable while it waits (a NetworkPolicy programmed late): it runs
+    const port = await freePort();
+    const late = new URL(primaryUrl);
+    const primaryPort = Number(late.port);
+    late.port = String(port);
+    const forwarder = createServer((client) => {
+      const upstream = connect(primaryPort, '127.0.0.1');
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    const opening = setTimeout(() => forwarder.listen(port, '127.0.0.1'), 1_500);
+    try {
+      const waited = await run({ DATABASE_URL: late.href, CLEANUP_CONNECT_WAIT_SECONDS: '30' });
+      expect(waited.code, waited.err).toBe(0);
+      expect(waited.err).toMatch(/database not reachable yet/);
+      expect(JSON.parse(waited.out)).toMatchObject({ msg: 'cleanup finished' });
+    } finally {
+      clearTimeout(opening);
+      forwarder.close();
+    }
     const unset = await run({});
     expect(unset.code).toBe(1);
     expect(unset.err).toMatch(/DATABASE_URL/);

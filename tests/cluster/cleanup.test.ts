@@ -32,9 +32,20 @@ describe('the auth-cleanup CronJob', () => {
     const job = uniqueName('auth-cleanup-now');
     await kube.run(['create', 'job', job, '--from=cronjob/auth-cleanup']);
     try {
-      await kube.run(['wait', '--for=condition=complete', `job/${job}`, '--timeout=180s'], {
-        timeoutMs: 200_000,
-      });
+      try {
+        await kube.run(['wait', '--for=condition=complete', `job/${job}`, '--timeout=180s'], {
+          timeoutMs: 200_000,
+        });
+      } catch (error) {
+        // the pods go with the Job: keep what they printed in the failure
+        const logs = await kube
+          .run(['logs', '-l', `job-name=${job}`, '--prefix', '--tail=20'])
+          .then(
+            (r) => r.stdout,
+            (e: Error) => `no logs: ${e.message}`,
+          );
+        throw new Error(`${(error as Error).message}\nthe job's pods printed:\n${logs}`);
+      }
       const report = JSON.parse((await kube.run(['logs', `job/${job}`])).stdout.trim());
       expect(report).toMatchObject({ msg: 'cleanup finished', outcome: 'ok' });
       expect(report.deleted.expired_sessions).toBeGreaterThanOrEqual(1);

@@ -29,6 +29,12 @@ export interface InfrastructureSizing {
   readonly postgresResources: IResourceRequirements;
   /** Requests and limits of Redis. */
   readonly redisResources: IResourceRequirements;
+  /**
+   * The primary's pod of a Postgres cluster (`auth`, `shard0`, ...) that `npm run db:failover`
+   * moved away from `postgres-<cluster>-primary-0`: record what it printed here, or the next
+   * apply points the cluster's rw Service back at the old primary. Absent: `-primary-0`.
+   */
+  readonly postgresPrimaryPods?: Readonly<Record<string, string>>;
 }
 
 /** How the Traefik ingress controller (`ingress-controller.k8s.yaml`) runs in an environment. */

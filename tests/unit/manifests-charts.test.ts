@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { helm, renderChart } from '../support/helm-render.js';
+import { helm, helmTemplate, renderChart } from '../support/helm-render.js';
 import { type K8sObject, podSpecOf, schemaProblems } from '../support/k8s-manifests.js';
 import {
   imageProblems,
@@ -151,7 +151,15 @@ describe('postgres-shard specifics', () => {
       string,
       string
     >;
-    expect(rw['app.kubernetes.io/component']).toBe('primary');
+    // rw: the pod the topology ConfigMap names (a failover moves both); ro: the standbys
+    expect(rw).toEqual({
+      'app.kubernetes.io/name': 'postgres-shard',
+      'app.kubernetes.io/instance': 'test',
+      'statefulset.kubernetes.io/pod-name': 'test-postgres-shard-primary-0',
+    });
+    expect(byName.get('ConfigMap/test-postgres-shard-topology')?.data).toEqual({
+      'primary-pod': 'test-postgres-shard-primary-0',
+    });
     expect(ro['app.kubernetes.io/component']).toBe('standby');
     expect(
       byName.get('PodDisruptionBudget/test-postgres-shard-standby')?.spec?.maxUnavailable,
@@ -179,10 +187,38 @@ describe('postgres-shard specifics', () => {
         },
       ]);
     }
+    // one readiness and one prepare-data for both sets: a failover swaps their pods' roles
     const readiness = (set: K8sObject) =>
       JSON.stringify(podSpecOf(set)?.containers[0]?.readinessProbe);
-    expect(readiness(primary)).toContain('pg_isready');
     expect(readiness(standby as K8sObject)).toContain('pg_stat_wal_receiver');
+    expect(readiness(primary)).toBe(readiness(standby as K8sObject));
+    const prepare = (set: K8sObject) => podSpecOf(set)?.initContainers?.[0];
+    expect(prepare(primary)?.command).toEqual(prepare(standby as K8sObject)?.command);
+    const mayInitialise = (set: K8sObject) =>
+      ((prepare(set)?.env ?? []) as Array<{ name: string; value?: string }>).find(
+        (e) => e.name === 'MAY_INITIALISE',
+      )?.value;
+    expect([mayInitialise(primary), mayInitialise(standby as K8sObject)]).toEqual([
+      'true',
+      'false',
+    ]);
+  });
+
+  it('moves the rw Service and the topology to the pod primaryPod names', () => {
+    const objects = helmTemplate('test', 'charts/postgres-shard', [
+      '-f',
+      'charts/postgres-shard/ci/default-values.yaml',
+      '--set',
+      'primaryPod=test-postgres-shard-standby-0',
+    ]);
+    const rw = objects.find(
+      (o) => o.kind === 'Service' && o.metadata?.name === 'test-postgres-shard-rw',
+    );
+    expect(rw?.spec?.selector?.['statefulset.kubernetes.io/pod-name']).toBe(
+      'test-postgres-shard-standby-0',
+    );
+    const topology = objects.find((o) => o.metadata?.name === 'test-postgres-shard-topology');
+    expect(topology?.data).toEqual({ 'primary-pod': 'test-postgres-shard-standby-0' });
   });
 
   it('pins primary and standbys to different nodes with antiAffinity hard, and none when asked', () => {

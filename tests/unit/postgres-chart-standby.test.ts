@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,10 @@ import {
 } from '../support/k8s-postgres-standby.js';
 
 /**
- * The standby's scripts of charts/postgres-shard, run for real: the pg_basebackup initContainer
- * against a scratch primary (interrupted at random moments, then to the end), and the readiness
- * probe against the standby it seeded, streaming and then cut off from the primary.
+ * The scripts of charts/postgres-shard, run for real: the prepare-data initContainer against a
+ * scratch primary (a standby's copy interrupted at random moments, then to the end; the primary's
+ * own pod; a former primary after a failover), and the readiness probe against the standby it
+ * seeded, streaming and then cut off from the primary.
  */
 
 const objects = renderChart(
@@ -37,6 +38,7 @@ const initdbScript = (
 )?.['10-replication.sh'] as string;
 const POD_NAME = 'postgres-t-standby-0';
 const SLOT = 'postgres_t_standby_0';
+const PRIMARY_POD = 'postgres-t-primary-0';
 
 let primary: InitdbRun;
 let base: string;
@@ -52,6 +54,7 @@ beforeAll(() => {
   });
   base = postgresOwnedDir('standby-');
   socketDir = postgresOwnedDir('standby-sock-');
+  writeFileSync(join(base, 'primary-pod'), PRIMARY_POD);
 });
 afterAll(() => {
   standby?.stop();
@@ -61,9 +64,11 @@ afterAll(() => {
 });
 
 const pgdata = () => join(base, 'pgdata');
-const scriptEnv = () => ({
+const scriptEnv = (podName = POD_NAME, mayInitialise = false) => ({
   PGDATA: pgdata(),
-  POD_NAME,
+  POD_NAME: podName,
+  MAY_INITIALISE: String(mayInitialise),
+  PRIMARY_POD_FILE: join(base, 'primary-pod'),
   PRIMARY_HOST: primary.socket.PGHOST,
   PRIMARY_PORT: primary.socket.PGPORT,
   REPLICATION_USER: 'replicator',
@@ -122,15 +127,61 @@ describe('postgres-shard standby bootstrap', () => {
   }, 120_000);
 });
 
+describe('postgres-shard prepare-data, by the role the topology names', () => {
+  it('the named primary keeps its data, or leaves an empty directory to initdb in its own set only', () => {
+    // any initialised directory will do: the primary's pod never looks further
+    const withData = runScript(bootstrap, scriptEnv(PRIMARY_POD));
+    expect([withData.code, withData.output.trim()]).toEqual([
+      0,
+      'this pod is the primary; its data directory is initialised',
+    ]);
+    const empty = join(base, 'empty');
+    const fresh = runScript(bootstrap, { ...scriptEnv(PRIMARY_POD, true), PGDATA: empty });
+    expect([fresh.code, fresh.output.trim()]).toEqual([
+      0,
+      'this pod is the primary; the server initialises a new cluster',
+    ]);
+    // a standby pod named the primary with nothing to promote: never an empty primary
+    writeFileSync(join(base, 'primary-pod'), POD_NAME);
+    try {
+      const refused = runScript(bootstrap, { ...scriptEnv(POD_NAME, false), PGDATA: empty });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain('refusing to start an empty primary');
+      expect(existsSync(empty)).toBe(false);
+    } finally {
+      writeFileSync(join(base, 'primary-pod'), PRIMARY_POD);
+    }
+  });
+
+  it('sets a former primary’s data aside and seeds the pod as a standby of the named primary', () => {
+    // the standby's copy, promoted as a failover would leave the old primary: no standby.signal
+    const former = join(base, 'former');
+    const copied = runScript(`cp -a "$SOURCE" "$TARGET" && rm "$TARGET/standby.signal"`, {
+      SOURCE: pgdata(),
+      TARGET: former,
+    });
+    expect(copied.code, copied.output).toBe(0);
+    const run = runScript(bootstrap, { ...scriptEnv('postgres-t-standby-1'), PGDATA: former });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain(
+      `set a former primary's data aside in ${former}.former-primary; seeding as a standby of ${PRIMARY_POD}`,
+    );
+    expect(existsSync(join(former, 'standby.signal'))).toBe(true);
+    expect(existsSync(join(`${former}.former-primary`, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(`${former}.former-primary`, 'standby.signal'))).toBe(false);
+    primary.query("SELECT pg_drop_replication_slot('postgres_t_standby_1')");
+  }, 120_000);
+});
+
 describe('postgres-shard standby readiness', () => {
   it('is Ready while streaming, not Ready when cut off from the primary, Ready again after', async () => {
     standby = startServer(pgdata(), socketDir);
     const server = standby;
     await until('the standby streaming and its probe passing', () => probe(server).code === 0);
     expect(slots()).toBe(`${SLOT}:true`);
-    // the primary is not a standby: its own data is not "streaming"
+    // a server out of recovery is a primary (the chart's, or a promoted standby): Ready
     const onPrimary = runScript(readiness?.[2] as string, { ...primary.socket });
-    expect([onPrimary.code, onPrimary.output.trim()]).toEqual([1, 'not in recovery']);
+    expect([onPrimary.code, onPrimary.output.trim()]).toEqual([0, '']);
 
     const conninfo = server.query('SHOW primary_conninfo');
     server.query("ALTER SYSTEM SET primary_conninfo = 'host=/nonexistent port=1 user=replicator'");

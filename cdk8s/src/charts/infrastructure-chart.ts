@@ -41,6 +41,7 @@ export class InfrastructureChart extends Chart {
           image: image('postgres-shard'),
           auth: { existingSecret: postgresCredentialsSecret(cluster) },
           database: { name: cluster, user: 'app' },
+          primaryPod: infrastructure.postgresPrimaryPods?.[cluster] ?? '',
           postgresConfig: {
             max_slot_wal_keep_size: slotWalKeepWithin(infrastructure.postgresStorage),
           },

@@ -81,11 +81,10 @@ function edgePeers(edge: EdgeConfig): INetworkPolicyPeer[] {
 }
 
 /** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
-const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
+const postgresPods = (cluster: string) => ({
   matchLabels: {
     [LABEL_NAME]: 'postgres-shard',
     'app.kubernetes.io/instance': postgresRelease(cluster),
-    ...(component ? { [LABEL_COMPONENT]: component } : {}),
   },
 });
 
@@ -99,8 +98,8 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
  * - Prometheus → auth and api on 9464: the namespace's own, and the operator's Prometheus pods of
  *   the monitoring namespace the environment names (`monitoring.namespaceLabels`);
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
- *   database, api → every shard), the auth cleanup CronJob → the auth database, standbys → their
- *   primary on 5432 (streaming replication);
+ *   database, api → every shard), the auth cleanup CronJob → the auth database, each Postgres pod → the other pods of
+ *   its cluster on 5432 (streaming replication, whichever pod a failover made the primary);
  * - auth and api → Redis on 6379;
  * - auth → the dev environment's Mailpit on its SMTP port (its web UI: no pod at all).
  *
@@ -162,12 +161,14 @@ export class NetworkPoliciesChart extends Chart {
           },
         ],
       });
+      // every pod of the release may stream from every other: a failover makes a standby pod
+      // the primary and the former primary's pod its standby
       policy(`${postgresRelease(cluster)}-replication`, {
-        podSelector: postgresPods(cluster, 'primary'),
+        podSelector: postgresPods(cluster),
         policyTypes: ['Ingress'],
         ingress: [
           {
-            from: [{ podSelector: postgresPods(cluster, 'standby') }],
+            from: [{ podSelector: postgresPods(cluster) }],
             ports: tcp(POSTGRES_PORT),
           },
         ],

@@ -82,10 +82,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       key: postgres-password
 {{- end }}
 
-{{/*
-Liveness for every instance: the server accepts connections (pg_isready). Readiness of the primary
-is the same; a standby's is "postgres-shard.standbyReadiness".
-*/}}
+{{/* Liveness for every instance: the server accepts connections (pg_isready). */}}
 {{- define "postgres-shard.liveness" -}}
 livenessProbe:
   exec:
@@ -96,27 +93,15 @@ livenessProbe:
   failureThreshold: {{ .Values.probes.failureThreshold }}
 {{- end }}
 
-{{- define "postgres-shard.probeTiming" -}}
-initialDelaySeconds: {{ .Values.probes.readinessInitialDelaySeconds }}
-periodSeconds: {{ .Values.probes.periodSeconds }}
-timeoutSeconds: {{ .Values.probes.timeoutSeconds }}
-failureThreshold: {{ .Values.probes.readinessFailureThreshold }}
-{{- end }}
-
-{{- define "postgres-shard.primaryReadiness" -}}
-readinessProbe:
-  exec:
-    command: ["pg_isready", "-h", "127.0.0.1", "-p", "{{ .Values.service.port }}", "-U", "postgres"]
-  {{- include "postgres-shard.probeTiming" . | nindent 2 }}
-{{- end }}
-
 {{/*
-A standby is Ready only while it is in recovery, its WAL receiver streams from the primary, and it
-has replayed all but standby.readiness.maxReplayLagBytes of what it received: a standby that
-stopped streaming (primary unreachable, slot invalidated, a wrong primary_conninfo) leaves the ro
-Service instead of serving ever older data. psql connects over the local socket as postgres.
+Readiness of every instance. A server in recovery (a standby) is Ready only while its WAL receiver
+streams from the primary and it has replayed all but standby.readiness.maxReplayLagBytes of what
+it received: a standby that stopped streaming (primary unreachable, slot invalidated, a wrong
+primary_conninfo) leaves the ro Service instead of serving ever older data. A server out of
+recovery is a primary (the chart's own, or a standby that a failover promoted) and is Ready when
+it answers. psql connects over the local socket as postgres.
 */}}
-{{- define "postgres-shard.standbyReadiness" -}}
+{{- define "postgres-shard.readiness" -}}
 readinessProbe:
   exec:
     command:
@@ -125,7 +110,7 @@ readinessProbe:
       - |
         state=$(psql -X -At -U postgres -d postgres -v ON_ERROR_STOP=1 -c "
           SELECT CASE
-            WHEN NOT pg_is_in_recovery() THEN 'not in recovery'
+            WHEN NOT pg_is_in_recovery() THEN 'ok'
             WHEN (SELECT status FROM pg_stat_wal_receiver) IS DISTINCT FROM 'streaming'
               THEN 'not streaming from the primary'
             WHEN pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())
@@ -133,7 +118,106 @@ readinessProbe:
               THEN 'replay behind'
             ELSE 'ok' END") || exit 1
         [ "$state" = ok ] || { echo "$state"; exit 1; }
-  {{- include "postgres-shard.probeTiming" . | nindent 2 }}
+  initialDelaySeconds: {{ .Values.probes.readinessInitialDelaySeconds }}
+  periodSeconds: {{ .Values.probes.periodSeconds }}
+  timeoutSeconds: {{ .Values.probes.timeoutSeconds }}
+  failureThreshold: {{ .Values.probes.readinessFailureThreshold }}
+{{- end }}
+
+{{/* The primary's pod name: `primaryPod`, else the primary StatefulSet's first pod. */}}
+{{- define "postgres-shard.primaryPod" -}}
+{{- .Values.primaryPod | default (printf "%s-primary-0" (include "postgres-shard.fullname" .)) }}
+{{- end }}
+
+{{/*
+The prepare-data initContainer of every pod (`root`: the chart's context; `mayInitialise`: true
+for the primary StatefulSet, whose server initialises a new cluster in an empty data directory).
+The pod named in the topology ConfigMap is the primary: it keeps its data, or leaves an empty
+directory to the server's initdb. Every other pod is a standby: it keeps a standby's data, and
+otherwise copies the primary with pg_basebackup. A data directory that is not a standby's is a
+former primary's (a failover moved the primary away): it is set aside as $PGDATA.former-primary,
+only once the new primary answers on the rw Service, and the pod is seeded again.
+
+Safe to interrupt at any moment (pod deleted, node lost): the copy is made in a staging folder and
+renamed to $PGDATA only once complete, so $PGDATA either holds a finished copy or does not exist;
+a staging folder or a slot left by an interrupted run is discarded and the copy starts over.
+*/}}
+{{- define "postgres-shard.prepareData" -}}
+{{- $fullname := include "postgres-shard.fullname" .root -}}
+- name: prepare-data
+  image: {{ include "postgres-shard.image" .root }}
+  imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+  command:
+    - /bin/bash
+    - -ec
+    - |
+      primary=$(cat "$PRIMARY_POD_FILE")
+      staging="$PGDATA.staging"
+      if [ "$POD_NAME" = "$primary" ]; then
+        if [ -s "$PGDATA/PG_VERSION" ]; then
+          echo "this pod is the primary; its data directory is initialised"
+          exit 0
+        fi
+        if [ "$MAY_INITIALISE" = true ]; then
+          echo "this pod is the primary; the server initialises a new cluster"
+          exit 0
+        fi
+        echo "this pod is named the primary (primaryPod) but has no data directory: refusing to start an empty primary" >&2
+        exit 1
+      fi
+      if [ -s "$PGDATA/PG_VERSION" ] && [ -f "$PGDATA/standby.signal" ]; then
+        echo "data directory already initialised; starting as standby"
+        exit 0
+      fi
+      until pg_isready -q -h "$PRIMARY_HOST" -p "$PRIMARY_PORT"; do
+        echo "waiting for primary $primary at $PRIMARY_HOST:$PRIMARY_PORT"; sleep 2
+      done
+      if [ -s "$PGDATA/PG_VERSION" ]; then
+        rm -rf "$PGDATA.former-primary"
+        mv "$PGDATA" "$PGDATA.former-primary"
+        echo "set a former primary's data aside in $PGDATA.former-primary; seeding as a standby of $primary"
+      fi
+      rm -rf "$PGDATA" "$staging"
+      slot="${POD_NAME//-/_}"
+      # a slot of this pod's name can only be left by an interrupted run of this pod
+      psql -X "host=$PRIMARY_HOST port=$PRIMARY_PORT user=$REPLICATION_USER dbname=replication replication=true" \
+        -c "DROP_REPLICATION_SLOT $slot" >/dev/null 2>&1 || true
+      pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U "$REPLICATION_USER" \
+        -D "$staging" -R -X stream -c fast -C -S "$slot"
+      chmod 0700 "$staging"
+      mv "$staging" "$PGDATA"
+      echo "seeded from the primary; streaming through slot $slot"
+  env:
+    - name: PGDATA
+      value: /var/lib/postgresql/data/pgdata
+    - name: POD_NAME
+      valueFrom:
+        fieldRef:
+          fieldPath: metadata.name
+    - name: MAY_INITIALISE
+      value: {{ .mayInitialise | quote }}
+    - name: PRIMARY_POD_FILE
+      value: /etc/postgres-shard/primary-pod
+    - name: PRIMARY_HOST
+      value: {{ $fullname }}-rw
+    - name: PRIMARY_PORT
+      value: {{ .root.Values.service.port | quote }}
+    - name: REPLICATION_USER
+      value: {{ .root.Values.auth.replicationUser | quote }}
+    - name: PGPASSWORD
+      valueFrom:
+        secretKeyRef:
+          name: {{ include "postgres-shard.secretName" .root }}
+          key: replication-password
+  securityContext:
+    {{- toYaml .root.Values.containerSecurityContext | nindent 4 }}
+  resources:
+    {{- toYaml .resources | nindent 4 }}
+  volumeMounts:
+    {{- include "postgres-shard.scratchMounts" .root | nindent 4 }}
+    - name: topology
+      mountPath: /etc/postgres-shard
+      readOnly: true
 {{- end }}
 
 {{/*
@@ -154,12 +238,15 @@ podAntiAffinity:
 {{- end }}
 {{- end }}
 
-{{/* Writable scratch volumes (the root filesystem is read-only). */}}
+{{/* Writable scratch volumes (the root filesystem is read-only) and the topology ConfigMap. */}}
 {{- define "postgres-shard.scratchVolumes" -}}
 - name: run
   emptyDir: {}
 - name: tmp
   emptyDir: {}
+- name: topology
+  configMap:
+    name: {{ include "postgres-shard.fullname" . }}-topology
 {{- end }}
 
 {{- define "postgres-shard.scratchMounts" -}}

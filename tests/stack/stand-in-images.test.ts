@@ -185,14 +185,14 @@ describe('the postgres stand-in with charts/postgres-shard', () => {
     ).resolves.toBeDefined();
   }, 120_000);
 
-  it("seeds a standby with the chart's pg_basebackup initContainer, which then streams from the primary", async () => {
+  it("seeds a standby with the chart's prepare-data initContainer, which then streams from the primary", async () => {
     const standbyData = dir('standby-data');
     const [standbyPort, volumeDirs] = [await freePort(), { data: standbyData }];
     const common = { configMaps, secrets, volumeDirs, network: 'host' };
     await runContainer(
-      podContainerSpec(standby, 'basebackup', {
+      podContainerSpec(standby, 'prepare-data', {
         ...common,
-        workDir: dir('basebackup'),
+        workDir: dir('prepare-data'),
         podName: 'postgres-test-standby-0',
         // the -rw Service's name, resolved by cluster DNS in a pod
         envOverrides: { PRIMARY_HOST: '127.0.0.1', PRIMARY_PORT: String(port) },

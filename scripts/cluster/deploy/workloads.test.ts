@@ -31,7 +31,7 @@ describe('readManifestObjects', () => {
       (o) => o.kind === 'StatefulSet' && o.name === 'postgres-shard0-standby',
     );
     expect(standby?.kind).toBe('StatefulSet');
-    // the basebackup initContainer and the server, both from the same image
+    // the prepare-data initContainer and the server, both from the same image
     expect(standby?.images).toEqual(['postgres:15.20-bookworm', 'postgres:15.20-bookworm']);
     const auth = readManifestObjects(join(REPO_ROOT, 'k8s/dev/auth.k8s.yaml'));
     expect(auth.find((o) => o.kind === 'Deployment')?.images).toEqual([

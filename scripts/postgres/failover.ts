@@ -174,9 +174,12 @@ export async function failOver(
   log(`promoted ${to} (${writeOutageMs} ms after the fencing began); ${release}-rw selects it`);
 
   // every other pod of the release streams from the new primary through a slot of its name
-  const standbys = [...members.map((m) => m.name), ...podsOf(primarySet, replicas)].filter(
-    (name, i, all) => name !== to && all.indexOf(name) === i,
-  );
+  // (left to --no-rebuild's stopped pods, a slot would only hold WAL back for nothing)
+  const restarted = options.rebuild ? podsOf(primarySet, replicas) : [];
+  const standbys = [
+    ...members.filter((m) => m.statefulSet !== primarySet).map((m) => m.name),
+    ...restarted,
+  ].filter((name, i, all) => name !== to && all.indexOf(name) === i);
   for (const name of standbys) {
     const slot = name.replaceAll('-', '_');
     await kube.psql(

@@ -81,7 +81,7 @@ function edgePeers(edge: EdgeConfig): INetworkPolicyPeer[] {
 }
 
 /** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
-const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
+const postgresPods = (cluster: string, component?: 'primary' | 'standby' | 'backup') => ({
   matchLabels: {
     [LABEL_NAME]: 'postgres-shard',
     'app.kubernetes.io/instance': postgresRelease(cluster),
@@ -100,7 +100,7 @@ const postgresPods = (cluster: string, component?: 'primary' | 'standby') => ({
  *   the monitoring namespace the environment names (`monitoring.namespaceLabels`);
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
  *   database, api → every shard), the auth cleanup CronJob → the auth database, standbys → their
- *   primary on 5432 (streaming replication);
+ *   primary on 5432 (streaming replication), and each cluster's backup CronJob → its primary;
  * - auth and api → Redis on 6379;
  * - auth → the dev environment's Mailpit on its SMTP port (its web UI: no pod at all).
  *
@@ -172,6 +172,19 @@ export class NetworkPoliciesChart extends Chart {
           },
         ],
       });
+    }
+
+    // Each cluster's backup CronJob pods → its primary (pg_basebackup as the replication role).
+    if (props.env.infrastructure.postgresBackup) {
+      for (const [cluster] of owners) {
+        policy(`${postgresRelease(cluster)}-backup`, {
+          podSelector: postgresPods(cluster, 'primary'),
+          policyTypes: ['Ingress'],
+          ingress: [
+            { from: [{ podSelector: postgresPods(cluster, 'backup') }], ports: tcp(POSTGRES_PORT) },
+          ],
+        });
+      }
     }
 
     policy(`${REDIS_RELEASE}-clients`, {

@@ -12,7 +12,7 @@ export const BACKUP_NAME = /^base-\d{8}T\d{6}Z$/;
 export const RESTORE_SCRIPT = `set -Eeuo pipefail
 umask 0077
 started=$(date +%s%3N)
-root=/backups
+root="\${BACKUP_ROOT:-/backups}"
 name="\${BACKUP_NAME:-}"
 if [ -z "$name" ]; then
   name=$(find "$root" -mindepth 1 -maxdepth 1 -type d -name 'base-*' -printf '%f\\n' | sort | tail -n 1)

@@ -19,7 +19,7 @@ command:
     umask 0077
     root="$BACKUP_ROOT"
     started=$(date +%s%3N)
-    name="base-$(date -u +%Y%m%dT%H%M%SZ)"
+    name=""
     elapsed() { echo $(( $(date +%s%3N) - started )); }
     trap 'printf "{\"msg\":\"backup failed\",\"outcome\":\"error\",\"release\":\"%s\",\"name\":\"%s\",\"durationMs\":%s}\n" "$RELEASE" "$name" "$(elapsed)"' ERR
     exec 9>"$root/.lock"
@@ -29,6 +29,9 @@ command:
     fi
     # whatever runs that did not finish left behind: never a finished backup
     rm -rf "$root"/.staging-* "$root"/.deleting-*
+    # named after the second it starts; a run in the same second as the last one waits a second
+    name="base-$(date -u +%Y%m%dT%H%M%SZ)"
+    while [ -e "$root/$name" ]; do sleep 1; name="base-$(date -u +%Y%m%dT%H%M%SZ)"; done
     # a new pod may be refused for a moment until the network plugin admits its address
     deadline=$(( $(date +%s) + 60 ))
     until pg_isready -q -h "$PRIMARY_HOST" -p "$PRIMARY_PORT"; do

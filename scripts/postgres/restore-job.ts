@@ -1,3 +1,5 @@
+import { toolJob } from './tool-job.js';
+
 /** A backup's folder name, as the chart's backup CronJob makes them (`base-<UTC time>`). */
 export const BACKUP_NAME = /^base-\d{8}T\d{6}Z$/;
 
@@ -50,74 +52,32 @@ export interface RestoreJobProps {
   readonly backup: string;
 }
 
-/**
- * The restore Job: one pod, never retried (a failure is for a person to read), Pod Security
- * "restricted" as the chart's pods (uid 999, read-only root, no capabilities, no token), and no
- * network use at all.
- */
+/** The restore Job: {@link RESTORE_SCRIPT} with the backups read-only and the new data volume. */
 export function restoreJob(props: RestoreJobProps): Record<string, unknown> {
   if (props.backup !== '' && !BACKUP_NAME.test(props.backup)) {
     throw new Error(`"${props.backup}" is not a backup name (base-YYYYMMDDTHHMMSSZ)`);
   }
-  const seccompProfile = { type: 'RuntimeDefault' };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
-    spec: {
-      backoffLimit: 0,
-      activeDeadlineSeconds: 3600,
-      template: {
-        metadata: { labels: props.labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 999,
-            runAsGroup: 999,
-            fsGroup: 999,
-            seccompProfile,
-          },
-          containers: [
-            {
-              name: 'restore',
-              image: props.image,
-              command: ['/bin/bash', '-c', RESTORE_SCRIPT],
-              env: [
-                { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-                { name: 'BACKUP_NAME', value: props.backup },
-              ],
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 999,
-                runAsGroup: 999,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile,
-              },
-              resources: {
-                requests: { cpu: '100m', memory: '128Mi' },
-                limits: { cpu: '1', memory: '512Mi' },
-              },
-              volumeMounts: [
-                { name: 'backups', mountPath: '/backups', readOnly: true },
-                { name: 'data', mountPath: '/var/lib/postgresql/data' },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            {
-              name: 'backups',
-              persistentVolumeClaim: { claimName: props.backupClaim, readOnly: true },
-            },
-            { name: 'data', persistentVolumeClaim: { claimName: props.dataClaim } },
-            { name: 'tmp', emptyDir: {} },
-          ],
-        },
-      },
+  return toolJob({
+    name: props.name,
+    namespace: props.namespace,
+    labels: props.labels,
+    image: props.image,
+    script: RESTORE_SCRIPT,
+    env: [
+      { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+      { name: 'BACKUP_NAME', value: props.backup },
+    ],
+    claims: {
+      [props.backupClaim]: ['/backups', true],
+      [props.dataClaim]: ['/var/lib/postgresql/data', false],
     },
-  };
+  });
 }
+
+/** Lists the finished backups of the volume at /backups: one JSON line each, oldest first. */
+export const LIST_SCRIPT = `set -euo pipefail
+find /backups -mindepth 1 -maxdepth 1 -type d -name 'base-*' -printf '%f\n' | sort |
+  while read -r name; do
+    printf '{"name":"%s","bytes":%s}\n' "$name" "$(du -sb "/backups/$name" | cut -f1)"
+  done
+`;

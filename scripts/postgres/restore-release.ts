@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandOptions, CommandResult } from '../cluster/command.js';
 import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
-import { restoreJob } from './restore-job.js';
+import { LIST_SCRIPT, restoreJob } from './restore-job.js';
 import { restoredReleasePolicies } from './restored-policies.js';
+import { toolJob } from './tool-job.js';
 
 /** kubectl bound to a cluster and namespace. */
 export type Kubectl = (args: readonly string[], options?: CommandOptions) => Promise<CommandResult>;
@@ -101,6 +102,45 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
 }
 
 /**
+ * The finished backups on `release`'s backup volume, oldest first, read by a short Job that
+ * mounts it read-only (`image`: the release's own).
+ */
+export async function listBackups(
+  k: Kubectl,
+  ns: string,
+  release: string,
+  image: string,
+  timeoutMs: number,
+): Promise<{ name: string; bytes: number }[]> {
+  const name = `${release}-backup-list`;
+  await k(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
+  const job = toolJob({
+    name,
+    namespace: ns,
+    labels: {
+      'app.kubernetes.io/name': 'postgres-shard',
+      'app.kubernetes.io/instance': release,
+      'app.kubernetes.io/component': 'backup-list',
+    },
+    image,
+    script: LIST_SCRIPT,
+    env: [],
+    claims: { [`${release}-backups`]: ['/backups', true] },
+  });
+  await applyObjects(k, ns, [job]);
+  try {
+    await waitForJob(k, ns, name, timeoutMs);
+    const { stdout } = await k(['logs', `job/${name}`, '-n', ns]);
+    return stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { name: string; bytes: number });
+  } finally {
+    await k(['delete', 'job', name, '-n', ns, '--wait=false']);
+  }
+}
+
+/**
  * Deletes a release that a restore made (every object labelled with its instance, volumes
  * included). Refuses a release whose primary volume a restore did not create: a deployed
  * cluster is never deleted this way.
@@ -191,7 +231,7 @@ async function waitForJob(k: Kubectl, ns: string, name: string, timeoutMs: numbe
         (error: Error) => `(no logs: ${error.message})`,
       );
       throw new Error(
-        `restore job ${name} ${Number(failed) > 0 ? 'failed' : 'did not finish in time'} (kept, with its volume):\n${logs}`,
+        `job ${name} ${Number(failed) > 0 ? 'failed' : 'did not finish in time'}; its pod printed:\n${logs}`,
       );
     }
     // a Job's status changes a handful of times: polling its one field is cheap

@@ -1,8 +1,9 @@
 /**
  * `npm run db:restore -- --from <release> --to <new release> [--backup base-…]`: restores a base
  * backup taken by a `postgres-shard` release's backup CronJob into a fresh release, and waits
- * until it runs (docs/operations.md, "Backups"). `--discard <release>` deletes a release a
- * restore made, volumes included.
+ * until it runs (docs/operations.md, "Backups"). `--list <release>` prints the backups on a
+ * release's backup volume; `--discard <release>` deletes a release a restore made, volumes
+ * included.
  *
  *   --namespace <ns>     where both releases are (default shardgate)
  *   --env <name>         the cdk8s environment whose values the source was rendered with (default dev)
@@ -21,11 +22,18 @@ import { buildKubernetes } from '../cluster/build/kubernetes.js';
 import { runCommand } from '../cluster/command.js';
 import { kubectl } from '../cluster/kubectl.js';
 import { clusterLayout } from '../cluster/layout.js';
+import { primaryImage, renderRelease } from './release-render.js';
 import { environmentReleaseValues } from './release-values.js';
-import { discardRestoredRelease, type Kubectl, restoreRelease } from './restore-release.js';
+import {
+  discardRestoredRelease,
+  type Kubectl,
+  listBackups,
+  restoreRelease,
+} from './restore-release.js';
 
 const USAGE =
   'usage: npm run db:restore -- --from <release> --to <new release> [--backup <name>] [--namespace <ns>] [--env <name> | --values <file>...]\n' +
+  '       npm run db:restore -- --list <release> [--namespace <ns>] [--env <name> | --values <file>...]\n' +
   '       npm run db:restore -- --discard <release> [--namespace <ns>]';
 
 /** kubectl and its kubeconfig: the flags, the environment, else the local cluster's when it runs. */
@@ -58,6 +66,7 @@ async function main(argv: readonly string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       discard: { type: 'string' },
+      list: { type: 'string' },
       backup: { type: 'string', default: '' },
       namespace: { type: 'string', default: 'shardgate' },
       env: { type: 'string', default: 'dev' },
@@ -72,6 +81,16 @@ async function main(argv: readonly string[]): Promise<number> {
   if (flags.discard) {
     await discardRestoredRelease(k, flags.namespace, flags.discard);
     log(`deleted ${flags.discard} and its volumes`);
+    return 0;
+  }
+  const valuesOf = (release: string) =>
+    flags.values ? readValues(flags.values) : environmentReleaseValues(flags.env, release);
+  if (flags.list) {
+    const rendered = await renderRelease(flags.list, flags.namespace, valuesOf(flags.list));
+    const image = primaryImage(rendered, flags.list);
+    for (const backup of await listBackups(k, flags.namespace, flags.list, image, 300_000)) {
+      console.log(JSON.stringify(backup));
+    }
     return 0;
   }
   if (!flags.from || !flags.to) {

@@ -21,6 +21,7 @@ const cluster = inject('cluster');
 const namespace = process.env.BACKUP_DRILL_NAMESPACE ?? cluster.namespace;
 const release = process.env.BACKUP_DRILL_RELEASE ?? 'postgres-shard0';
 const valuesFile = process.env.BACKUP_DRILL_VALUES && resolve(process.env.BACKUP_DRILL_VALUES);
+const valuesArgs = valuesFile ? ['--values', valuesFile] : [];
 const kube = new Kube({ ...cluster, namespace });
 const source = `${release}-primary-0`;
 const restoredRelease = `${release}-drill-${randomBytes(2).toString('hex')}`;
@@ -101,6 +102,14 @@ describe(`backup and restore drill of ${release}`, () => {
       // nothing wrote to the source while the backup ran: these are its tables as of the backup
       expect(await tableChecksums(kube, source, database)).toEqual(before);
       await kube.psql(source, `INSERT INTO ${marker} VALUES (0, 'after the backup')`, database);
+      // the newest backup on the volume, as --list reads it
+      const listed = (await dbRestore(['--list', release, ...valuesArgs])).stdout
+        .trim()
+        .split('\n');
+      expect(JSON.parse(listed.at(-1) ?? '')).toEqual({
+        name: report.name,
+        bytes: expect.any(Number),
+      });
 
       const { stdout } = await dbRestore([
         '--from',
@@ -111,7 +120,7 @@ describe(`backup and restore drill of ${release}`, () => {
         String(report.name),
         '--timeout',
         String(RESTORE_DEADLINE_S),
-        ...(valuesFile ? ['--values', valuesFile] : []),
+        ...valuesArgs,
       ]);
       expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
         outcome: 'ok',
@@ -138,18 +147,11 @@ describe(`backup and restore drill of ${release}`, () => {
   );
 
   it('refuses to restore over a release that exists', async () => {
-    const values = valuesFile ? ['--values', valuesFile] : [];
-    await expect(dbRestore(['--from', release, '--to', release, ...values])).rejects.toThrow(
+    await expect(dbRestore(['--from', release, '--to', release, ...valuesArgs])).rejects.toThrow(
       /never over its source/,
     );
     await expect(
-      dbRestore([
-        '--from',
-        release,
-        '--to',
-        restoredRelease,
-        ...(valuesFile ? ['--values', valuesFile] : []),
-      ]),
+      dbRestore(['--from', release, '--to', restoredRelease, ...valuesArgs]),
     ).rejects.toThrow(/is not fresh/);
     await expect(dbRestore(['--discard', release])).rejects.toThrow(/not made by a restore/);
   }, 120_000);

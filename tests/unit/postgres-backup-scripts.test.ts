@@ -4,8 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESTORE_SCRIPT } from '../../scripts/postgres/restore-job.js';
 import { renderChart } from '../support/helm-render.js';
-import type { K8sObject } from '../support/k8s-manifests.js';
-import { podSpecOf } from '../support/k8s-manifests.js';
+import {
+  type ContainerSpec,
+  type K8sObject,
+  type PodSpec,
+  podSpecOf,
+} from '../support/k8s-manifests.js';
 import { type InitdbRun, runInitdbScript } from '../support/k8s-postgres-initdb.js';
 import {
   postgresOwnedDir,
@@ -24,7 +28,8 @@ import {
  */
 const objects = renderChart('charts/postgres-shard', 'charts/postgres-shard/ci/backup-values.yaml');
 const cronJob = objects.find((o) => o.kind === 'CronJob') as K8sObject;
-const backupScript = (podSpecOf(cronJob)?.containers[0]?.command as string[])[2] as string;
+const backupContainer = (podSpecOf(cronJob) as PodSpec).containers[0] as ContainerSpec;
+const backupScript = (backupContainer.command as string[])[2] as string;
 const initdbScript = (
   objects.find((o) => o.kind === 'ConfigMap')?.data as Record<string, string> | undefined
 )?.['10-replication.sh'] as string;

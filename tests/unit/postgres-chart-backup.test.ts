@@ -5,7 +5,12 @@ import { postgresReleaseValues } from '../../cdk8s/src/lib/postgres-release-valu
 import { backupStorageFor } from '../../cdk8s/src/lib/postgres-sizing.js';
 import { restoreJob } from '../../scripts/postgres/restore-job.js';
 import { renderChart } from '../support/helm-render.js';
-import { type K8sObject, type PodSpec, podSpecOf } from '../support/k8s-manifests.js';
+import {
+  type ContainerSpec,
+  type K8sObject,
+  type PodSpec,
+  podSpecOf,
+} from '../support/k8s-manifests.js';
 import { resourceProblems, restrictedProblems } from '../support/k8s-pod-security.js';
 
 /**
@@ -18,9 +23,12 @@ const rendered = renderChart(CHART, `${CHART}/ci/backup-values.yaml`);
 const find = (kind: string, name: string) =>
   rendered.find((o) => o.kind === kind && o.metadata.name === name) as K8sObject;
 const cronJob = find('CronJob', 'test-postgres-shard-backup');
-const jobSpec = (cronJob?.spec?.jobTemplate as { spec: Record<string, unknown> }).spec;
+const jobTemplate = cronJob.spec?.jobTemplate as {
+  spec: Record<string, unknown> & { template: K8sObject };
+};
+const jobSpec = jobTemplate.spec;
 const pod = podSpecOf(cronJob) as PodSpec;
-const container = pod.containers[0];
+const container = pod.containers[0] as ContainerSpec;
 interface EnvVar {
   name: string;
   value?: string;
@@ -57,7 +65,7 @@ describe('postgres-shard backup CronJob', () => {
   });
 
   it('labels its pods component=backup (the NetworkPolicy admits exactly those)', () => {
-    const { template } = (cronJob.spec?.jobTemplate as { spec: { template: K8sObject } }).spec;
+    const { template } = jobSpec;
     expect(template.metadata.labels).toMatchObject({
       'app.kubernetes.io/name': 'postgres-shard',
       'app.kubernetes.io/instance': 'test',
@@ -67,7 +75,7 @@ describe('postgres-shard backup CronJob', () => {
 
   it('backs up from the rw Service as the replication role, the password only in the environment', () => {
     const env = Object.fromEntries(
-      ((container?.env ?? []) as EnvVar[]).map((e) => [e.name, e.value ?? e.valueFrom]),
+      ((container.env ?? []) as EnvVar[]).map((e) => [e.name, e.value ?? e.valueFrom]),
     );
     expect(env).toMatchObject({
       PRIMARY_HOST: 'test-postgres-shard-rw',
@@ -77,12 +85,12 @@ describe('postgres-shard backup CronJob', () => {
       BACKUP_ROOT: '/backups',
       PGPASSWORD: { secretKeyRef: { name: 'shard1-postgres', key: 'replication-password' } },
     });
-    const script = (container?.command as string[])[2] as string;
+    const script = (container.command as string[])[2] as string;
     expect(script).toMatch(/pg_basebackup .*--no-password/s);
     expect(script).toMatch(/-Fp -X stream -c fast/);
     expect(script).toMatch(/pg_verifybackup/);
     expect(script).not.toMatch(/PGPASSWORD|password=/i);
-    expect(container?.args).toBeUndefined();
+    expect(container.args).toBeUndefined();
   });
 
   it('writes to its own volume, kept when the release is uninstalled', () => {
@@ -96,7 +104,7 @@ describe('postgres-shard backup CronJob', () => {
       name: 'backups',
       persistentVolumeClaim: { claimName: 'test-postgres-shard-backups' },
     });
-    expect(container?.volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups' });
+    expect(container.volumeMounts).toContainEqual({ name: 'backups', mountPath: '/backups' });
   });
 });
 
@@ -130,8 +138,13 @@ describe('the restore Job of npm run db:restore', () => {
     expect(restorePod.automountServiceAccountToken).toBe(false);
     expect(job.spec?.backoffLimit).toBe(0);
     expect(restorePod.volumes).toContainEqual({
-      name: 'backups',
+      name: 'claim-0',
       persistentVolumeClaim: { claimName: 'x-backups', readOnly: true },
+    });
+    expect(restorePod.containers[0]?.volumeMounts).toContainEqual({
+      name: 'claim-0',
+      mountPath: '/backups',
+      readOnly: true,
     });
   });
 

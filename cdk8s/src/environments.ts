@@ -35,6 +35,20 @@ export interface InfrastructureSizing {
    * apply points the cluster's rw Service back at the old primary. Absent: `-primary-0`.
    */
   readonly postgresPrimaryPods?: Readonly<Record<string, string>>;
+  /**
+   * Scheduled base backups of every Postgres cluster to a volume of its own (the chart's
+   * `backup`; docs/operations.md, "Backups").
+   * @default none
+   */
+  readonly postgresBackup?: PostgresBackupSettings;
+}
+
+/** The backup CronJob of each Postgres cluster; its volume is sized from `postgresStorage`. */
+export interface PostgresBackupSettings {
+  /** Cron schedule, in UTC. */
+  readonly schedule: string;
+  /** Finished backups kept per cluster; the volume holds (keep + 1) copies of the data volume. */
+  readonly keep: number;
 }
 
 /** How the Traefik ingress controller (`ingress-controller.k8s.yaml`) runs in an environment. */
@@ -206,6 +220,7 @@ export const dev: EnvironmentConfig = {
     postgresStorage: '1Gi',
     postgresResources: small('100m', '128Mi', '500m', '512Mi'),
     redisResources: small('50m', '64Mi', '250m', '256Mi'),
+    postgresBackup: { schedule: '30 2 * * *', keep: 7 },
   },
   // ingress-nginx is retired and its image cannot be had: Traefik serves the same Ingresses.
   edge: {
@@ -254,6 +269,7 @@ export const prod: EnvironmentConfig = {
     postgresStorage: '20Gi',
     postgresResources: small('500m', '1Gi', '2', '2Gi'),
     redisResources: small('100m', '256Mi', '500m', '512Mi'),
+    postgresBackup: { schedule: '30 2 * * *', keep: 7 },
   },
   // The controller proven on the local cluster, now with TLS (`tlsSecretName`) and a cloud load
   // balancer. Clusters that run ingress-nginx or Envoy Gateway set `edge` to that instead.

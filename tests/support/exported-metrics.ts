@@ -28,6 +28,9 @@ export const EXTERNAL_SERIES: Readonly<Record<string, readonly string[]>> = {
   // kube-state-metrics: one series per container; namespace, pod and container are the
   // restarted pod's (kube-prometheus-stack scrapes it with honorLabels).
   kube_pod_container_status_restarts_total: ['uid'],
+  // kube-state-metrics: one series per CronJob (the Postgres backups).
+  kube_cronjob_status_last_successful_time: ['cronjob'],
+  kube_cronjob_created: ['cronjob'],
   // Prometheus's own per-target series.
   up: [],
 };

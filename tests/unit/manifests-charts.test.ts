@@ -182,6 +182,14 @@ describe('postgres-shard specifics', () => {
                 'app.kubernetes.io/name': 'postgres-shard',
                 'app.kubernetes.io/instance': 'test',
               },
+              // the servers, not the backup Job's pod of the same release
+              matchExpressions: [
+                {
+                  key: 'app.kubernetes.io/component',
+                  operator: 'In',
+                  values: ['primary', 'standby'],
+                },
+              ],
             },
           },
         },

@@ -4,14 +4,8 @@ import { ChartRelease } from '../constructs/chart-release.js';
 import type { EnvironmentConfig } from '../environments.js';
 import { chartImage } from '../lib/chart-image.js';
 import type { ImageNaming } from '../lib/image-naming.js';
-import { slotWalKeepWithin } from '../lib/postgres-sizing.js';
-import {
-  NAMESPACE,
-  postgresCredentialsSecret,
-  postgresRelease,
-  REDIS_CREDENTIALS_SECRET,
-  REDIS_RELEASE,
-} from '../names.js';
+import { postgresReleaseValues } from '../lib/postgres-release-values.js';
+import { NAMESPACE, postgresRelease, REDIS_CREDENTIALS_SECRET, REDIS_RELEASE } from '../names.js';
 
 /** Props of {@link InfrastructureChart}. */
 export interface InfrastructureChartProps {
@@ -22,8 +16,8 @@ export interface InfrastructureChartProps {
 
 /**
  * Postgres clusters (the auth database and one per shard) and Redis, rendered from charts/ with
- * `helm template`. Each Postgres cluster's database is named after it (`auth`, `shard0`, ...)
- * and owned by the role `app`; passwords come from the `<release>-credentials` Secrets.
+ * `helm template`; each Postgres cluster's values come from {@link postgresReleaseValues} (its
+ * backup CronJob included when the environment sets `postgresBackup`).
  */
 export class InfrastructureChart extends Chart {
   constructor(scope: Construct, id: string, props: InfrastructureChartProps) {
@@ -38,22 +32,9 @@ export class InfrastructureChart extends Chart {
         chart: 'postgres-shard',
         releaseName: postgresRelease(cluster),
         values: {
-          image: image('postgres-shard'),
-          auth: { existingSecret: postgresCredentialsSecret(cluster) },
-          database: { name: cluster, user: 'app' },
-          primaryPod: infrastructure.postgresPrimaryPods?.[cluster] ?? '',
-          postgresConfig: {
-            max_slot_wal_keep_size: slotWalKeepWithin(infrastructure.postgresStorage),
-          },
-          primary: {
-            resources: infrastructure.postgresResources,
-            persistence: { size: infrastructure.postgresStorage },
-          },
-          standby: {
-            replicas: infrastructure.postgresStandbys,
-            resources: infrastructure.postgresResources,
-            persistence: { size: infrastructure.postgresStorage },
-          },
+          ...postgresReleaseValues(props.env, props.images, cluster),
+          // where the last failover left the primary: this release only, never a restored copy
+          primaryPod: props.env.infrastructure.postgresPrimaryPods?.[cluster] ?? '',
         },
       });
     }

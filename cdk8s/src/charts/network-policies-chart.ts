@@ -80,12 +80,21 @@ function edgePeers(edge: EdgeConfig): INetworkPolicyPeer[] {
   }
 }
 
-/** Pods of one `postgres-shard` release (labels set by charts/postgres-shard). */
+/** The labels of every pod of one `postgres-shard` release (set by charts/postgres-shard). */
+const releaseLabels = (cluster: string) => ({
+  [LABEL_NAME]: 'postgres-shard',
+  'app.kubernetes.io/instance': postgresRelease(cluster),
+});
+
+/** The servers of one release: its primary and standby StatefulSets' pods, whichever is primary. */
 const postgresPods = (cluster: string) => ({
-  matchLabels: {
-    [LABEL_NAME]: 'postgres-shard',
-    'app.kubernetes.io/instance': postgresRelease(cluster),
-  },
+  matchLabels: releaseLabels(cluster),
+  matchExpressions: [{ key: LABEL_COMPONENT, operator: 'In', values: ['primary', 'standby'] }],
+});
+
+/** The pods of one release's backup CronJob. */
+const postgresBackups = (cluster: string) => ({
+  matchLabels: { ...releaseLabels(cluster), [LABEL_COMPONENT]: 'backup' },
 });
 
 /**
@@ -98,8 +107,9 @@ const postgresPods = (cluster: string) => ({
  * - Prometheus → auth and api on 9464: the namespace's own, and the operator's Prometheus pods of
  *   the monitoring namespace the environment names (`monitoring.namespaceLabels`);
  * - each service and its migration Job → its own Postgres clusters on 5432 (auth → the auth
- *   database, api → every shard), the auth cleanup CronJob → the auth database, each Postgres pod → the other pods of
- *   its cluster on 5432 (streaming replication, whichever pod a failover made the primary);
+ *   database, api → every shard), the auth cleanup CronJob → the auth database, each server pod
+ *   of a Postgres cluster → the others on 5432 (streaming replication, whichever pod a failover
+ *   made the primary), and each cluster's backup CronJob → its servers (it reaches the primary);
  * - auth and api → Redis on 6379;
  * - auth → the dev environment's Mailpit on its SMTP port (its web UI: no pod at all).
  *
@@ -173,6 +183,20 @@ export class NetworkPoliciesChart extends Chart {
           },
         ],
       });
+    }
+
+    // Each cluster's backup CronJob pods → its servers (pg_basebackup as the replication role,
+    // through the rw Service: the primary, whichever pod a failover made it).
+    if (props.env.infrastructure.postgresBackup) {
+      for (const [cluster] of owners) {
+        policy(`${postgresRelease(cluster)}-backup`, {
+          podSelector: postgresPods(cluster),
+          policyTypes: ['Ingress'],
+          ingress: [
+            { from: [{ podSelector: postgresBackups(cluster) }], ports: tcp(POSTGRES_PORT) },
+          ],
+        });
+      }
     }
 
     policy(`${REDIS_RELEASE}-clients`, {

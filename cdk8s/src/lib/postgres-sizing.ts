@@ -13,3 +13,13 @@ function mebibytes(quantity: string): number {
 export function slotWalKeepWithin(storage: string): string {
   return `${Math.floor(mebibytes(storage) / 4)}MB`;
 }
+
+/**
+ * Size of a cluster's backup volume: `keep` finished backups plus the one being taken, each at
+ * most a full data volume of `storage` (plain copies, WAL included), so backups never run out of
+ * room before the database does. In Gi when whole, like the inputs.
+ */
+export function backupStorageFor(storage: string, keep: number): string {
+  const total = mebibytes(storage) * (keep + 1);
+  return total % 1024 === 0 ? `${total / 1024}Gi` : `${total}Mi`;
+}

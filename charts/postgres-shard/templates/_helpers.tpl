@@ -224,7 +224,9 @@ a staging folder or a slot left by an interrupted run is discarded and the copy 
 Default affinity of a role (`component`): away from the release's other pods, per antiAffinity.
 */}}
 {{- define "postgres-shard.antiAffinity" -}}
-{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "postgres-shard.selectorLabels" .root | fromYaml)) }}
+{{- /* the servers only: a backup Job's pod of the same release must not push a server away */ -}}
+{{- $servers := list (dict "key" "app.kubernetes.io/component" "operator" "In" "values" (list "primary" "standby")) }}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "postgres-shard.selectorLabels" .root | fromYaml) "matchExpressions" $servers) }}
 {{- if eq .root.Values.antiAffinity "hard" }}
 podAntiAffinity:
   requiredDuringSchedulingIgnoredDuringExecution:

@@ -1,0 +1,245 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandOptions, CommandResult } from '../cluster/command.js';
+import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
+import { LIST_SCRIPT, restoreJob } from './restore-job.js';
+import { restoredReleasePolicies } from './restored-policies.js';
+import { toolJob } from './tool-job.js';
+
+/** kubectl bound to a cluster and namespace. */
+export type Kubectl = (args: readonly string[], options?: CommandOptions) => Promise<CommandResult>;
+
+/** The label that marks what a restore made; `discardRestoredRelease` deletes only such releases. */
+export const RESTORED_FROM_LABEL = 'shardgate.io/restored-from';
+
+/** What {@link restoreRelease} needs. */
+export interface RestoreOptions {
+  readonly kubectl: Kubectl;
+  readonly namespace: string;
+  /** The release whose backup volume (`<from>-backups`) holds the backup. */
+  readonly from: string;
+  /** The fresh release to create from the backup. */
+  readonly to: string;
+  /** The values `to` is installed with: the source's (its name aside). */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The backup's folder name; empty: the newest. */
+  readonly backup: string;
+  /** How long the restore Job and then each StatefulSet may take. */
+  readonly timeoutMs: number;
+  /** Progress lines (stderr); the result is returned. */
+  readonly log: (line: string) => void;
+}
+
+/** What the restore Job reported, plus how long the whole restore took. */
+export interface RestoreResult {
+  readonly backup: string;
+  readonly bytes: number;
+  readonly release: string;
+  readonly durationMs: number;
+}
+
+/**
+ * Restores a base backup of `from` into the fresh release `to`, in order: refuses when anything
+ * of `to` exists; renders `to` from the chart; creates its primary's data volume from the
+ * render's claim template; runs the restore Job into it; applies the release and the policies its
+ * pods need; waits until its primary and standbys are Ready. A failed restore Job is kept for its
+ * logs, with the volume; nothing of the release is applied then.
+ */
+export async function restoreRelease(options: RestoreOptions): Promise<RestoreResult> {
+  const started = Date.now();
+  const { kubectl: k, namespace: ns, from, to } = options;
+  if (from === to)
+    throw new Error('a backup is restored into a new release, never over its source');
+  await refuseExisting(k, ns, to);
+  await k(['get', 'pvc', `${from}-backups`, '-n', ns, '-o', 'name']).catch((error: Error) => {
+    throw new Error(`no backup volume ${from}-backups in ${ns}: ${error.message}`);
+  });
+
+  const rendered = await renderRelease(to, ns, options.values);
+  const labels = {
+    'app.kubernetes.io/name': 'postgres-shard',
+    'app.kubernetes.io/instance': to,
+    'app.kubernetes.io/part-of': 'shardgate',
+    [RESTORED_FROM_LABEL]: from,
+  };
+  const claim = primaryDataClaim(rendered, to, { [RESTORED_FROM_LABEL]: from });
+  await applyObjects(k, ns, [claim]);
+  options.log(`created ${claim.metadata.name}`);
+
+  const jobName = `${to}-restore`;
+  const job = restoreJob({
+    name: jobName,
+    namespace: ns,
+    labels: { ...labels, 'app.kubernetes.io/component': 'restore' },
+    image: primaryImage(rendered, to),
+    backupClaim: `${from}-backups`,
+    dataClaim: claim.metadata.name,
+    backup: options.backup,
+  });
+  await applyObjects(k, ns, [job]);
+  options.log(`restore job ${jobName} started`);
+  await waitForJob(k, ns, jobName, options.timeoutMs);
+  const report = lastJsonLine((await k(['logs', `job/${jobName}`, '-n', ns])).stdout);
+  options.log(`restored ${String(report.backup)} into ${claim.metadata.name}`);
+  await k(['delete', 'job', jobName, '-n', ns, '--wait=false']);
+
+  const port = Number((options.values.service as { port?: number } | undefined)?.port ?? 5432);
+  await applyObjects(k, ns, restoredReleasePolicies(to, ns, labels, port));
+  await k(['apply', '-n', ns, '-f', '-'], { input: rendered.yaml });
+  options.log(`applied release ${to}`);
+  const timeout = `--timeout=${Math.ceil(options.timeoutMs / 1000)}s`;
+  for (const set of rendered.objects.filter((o) => o.kind === 'StatefulSet')) {
+    await k(['rollout', 'status', `statefulset/${set.metadata.name}`, '-n', ns, timeout], {
+      timeoutMs: options.timeoutMs + 10_000,
+    });
+    options.log(`${set.metadata.name} ready`);
+  }
+  return {
+    backup: String(report.backup),
+    bytes: Number(report.bytes),
+    release: to,
+    durationMs: Date.now() - started,
+  };
+}
+
+/**
+ * The finished backups on `release`'s backup volume, oldest first, read by a short Job that
+ * mounts it read-only (`image`: the release's own).
+ */
+export async function listBackups(
+  k: Kubectl,
+  ns: string,
+  release: string,
+  image: string,
+  timeoutMs: number,
+): Promise<{ name: string; bytes: number }[]> {
+  const name = `${release}-backup-list`;
+  await k(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
+  const job = toolJob({
+    name,
+    namespace: ns,
+    labels: {
+      'app.kubernetes.io/name': 'postgres-shard',
+      'app.kubernetes.io/instance': release,
+      'app.kubernetes.io/component': 'backup-list',
+    },
+    image,
+    script: LIST_SCRIPT,
+    env: [],
+    claims: { [`${release}-backups`]: ['/backups', true] },
+  });
+  await applyObjects(k, ns, [job]);
+  try {
+    await waitForJob(k, ns, name, timeoutMs);
+    const { stdout } = await k(['logs', `job/${name}`, '-n', ns]);
+    return stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { name: string; bytes: number });
+  } finally {
+    await k(['delete', 'job', name, '-n', ns, '--wait=false']);
+  }
+}
+
+/**
+ * Deletes a release that a restore made (every object labelled with its instance, volumes
+ * included). Refuses a release whose primary volume a restore did not create: a deployed
+ * cluster is never deleted this way.
+ */
+export async function discardRestoredRelease(
+  k: Kubectl,
+  ns: string,
+  release: string,
+): Promise<void> {
+  const claim = `data-${release}-primary-0`;
+  const { stdout } = await k(['get', 'pvc', claim, '-n', ns, '--ignore-not-found', '-o', 'json']);
+  const labels = stdout.trim()
+    ? ((JSON.parse(stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels ??
+      {})
+    : {};
+  if (stdout.trim() && !labels[RESTORED_FROM_LABEL]) {
+    throw new Error(`${claim} was not made by a restore: refusing to delete ${release}`);
+  }
+  // no volume at all (a restore that failed early): only a release without a primary goes
+  const primary = await k([
+    'get',
+    'statefulset',
+    `${release}-primary`,
+    '-n',
+    ns,
+    '--ignore-not-found',
+    '-o',
+    'name',
+  ]);
+  if (!stdout.trim() && primary.stdout.trim()) {
+    throw new Error(
+      `${release} has a primary but no ${claim} made by a restore: refusing to delete it`,
+    );
+  }
+  const kinds =
+    'statefulset,service,configmap,serviceaccount,poddisruptionbudget,cronjob,job,networkpolicy';
+  const selector = `app.kubernetes.io/instance=${release}`;
+  await k(['delete', kinds, '-n', ns, '-l', selector, '--wait=true', '--ignore-not-found']);
+  await k(['delete', 'pvc', '-n', ns, '-l', selector, '--wait=true', '--ignore-not-found']);
+}
+
+/** Refuses a target of which any StatefulSet, volume or restore Job exists. */
+async function refuseExisting(k: Kubectl, ns: string, release: string): Promise<void> {
+  const { stdout } = await k(['get', 'statefulsets,pvc,jobs', '-n', ns, '-o', 'name']);
+  const taken = stdout
+    .split('\n')
+    .filter(
+      (ref) =>
+        ref === `statefulset.apps/${release}-primary` ||
+        ref === `statefulset.apps/${release}-standby` ||
+        ref === `job.batch/${release}-restore` ||
+        ref.startsWith(`persistentvolumeclaim/data-${release}-primary-`) ||
+        ref.startsWith(`persistentvolumeclaim/data-${release}-standby-`) ||
+        ref === `persistentvolumeclaim/${release}-backups`,
+    );
+  if (taken.length > 0) {
+    throw new Error(
+      `${release} is not fresh in ${ns} (${taken.join(', ')}): a restore never writes over an existing release`,
+    );
+  }
+}
+
+async function applyObjects(k: Kubectl, ns: string, objects: readonly object[]): Promise<void> {
+  const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+  const { stderr } = await k(['apply', '-n', ns, '-f', '-'], { input });
+  const podSecurity = stderr.split('\n').filter((line) => line.includes('PodSecurity'));
+  if (podSecurity.length > 0) throw new Error(`Pod Security warnings:\n${podSecurity.join('\n')}`);
+}
+
+/** Waits until the Job succeeded; throws with its pod's output when it failed or timed out. */
+async function waitForJob(k: Kubectl, ns: string, name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { stdout } = await k([
+      'get',
+      'job',
+      name,
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={.status.succeeded}/{.status.failed}',
+    ]);
+    const [succeeded, failed] = stdout.split('/');
+    if (Number(succeeded) > 0) return;
+    if (Number(failed) > 0 || Date.now() > deadline) {
+      const logs = await k(['logs', `job/${name}`, '-n', ns, '--tail=30']).then(
+        (r) => r.stdout + r.stderr,
+        (error: Error) => `(no logs: ${error.message})`,
+      );
+      throw new Error(
+        `job ${name} ${Number(failed) > 0 ? 'failed' : 'did not finish in time'}; its pod printed:\n${logs}`,
+      );
+    }
+    // a Job's status changes a handful of times: polling its one field is cheap
+    await sleep(2000);
+  }
+}
+
+function lastJsonLine(output: string): Record<string, unknown> {
+  const line = output.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as Record<string, unknown>;
+}

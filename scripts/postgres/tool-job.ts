@@ -1,0 +1,83 @@
+/** What {@link toolJob} needs. */
+export interface ToolJobProps {
+  readonly name: string;
+  readonly namespace: string;
+  /** Labels of the Job and its pod. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The release's Postgres image (its tools match its server). */
+  readonly image: string;
+  /** A bash script, run with `bash -c`. */
+  readonly script: string;
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  /** Claims to mount: name → [mount path, read-only]. */
+  readonly claims: Readonly<Record<string, readonly [string, boolean]>>;
+}
+
+/**
+ * A one-pod Job running a script in the Postgres image: never retried (a failure is for a person
+ * to read), at most an hour, Pod Security "restricted" as the chart's pods (uid 999, read-only
+ * root with a writable /tmp, no capabilities, no service account token).
+ */
+export function toolJob(props: ToolJobProps): Record<string, unknown> {
+  const seccompProfile = { type: 'RuntimeDefault' };
+  const claims = Object.entries(props.claims);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: 3600,
+      template: {
+        metadata: { labels: props.labels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            seccompProfile,
+          },
+          containers: [
+            {
+              name: 'tool',
+              image: props.image,
+              command: ['/bin/bash', '-c', props.script],
+              env: props.env,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 999,
+                runAsGroup: 999,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile,
+              },
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi' },
+                limits: { cpu: '1', memory: '512Mi' },
+              },
+              volumeMounts: [
+                ...claims.map(([, [mountPath, readOnly]], i) => ({
+                  name: `claim-${i}`,
+                  mountPath,
+                  ...(readOnly ? { readOnly } : {}),
+                })),
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            ...claims.map(([claimName, [, readOnly]], i) => ({
+              name: `claim-${i}`,
+              persistentVolumeClaim: { claimName, ...(readOnly ? { readOnly } : {}) },
+            })),
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}

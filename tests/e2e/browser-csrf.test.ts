@@ -105,7 +105,7 @@ describe('CSRF at the gateway (acceptance 2)', () => {
 
   it('crafted requests: forged Origin, no evidence, the double-submit token, bearer, both', async () => {
     const account = await register();
-    const session = await signInWithForm(account, gateway());
+    const session = await signInWithForm(send, account, gateway());
     const cookie = session.cookie;
 
     const forged = await postProfile({ cookie, origin: 'http://evil.example' });
@@ -159,7 +159,7 @@ describe('CSRF at the gateway (acceptance 2)', () => {
 describe('rd through the gateway (acceptance 3, end to end)', () => {
   it('a signed-in browser is sent to an allowed rd, and to the default for any other', async () => {
     const account = await register();
-    const session = await signInWithForm(account, gateway());
+    const session = await signInWithForm(send, account, gateway());
     const fallback = `${gateway()}/app/`;
     const cases: [string, string][] = [
       [`${gateway()}/app/?tab=orders`, `${gateway()}/app/?tab=orders`],

@@ -1,4 +1,4 @@
-import { send } from './gateway-client.js';
+import type { Send } from './gateway-client.js';
 import type { Account } from './users.js';
 
 /** A browser session signed in through the sign-in form, held as a `Cookie` header. */
@@ -23,10 +23,15 @@ function setCookies(headers: Record<string, unknown>): Map<string, string> {
 }
 
 /**
- * Signs `account` in as a browser does, without one: the form's page (which sets the CSRF
- * cookie), then the form posted same-origin; the session cookies come back on the 303.
+ * Signs `account` in as a browser does, without one, through the gateway `send` talks to (at
+ * `gatewayUrl`): the form's page (which sets the CSRF cookie), then the form posted same-origin;
+ * the session cookies come back on the 303.
  */
-export async function signInWithForm(account: Account, gatewayUrl: string): Promise<CookieSession> {
+export async function signInWithForm(
+  send: Send,
+  account: Account,
+  gatewayUrl: string,
+): Promise<CookieSession> {
   const page = await send('GET', '/auth/signin', { from: account.from });
   const csrf = setCookies(page.headers).get('__Host-sg_csrf');
   if (page.status !== 200 || csrf === undefined)

@@ -35,7 +35,11 @@ const WRONG_CREDENTIALS = error('The email or password is incorrect.');
 const FORM_EXPIRED = error('This form has expired. Please try again.');
 
 /** The page's answer to a refused sign-in step: its status, and what the user is told. */
-function refusal(e: unknown): { status: number; message: PageMessage; headers?: object } {
+function refusal(e: unknown): {
+  status: number;
+  message: PageMessage;
+  headers?: Readonly<Record<string, string>>;
+} {
   if (!(e instanceof HttpError)) throw e;
   switch (e.code) {
     case 'invalid_credentials':
@@ -80,9 +84,14 @@ export function browserSessionRoutes(deps: Deps) {
     ctx.status = 303;
   }
 
-  function render(ctx: Ctx, status: number, page: string, headers?: object): void {
+  function render(
+    ctx: Ctx,
+    status: number,
+    page: string,
+    headers?: Readonly<Record<string, string>>,
+  ): void {
     setPageHeaders(ctx, policy.origins);
-    if (headers) ctx.set(headers as Record<string, string>);
+    if (headers) ctx.set({ ...headers });
     ctx.status = status;
     ctx.body = page;
   }

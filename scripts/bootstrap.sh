@@ -31,6 +31,9 @@ have_nginx_auth_request || missing_packages+=(nginx)
 command -v prometheus >/dev/null 2>&1 || missing_packages+=(prometheus)
 command -v wrk >/dev/null 2>&1 || missing_packages+=(wrk)
 command -v python3 >/dev/null 2>&1 || missing_packages+=(python3)
+# The browser suite (tests/e2e/browser-*.test.ts) drives Debian's Chromium with playwright-core;
+# no browser is ever downloaded from elsewhere.
+[ -x /usr/bin/chromium ] || missing_packages+=(chromium)
 
 # The local cluster (scripts/cluster/host-tools.ts checks the same programs before it starts):
 # containerd + runc run the pods, podman builds the images, mmdebstrap makes their Debian base,

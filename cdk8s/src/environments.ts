@@ -166,6 +166,12 @@ export interface EnvironmentConfig {
   readonly imageSource: 'local' | 'release';
   /** `iss` of the tokens and the public base URL of OpenID discovery. */
   readonly authIssuer: string;
+  /**
+   * `PUBLIC_ORIGINS` of the auth service: the origins of the browser apps, the only `Origin` a
+   * cookie-authenticated unsafe request may come from and the only places a sign-in returns to
+   * (docs/browser-sessions.md). Each `scheme://host[:port]`, as `URL.origin` spells it.
+   */
+  readonly publicOrigins: readonly string[];
   /** Host of the Ingress rules and Gateway listener; none matches every host. */
   readonly host?: string;
   /** TLS Secret for {@link EnvironmentConfig.host}; requires a host. */
@@ -208,6 +214,8 @@ export const dev: EnvironmentConfig = {
   imageSource: 'local',
   // The same public base URL as the local stack's gateway, so tokens and docs read the same.
   authIssuer: 'http://127.0.0.1:8080',
+  // a browser reaches the cluster's edge through a port-forward to this port, under either name
+  publicOrigins: ['http://127.0.0.1:8080', 'http://localhost:8080'],
   shards: ['shard0', 'shard1'],
   services: {
     // bcrypt at cost 12 takes a core for ~250 ms: one hashing thread, and a core beside it for
@@ -251,6 +259,7 @@ export const prod: EnvironmentConfig = {
   imageSource: 'release',
   // Placeholder domain: operators change host, issuer and TLS Secret together.
   authIssuer: 'https://shardgate.example.com',
+  publicOrigins: ['https://shardgate.example.com'],
   host: 'shardgate.example.com',
   tlsSecretName: 'shardgate-tls',
   shards: ['shard0', 'shard1'],

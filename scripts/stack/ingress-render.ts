@@ -28,6 +28,8 @@ export interface IngressRenderOptions {
   readonly endpoints: EndpointMap;
   /** The `listen` address of the catch-all server, e.g. `127.0.0.1:8080`. */
   readonly listen: string;
+  /** Locations of the catch-all server that no Ingress makes (the local demo app), verbatim. */
+  readonly extraLocations?: string;
 }
 
 // ingress-nginx ConfigMap defaults (controller v1.15.1) that shape the rendered directives
@@ -347,7 +349,7 @@ ${[...upstreams.values()].map(renderUpstream).join('\n')}
     set $proxy_upstream_name "-";
 
 ${blocks.join('\n')}
-${defaultBackend}
+${options.extraLocations ?? ''}${defaultBackend}
     # health checks in cloud providers require the use of port 80
     location /healthz {
       access_log off;

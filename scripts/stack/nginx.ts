@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { browserAppDir, installBrowserApp, renderBrowserAppLocations } from './browser-app.js';
 import { type IngressObject, readIngresses } from './ingress-read.js';
 import { type EndpointMap, renderIngressHttp } from './ingress-render.js';
 import { readServices, type ServiceObject } from './ingress-services.js';
@@ -116,6 +117,8 @@ export interface GatewayConfigOptions {
   readonly listen: string;
   readonly accessLog: string;
   readonly comment: string;
+  /** Locations no Ingress makes, added to the server (the stack's demo app). */
+  readonly extraLocations?: string;
 }
 
 /**
@@ -129,6 +132,7 @@ export function renderGatewayNginxConfig(options: GatewayConfigOptions): string 
     services: options.services,
     endpoints: options.endpoints,
     listen: options.listen,
+    ...(options.extraLocations === undefined ? {} : { extraLocations: options.extraLocations }),
   });
   return `${nginxPreamble(options.paths, options.comment)}  log_format gateway '$remote_addr [$time_iso8601] "$request" $status $body_bytes_sent '
                      'rt=$request_time req_id=$req_id';
@@ -164,6 +168,7 @@ export function renderGatewayConfig(
     listen: `127.0.0.1:${layout.ports.gateway}`,
     accessLog: join(layout.logDir, 'nginx-access.log'),
     comment: `Rendered by scripts/stack/nginx.ts from ${GATEWAY_INGRESS_FILE} for stack "${layout.name}"; regenerated on every start.`,
+    extraLocations: renderBrowserAppLocations(browserAppDir(layout)),
     ...site,
   };
   return renderGatewayNginxConfig(options);
@@ -171,5 +176,6 @@ export function renderGatewayConfig(
 
 /** Writes and checks (`nginx -t`) the gateway configuration; returns the command that runs it. */
 export async function gatewayCommand(layout: StackLayout): Promise<[string, string[]]> {
+  installBrowserApp(layout);
   return checkedNginxCommand(layout, gatewayPaths(layout), renderGatewayConfig(layout));
 }

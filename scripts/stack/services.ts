@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { BROWSER_APP_PATH } from './browser-app.js';
 import type { StackLayout } from './layout.js';
 import { manifestNodeOptions } from './manifest-node-options.js';
 import { pgUrl } from './postgres.js';
@@ -70,6 +71,9 @@ export function serviceEnv(
       DATABASE_REPLICA_URLS: pgUrl(layout, secrets, 'auth', 'replica'),
       AUTH_KEYS_DIR: join(layout.dir, 'keys'),
       AUTH_ISSUER: `http://127.0.0.1:${layout.ports.gateway}`,
+      // the gateway under both names a browser may use; sign-ins land on the demo app (/app/)
+      PUBLIC_ORIGINS: `http://127.0.0.1:${layout.ports.gateway},http://localhost:${layout.ports.gateway}`,
+      SIGNIN_DEFAULT_REDIRECT: `http://127.0.0.1:${layout.ports.gateway}${BROWSER_APP_PATH}`,
       // every local run (smoke, demo, a developer's curl) registers from this one machine: ten an
       // hour (production's default) ends a session of repeated smoke runs; 100 keeps the limit real
       REGISTRATIONS_PER_IP: String(LOCAL_REGISTRATIONS_PER_IP),

@@ -88,4 +88,19 @@ describe('renderGatewayConfig', () => {
     expect(block('location /auth/')).not.toContain('auth_request');
     expect(block('location /.well-known')).not.toContain('auth_request');
   });
+
+  it('puts the demo app /app/ behind plain /verify, redirecting a refusal to sign-in as auth-signin does', () => {
+    const auth = block('location = /_external-auth-L2FwcC8-Prefix');
+    expect(auth).toContain('set $target "http://shardgate-auth-8080/verify";');
+    expect(auth).toContain('proxy_set_header X-Sent-From "nginx-ingress-controller";');
+    const app = block('location /app/');
+    expect(app).toContain('auth_request /_external-auth-L2FwcC8-Prefix;');
+    expect(app).toContain(
+      'error_page 401 = $scheme://$http_host/auth/signin?rd=$pass_access_scheme://$http_host$request_uri;',
+    );
+    expect(app).toContain("script-src 'self'");
+    expect(app).not.toContain('unsafe-inline');
+    // the API keeps its 401 for API clients
+    expect(block('location /api/')).not.toContain('error_page');
+  });
 });

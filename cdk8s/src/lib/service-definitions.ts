@@ -52,6 +52,25 @@ export const SHUTDOWN_DRAIN_DELAY_SECONDS = 5;
 /** Longest wait for in-flight requests after the listener closes (`SHUTDOWN_TIMEOUT_MS` default). */
 export const SHUTDOWN_TIMEOUT_SECONDS = 25;
 
+/**
+ * `PUBLIC_ORIGINS` from {@link EnvironmentConfig.publicOrigins}; fails at synth, naming the prop,
+ * on anything the auth service would refuse at start (a pod that never gets ready).
+ */
+export function publicOriginsSetting(origins: readonly string[]): string {
+  if (origins.length === 0) throw new Error('publicOrigins: give at least one origin');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin)
+      throw new Error(`publicOrigins: ${origin} is not an http(s) origin (scheme://host[:port])`);
+  }
+  return origins.join(',');
+}
+
 /** Settings both services take, as strings for a ConfigMap. */
 function commonConfig(env: EnvironmentConfig): Record<string, string> {
   return {
@@ -146,6 +165,7 @@ export function serviceDefinitions(
         // The ingress controller is the one proxy in front: its X-Forwarded-For entry is the client.
         TRUST_PROXY_HOPS: '1',
         ...(env.registrationsPerIp ? { REGISTRATIONS_PER_IP: String(env.registrationsPerIp) } : {}),
+        PUBLIC_ORIGINS: publicOriginsSetting(env.publicOrigins),
         BCRYPT_CONCURRENCY: String(bcryptThreadsWithin(env.services.auth.resources.limits?.cpu)),
         NODE_OPTIONS: nodeHeapOptionsWithin(
           env.services.auth.resources.limits?.memory,

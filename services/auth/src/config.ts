@@ -18,6 +18,16 @@ const optionalBool = () =>
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'));
 
+/** `scheme://host[:port]` exactly as `URL.origin` spells it (lower case, no default port, no path). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** How to make an MFA_ENCRYPTION_KEY, for the error that asks for one. */
 const KEY_HINT = "generate one with: openssl rand -base64 32 | tr '+/' '-_' | tr -d '='";
 
@@ -200,6 +210,30 @@ export const configSchema = z
     REQUIRE_VERIFIED_EMAIL: optionalBool(),
     /** Verification mails a signed-in user may ask for per hour. */
     VERIFICATION_MAILS_PER_USER: int(1, 1_000, 5),
+
+    /**
+     * The origins of the browser apps (`https://app.example.com`, comma-separated): the only
+     * `Origin` a cookie-authenticated unsafe request may come from, and the only places a sign-in
+     * may return to (`rd`). Default: AUTH_ISSUER's origin. Browser sessions live in `__Host-`
+     * cookies of the host that served the sign-in page, so each origin serves `/auth` too.
+     */
+    PUBLIC_ORIGINS: z
+      .string()
+      .optional()
+      .transform((v, context) => {
+        if (v === undefined) return undefined;
+        const origins = v.split(',').map((entry) => entry.trim());
+        for (const origin of origins) {
+          if (!isOrigin(origin))
+            context.addIssue({ code: 'custom', message: `${origin} is not an http(s) origin` });
+        }
+        return origins;
+      }),
+    /**
+     * Where a sign-in without a usable `rd` lands, and where sign-out leads back through the
+     * sign-in page. Default: the first of PUBLIC_ORIGINS, path `/`. Must be on one of them.
+     */
+    SIGNIN_DEFAULT_REDIRECT: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((c, context) => {
     const problem = (path: string, message: string) =>
@@ -232,6 +266,23 @@ export const configSchema = z
         code: 'custom',
         path: ['MFA_ENCRYPTION_KEY'],
         message: `is required when NODE_ENV=production; ${KEY_HINT}`,
+      });
+    }
+  })
+  .transform((c) => {
+    const origins = c.PUBLIC_ORIGINS ?? [new URL(c.AUTH_ISSUER).origin];
+    return {
+      ...c,
+      PUBLIC_ORIGINS: origins,
+      SIGNIN_DEFAULT_REDIRECT: c.SIGNIN_DEFAULT_REDIRECT ?? `${origins[0]}/`,
+    };
+  })
+  .superRefine((c, context) => {
+    if (!c.PUBLIC_ORIGINS.includes(new URL(c.SIGNIN_DEFAULT_REDIRECT).origin)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['SIGNIN_DEFAULT_REDIRECT'],
+        message: 'must be on one of PUBLIC_ORIGINS',
       });
     }
   })

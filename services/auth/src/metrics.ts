@@ -13,6 +13,9 @@ export type VerifyOutcome =
   | 'revoked'
   | 'inactive'
   | 'unverified'
+  | 'credentials_ambiguous'
+  | 'csrf_origin'
+  | 'csrf_token'
   | 'error';
 
 /**

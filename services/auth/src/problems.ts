@@ -50,6 +50,21 @@ export const AUTH_PROBLEMS = {
       title: 'Email not verified',
       when: 'REQUIRE_VERIFIED_EMAIL is on and the account has not verified its address (at `/verify`).',
     },
+    csrf_origin: {
+      status: 403,
+      title: 'Cross-origin request refused',
+      when: 'An unsafe request authenticated by the session cookie came from an origin not in PUBLIC_ORIGINS (`Origin`, or `Sec-Fetch-Site` other than `same-origin` without an allowed `Origin`).',
+    },
+    csrf_token: {
+      status: 403,
+      title: 'CSRF token missing or wrong',
+      when: 'An unsafe request authenticated by the session cookie sent neither `Sec-Fetch-Site` nor `Origin`, and its `X-CSRF-Token` (or form field `csrf`) does not equal the `__Host-sg_csrf` cookie.',
+    },
+    credentials_ambiguous: {
+      status: 401,
+      title: 'Ambiguous credentials',
+      when: 'The request carries both an `Authorization` header and a session cookie: send one or the other.',
+    },
     wrong_password: {
       status: 403,
       title: 'Wrong password',

@@ -3,6 +3,7 @@ import type { AuthDeps } from './deps.js';
 import type { AuthState } from './http/auth-state.js';
 import { requireAdmin, requireIdentity } from './http/require-identity.js';
 import { accountRoutes } from './routes/accounts.js';
+import { browserSessionRoutes } from './routes/browser-session.js';
 import { emailVerificationRoutes } from './routes/email-verification.js';
 import { mfaRoutes } from './routes/mfa.js';
 import { passwordResetRoutes } from './routes/password-reset.js';
@@ -24,6 +25,7 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
   const verify = introspection(deps);
   const wellKnown = wellKnownRoutes(deps);
   const mfa = mfaRoutes(deps);
+  const browser = browserSessionRoutes(deps);
 
   router
     .post('/auth/register', accounts.register)
@@ -46,6 +48,12 @@ export function authRouter(deps: AuthDeps): Router<AuthState> {
     .get('/auth/users/:id', signedIn, requireAdmin, accounts.showUser)
     .patch('/auth/users/:id', signedIn, requireAdmin, accounts.administerUser)
     .delete('/auth/users/:id/mfa', signedIn, requireAdmin, mfa.resetUserMfa)
+    .get('/auth/signin', browser.showSignin)
+    .post('/auth/signin', browser.submitSignin)
+    .post('/auth/signin/mfa', browser.submitMfa)
+    .post('/auth/signout', browser.signOut)
+    .post('/auth/session/refresh', browser.refreshSession)
+    .get('/auth/signin.css', browser.stylesheet)
     .post('/auth/verify', verify.introspect)
     .get('/auth/openapi.json', wellKnown.openApiDocument)
     .get('/.well-known/jwks.json', wellKnown.jwks)

@@ -47,6 +47,7 @@ export {
   type RouteTable,
   type ServiceAppOptions,
 } from './http/service-app.js';
+export { hasSessionCookie, readCookie, SESSION_COOKIES } from './http/session-cookies.js';
 export { validateBody } from './http/validate.js';
 export {
   JwksTokenVerifier,

@@ -351,4 +351,24 @@ describe('identity', () => {
     });
     expect(basic.status).toBe(401);
   });
+
+  it('takes the access token from the session cookie as from a bearer header, never both at once', async () => {
+    const { userId, token } = await caller();
+    const cookie = `__Host-sg_csrf=x; __Host-sg_access=${token}`;
+    const byCookie = await call(api.url, 'GET', '/api/me', { headers: { cookie } });
+    expect(byCookie.status).toBe(200);
+    expect(byCookie.body.userId).toBe(String(userId));
+    const both = await call(api.url, 'GET', '/api/me', { token, headers: { cookie } });
+    expect(both.status).toBe(401);
+    // a refresh cookie beside a bearer token is two credentials as well
+    const refresh = await call(api.url, 'GET', '/api/me', {
+      token,
+      headers: { cookie: '__Host-sg_refresh=r' },
+    });
+    expect(refresh.status).toBe(401);
+    const planted = await call(api.url, 'GET', '/api/me', {
+      headers: { cookie: `${cookie}; __Host-sg_access=${token}` },
+    });
+    expect(planted.status).toBe(401);
+  });
 });

@@ -132,7 +132,21 @@ export class Mfa {
    * 401 `mfa_required` carrying its `mfa_token`; otherwise returns and the login goes on.
    */
   async requireSecondFactor(user: User): Promise<void> {
-    if (!(await this.deps.totp.enabled(user.id))) return;
+    const token = await this.openChallenge(user);
+    if (token === null) return;
+    throw new HttpError(
+      AUTH_PROBLEMS.mfa_required,
+      'The account has MFA on: send a code with mfa_token to /auth/login/mfa.',
+      { extensions: { mfa_token: token } },
+    );
+  }
+
+  /**
+   * When the user has MFA on, opens a login challenge and returns its token (for
+   * {@link completeLogin}); null when the password alone signs in.
+   */
+  async openChallenge(user: User): Promise<string | null> {
+    if (!(await this.deps.totp.enabled(user.id))) return null;
     const token = newSecretToken();
     const now = this.#now();
     await this.deps.challenges.create(
@@ -141,11 +155,7 @@ export class Mfa {
       new Date(now),
       new Date(now + MFA_CHALLENGE_TTL_MS),
     );
-    throw new HttpError(
-      AUTH_PROBLEMS.mfa_required,
-      'The account has MFA on: send a code with mfa_token to /auth/login/mfa.',
-      { extensions: { mfa_token: token } },
-    );
+    return token;
   }
 
   /**

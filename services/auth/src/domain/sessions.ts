@@ -113,6 +113,18 @@ export class Sessions {
     await this.state.publishRevokedSessions([identity.sessionId]);
   }
 
+  /**
+   * Revokes the session a refresh token belongs to: a browser signs out with its refresh cookie
+   * when its access cookie has already expired. An unknown token changes nothing.
+   */
+  async logoutByRefreshToken(refreshToken: string): Promise<void> {
+    if (!isSecretTokenShaped(refreshToken)) return;
+    const row = await this.store.findToken(hashSecretToken(refreshToken));
+    if (!row || row.session.revokedAt !== null) return;
+    await this.store.revoke(row.sessionId, 'logout', new Date(this.#now()));
+    await this.state.publishRevokedSessions([row.sessionId]);
+  }
+
   /** Revokes every session of a user, or all but `keepSessionId`. */
   async revokeAll(userId: number, reason: string, keepSessionId?: string): Promise<void> {
     const revoked = await this.store.revokeAllOfUser(

@@ -1,20 +1,26 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
-  bearerToken,
   HttpError,
   INVALID_TOKEN_CHALLENGE,
   PROBLEM_TYPE_BASE,
   problemBody,
+  readCookie,
   readJsonBody,
   requestIdFrom,
+  SESSION_COOKIES,
   validateBody,
 } from '@shardgate/shared';
 import type { Middleware } from 'koa';
 import type { AuthDeps } from '../deps.js';
+import { type CsrfRefusal, claimsUnsafeMethod, csrfRefusal } from '../domain/csrf.js';
 import { invalidToken } from '../domain/errors.js';
-import { type Resolution, resolveAccessToken } from '../domain/identity.js';
+import { type Identity, type Resolution, resolveAccessToken } from '../domain/identity.js';
+import { redirectPolicy } from '../domain/redirect-target.js';
 import type { AuthState } from '../http/auth-state.js';
+import { gatewayCredentials } from '../http/gateway-credentials.js';
 import { introspectBody } from '../http/schemas.js';
+import { signinLocation, wantsSigninRedirect } from '../http/signin-redirect.js';
+import type { VerifyOutcome } from '../metrics.js';
 import { AUTH_PROBLEMS } from '../problems.js';
 
 /** True for the gateway's paths: `/verify` and anything under it, whatever the method or query. */
@@ -26,23 +32,54 @@ export function isGatewayVerifyPath(url: string): boolean {
 const body = (error: HttpError): string => JSON.stringify(problemBody(error, PROBLEM_TYPE_BASE));
 const UNAUTHORIZED_BODY = body(invalidToken());
 const UNAUTHORIZED_LENGTH = String(Buffer.byteLength(UNAUTHORIZED_BODY));
-const INACTIVE_BODY = body(
-  new HttpError(AUTH_PROBLEMS.user_inactive, 'The account is deactivated.'),
+const REFUSALS = {
+  inactive: body(new HttpError(AUTH_PROBLEMS.user_inactive, 'The account is deactivated.')),
+  unverified: body(
+    new HttpError(
+      AUTH_PROBLEMS.email_unverified,
+      'The account has not verified its email address.',
+    ),
+  ),
+  csrf_origin: body(
+    new HttpError(AUTH_PROBLEMS.csrf_origin, 'The request comes from an origin not allowed.'),
+  ),
+  csrf_token: body(
+    new HttpError(AUTH_PROBLEMS.csrf_token, 'X-CSRF-Token does not match the CSRF cookie.'),
+  ),
+} as const;
+const AMBIGUOUS_BODY = body(
+  new HttpError(
+    AUTH_PROBLEMS.credentials_ambiguous,
+    'Send a bearer token or the session cookie, not both.',
+  ),
 );
-const UNVERIFIED_BODY = body(
-  new HttpError(AUTH_PROBLEMS.email_unverified, 'The account has not verified its email address.'),
-);
+const AMBIGUOUS_LENGTH = String(Buffer.byteLength(AMBIGUOUS_BODY));
+/** RFC 6750 §3.1: a request with two credentials is malformed. */
+const AMBIGUOUS_CHALLENGE =
+  'Bearer error="invalid_request", error_description="bearer token and session cookie together"';
+
+type Outcome = VerifyOutcome;
+type Decision =
+  | { readonly outcome: 'allowed'; readonly identity: Identity }
+  | { readonly outcome: Exclude<Outcome, 'allowed'>; readonly userId?: number };
 
 /**
  * The ingress-nginx `auth-url` target (docs/ingress-contract.md), served by plain
  * `node:http` ahead of Koa: it is the gateway's hot path, called once per API request, and Koa's
  * per-request context, logger and middleware cost more than the (cached) check itself.
  *
- * Answers only 200 (empty, with X-User-Id, X-User-Email, X-User-Email-Verified, X-User-Role,
- * X-Session-Id), 401 (with `WWW-Authenticate: Bearer error="invalid_token"`) or 403 (inactive
- * user; with REQUIRE_VERIFIED_EMAIL, an unverified address), on any method and
- * sub-path. It reads nothing but the Authorization header: X-Original-*, X-Forwarded-* and every
- * other header a client may have forged are ignored. If a dependency fails, it denies.
+ * Answers 200 (empty, with X-User-Id, X-User-Email, X-User-Email-Verified, X-User-Role,
+ * X-Session-Id), 401 (with `WWW-Authenticate`) or 403 (inactive user; with
+ * REQUIRE_VERIFIED_EMAIL, an unverified address; a cookie request failing the CSRF checks), on
+ * any method and sub-path; and, only in the redirect mode a browser app's auth-url asks for
+ * (`?signin=1`, see http/signin-redirect.ts), 302 to the sign-in page for a refused navigation.
+ *
+ * The credential is the Authorization header or the session's access cookie, never both
+ * (401 `credentials_ambiguous`). The original method (`X-Original-Method`, `X-Forwarded-Method`),
+ * `Sec-Fetch-Site`, `Origin` and `X-CSRF-Token` are read only for the CSRF check of a cookie
+ * request, where a forged value can only ask for more checks; the identity never depends on
+ * X-Original-*, X-Forwarded-* or any other header a client may have forged. If a dependency fails,
+ * it denies.
  */
 export function gatewayVerify(
   deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
@@ -51,31 +88,44 @@ export function gatewayVerify(
   // read once because the check itself is cheaper than a per-request level lookup.
   const logLevel = deps.config.VERIFY_LOG_LEVEL;
   const requireVerified = deps.config.REQUIRE_VERIFIED_EMAIL;
+  const policy = redirectPolicy(deps.config);
   // Redaction costs about 11 µs a line (4x the line itself) and this line only ever holds the
   // fixed, non-secret fields below (the request id already mapped by requestIdFrom), so its logger
   // skips it. Anything else about a request goes through deps.logger, which redacts.
   const verifyLog = deps.logger.child({}, { redact: [] });
-  return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    let resolution: Resolution | { outcome: 'error' } | { outcome: 'unverified' };
+
+  async function decide(req: IncomingMessage): Promise<Decision> {
+    const credentials = gatewayCredentials(req.headers);
+    if (credentials.kind === 'ambiguous') return { outcome: 'credentials_ambiguous' };
+    const token = credentials.kind === 'none' ? null : credentials.token;
+    let resolution: Resolution;
     try {
-      resolution = await resolveAccessToken(
-        bearerToken(req.headers.authorization),
-        deps.tokens,
-        deps.state,
-      );
+      resolution = await resolveAccessToken(token, deps.tokens, deps.state);
     } catch (error) {
       deps.logger.error(
         { err: error, reqId: requestIdFrom(req.headers['x-request-id']) },
         'verify could not check the token; denying',
       );
-      resolution = { outcome: 'error' };
+      return { outcome: 'error' };
     }
-    if (requireVerified && resolution.outcome === 'allowed' && !resolution.identity.emailVerified)
-      resolution = { outcome: 'unverified' };
+    if (resolution.outcome !== 'allowed') return { outcome: resolution.outcome };
+    const { identity } = resolution;
+    if (requireVerified && !identity.emailVerified)
+      return { outcome: 'unverified', userId: identity.userId };
+    if (credentials.kind === 'cookie') {
+      const refusal = cookieCsrfRefusal(req, policy.origins);
+      if (refusal) return { outcome: refusal, userId: identity.userId };
+    }
+    return { outcome: 'allowed', identity };
+  }
+
+  return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const decision = await decide(req);
+    const head = req.method === 'HEAD';
     let status: number;
-    if (resolution.outcome === 'allowed') {
-      const { identity } = resolution;
+    if (decision.outcome === 'allowed') {
+      const { identity } = decision;
       status = 200;
       res.writeHead(200, {
         'Cache-Control': 'no-store',
@@ -87,40 +137,70 @@ export function gatewayVerify(
         'Content-Length': '0',
       });
       res.end();
-    } else if (resolution.outcome === 'inactive' || resolution.outcome === 'unverified') {
+    } else if (isForbidden(decision.outcome)) {
       status = 403;
       res.writeHead(403, {
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
       });
-      const refusal = resolution.outcome === 'inactive' ? INACTIVE_BODY : UNVERIFIED_BODY;
-      res.end(req.method === 'HEAD' ? undefined : refusal);
+      res.end(head ? undefined : REFUSALS[decision.outcome]);
+    } else if (decision.outcome !== 'error' && wantsSigninRedirect(req)) {
+      status = 302;
+      res.writeHead(302, {
+        'Cache-Control': 'no-store',
+        Location: signinLocation(req, policy),
+        'Content-Length': '0',
+      });
+      res.end();
     } else {
       status = 401;
+      const ambiguous = decision.outcome === 'credentials_ambiguous';
+      const refusal = ambiguous ? AMBIGUOUS_BODY : UNAUTHORIZED_BODY;
       res.writeHead(401, {
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
-        'WWW-Authenticate': INVALID_TOKEN_CHALLENGE,
-        'Content-Length': UNAUTHORIZED_LENGTH,
+        'WWW-Authenticate': ambiguous ? AMBIGUOUS_CHALLENGE : INVALID_TOKEN_CHALLENGE,
+        'Content-Length': ambiguous ? AMBIGUOUS_LENGTH : UNAUTHORIZED_LENGTH,
       });
-      res.end(req.method === 'HEAD' ? undefined : UNAUTHORIZED_BODY);
+      res.end(head ? undefined : refusal);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    deps.metrics.verifyOutcome(resolution.outcome);
+    deps.metrics.verifyOutcome(decision.outcome);
     deps.metrics.observeRequest({ method: req.method ?? 'GET', route: '/verify', status }, seconds);
     if (verifyLog.isLevelEnabled(logLevel)) {
       verifyLog[logLevel](
         {
           reqId: requestIdFrom(req.headers['x-request-id']),
           status,
-          outcome: resolution.outcome,
-          userId: resolution.outcome === 'allowed' ? resolution.identity.userId : undefined,
+          outcome: decision.outcome,
+          userId: decision.outcome === 'allowed' ? decision.identity.userId : decision.userId,
           ms: Math.round(seconds * 1e4) / 10,
         },
         'verify',
       );
     }
   };
+}
+
+function isForbidden(outcome: Outcome): outcome is keyof typeof REFUSALS {
+  return Object.hasOwn(REFUSALS, outcome);
+}
+
+/** The CSRF verdict on a cookie request whose original method (by any account) is unsafe. */
+function cookieCsrfRefusal(req: IncomingMessage, origins: ReadonlySet<string>): CsrfRefusal | null {
+  const h = req.headers;
+  const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+  if (!claimsUnsafeMethod([one(h['x-original-method']), one(h['x-forwarded-method']), req.method]))
+    return null;
+  return csrfRefusal(
+    {
+      secFetchSite: one(h['sec-fetch-site']),
+      origin: one(h.origin),
+      echoedToken: one(h['x-csrf-token']),
+      cookieToken: readCookie(h.cookie, SESSION_COOKIES.csrf),
+    },
+    origins,
+  );
 }
 
 /** Sends `/verify` to {@link gatewayVerify} and everything else to the Koa app. */

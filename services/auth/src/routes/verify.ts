@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
+  BASELINE_SECURITY_HEADERS,
   bearerToken,
   HttpError,
   INVALID_TOKEN_CHALLENGE,
@@ -43,6 +44,12 @@ const UNVERIFIED_BODY = body(
  * user; with REQUIRE_VERIFIED_EMAIL, an unverified address), on any method and
  * sub-path. It reads nothing but the Authorization header: X-Original-*, X-Forwarded-* and every
  * other header a client may have forged are ignored. If a dependency fails, it denies.
+ *
+ * Every answer is `Cache-Control: no-store`. Beyond it the 200 carries only the identity headers:
+ * only the gateway reads it, and Gateway API's ExternalAuth copies every header of it into the
+ * request to the backend. A 401 or 403 also carries the baseline security headers, since Traefik
+ * and Envoy relay it to the client as it is. Never HSTS: `/verify` believes no forwarded header,
+ * so it cannot know the client's protocol (an edge that relays denials can add its own).
  */
 export function gatewayVerify(
   deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
@@ -90,6 +97,7 @@ export function gatewayVerify(
     } else if (resolution.outcome === 'inactive' || resolution.outcome === 'unverified') {
       status = 403;
       res.writeHead(403, {
+        ...BASELINE_SECURITY_HEADERS,
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
       });
@@ -98,6 +106,7 @@ export function gatewayVerify(
     } else {
       status = 401;
       res.writeHead(401, {
+        ...BASELINE_SECURITY_HEADERS,
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
         'WWW-Authenticate': INVALID_TOKEN_CHALLENGE,

@@ -34,6 +34,8 @@ const OPERATIONS: Record<ServiceName, Operation[]> = {
 };
 /** Public metadata, meant to be cached; every other answer is `no-store`. */
 const PUBLIC = new Set(['GET /.well-known/jwks.json', 'GET /.well-known/openid-configuration']);
+/** HTML pages, whose routes set a CSP of their own (none yet). */
+const PAGES = new Set<string>([]);
 /** Served outside the router: `/verify` ahead of Koa, the health checks ahead of the routes. */
 const OUTSIDE_ROUTER = /^\/(verify|healthz$|readyz$)/;
 /** What the gateway routes (the Ingresses); the rest is reached on the service itself. */
@@ -43,6 +45,7 @@ const HSTS = 'max-age=31536000';
 /** The header class of an answer, from its route and status. */
 function classOf(op: Operation | undefined, status: number): HeaderClass {
   if (op?.path.startsWith('/verify')) return status === 200 ? 'verify-allowed' : 'verify-denied';
+  if (op && PAGES.has(operationKey(op)) && status === 200) return 'page';
   return op && PUBLIC.has(operationKey(op)) && status === 200 ? 'public' : 'private';
 }
 

@@ -155,6 +155,14 @@ export interface MailSettings {
 }
 
 /** Everything that differs between `dev` and `prod`; the charts read nothing else. */
+/** `Strict-Transport-Security` of both services, sent only on requests that came over TLS. */
+export interface HstsPolicy {
+  /** `max-age` in seconds (at most two years); 0 makes browsers forget the policy. */
+  readonly maxAgeSeconds: number;
+  /** `includeSubDomains`: every host under the one that answered is held to https too. */
+  readonly includeSubdomains: boolean;
+}
+
 export interface EnvironmentConfig {
   /** Also the output folder name under k8s/. */
   readonly name: 'dev' | 'prod';
@@ -201,6 +209,11 @@ export interface EnvironmentConfig {
   readonly registrationsPerIp?: number;
   /** Mail of the auth service (verification, password reset, notices). */
   readonly mail: MailSettings;
+  /**
+   * HSTS of both services; `'off'` sends none (an edge that sets its own policy).
+   * @default the services' own: on, one year, without subdomains
+   */
+  readonly hsts?: HstsPolicy | 'off';
 }
 
 const small = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
@@ -301,6 +314,9 @@ export const prod: EnvironmentConfig = {
     from: 'shardgate <no-reply@shardgate.example.com>',
     smtp: { host: 'smtp.example.com', port: 587, tls: 'starttls' },
   },
+  // Written out, so the policy a browser will hold for a year is read here. Subdomains only once
+  // every host under `host` serves https: browsers would refuse plain HTTP to all of them.
+  hsts: { maxAgeSeconds: 31_536_000, includeSubdomains: false },
 };
 
 /** Both environments, in output order. */

@@ -1,5 +1,5 @@
 import type { IVolume, IVolumeMount } from 'kubernetes-models/v1';
-import type { EnvironmentConfig } from '../environments.js';
+import type { EnvironmentConfig, HstsPolicy } from '../environments.js';
 import {
   databaseSecret,
   HTTP_PORT,
@@ -81,6 +81,27 @@ function commonConfig(env: EnvironmentConfig): Record<string, string> {
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_SECONDS * 1000),
     AUTH_ISSUER: env.authIssuer,
     AUTH_AUDIENCE: 'shardgate-api',
+    // The ingress controller is the one proxy in front: its X-Forwarded-For entry is the client,
+    // its X-Forwarded-Proto the client's protocol (HSTS).
+    TRUST_PROXY_HOPS: '1',
+    ...hstsConfig(env.hsts),
+  };
+}
+
+/** Longest HSTS `max-age` the services accept (`HSTS_MAX_AGE_SECONDS`): two years. */
+const HSTS_MAX_AGE_LIMIT = 63_072_000;
+
+/** The HSTS settings of an environment; none when it keeps the services' defaults. */
+export function hstsConfig(hsts: HstsPolicy | 'off' | undefined): Record<string, string> {
+  if (hsts === undefined) return {};
+  if (hsts === 'off') return { HSTS_ENABLED: 'false' };
+  const { maxAgeSeconds } = hsts;
+  if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0 || maxAgeSeconds > HSTS_MAX_AGE_LIMIT)
+    throw new Error(`hsts.maxAgeSeconds must be 0 to ${HSTS_MAX_AGE_LIMIT}: ${maxAgeSeconds}`);
+  return {
+    HSTS_ENABLED: 'true',
+    HSTS_MAX_AGE_SECONDS: String(maxAgeSeconds),
+    HSTS_INCLUDE_SUBDOMAINS: String(hsts.includeSubdomains),
   };
 }
 
@@ -162,8 +183,6 @@ export function serviceDefinitions(
         AUTH_KEYS_DIR: SIGNING_KEYS_DIR,
         // Keys come from the Secret only; a pod must never invent its own.
         AUTH_GENERATE_DEV_KEY: 'false',
-        // The ingress controller is the one proxy in front: its X-Forwarded-For entry is the client.
-        TRUST_PROXY_HOPS: '1',
         ...(env.registrationsPerIp ? { REGISTRATIONS_PER_IP: String(env.registrationsPerIp) } : {}),
         PUBLIC_ORIGINS: publicOriginsSetting(env.publicOrigins),
         BCRYPT_CONCURRENCY: String(bcryptThreadsWithin(env.services.auth.resources.limits?.cpu)),

@@ -1,4 +1,4 @@
-import { createServiceApp } from '@shardgate/shared';
+import { createServiceApp, hstsSettings } from '@shardgate/shared';
 import type Koa from 'koa';
 import type { ApiDeps } from './deps.js';
 import type { ApiState } from './http/api-state.js';
@@ -15,6 +15,9 @@ export function createApiApp(deps: ApiDeps): Koa<ApiState> {
     observe: deps.metrics.observeRequest,
     lifecycle: deps.lifecycle,
     router: apiRouter(deps),
+    // the gateway's X-Forwarded-Proto says whether the client used TLS (HSTS)
+    trustProxyHops: deps.config.TRUST_PROXY_HOPS,
+    hsts: hstsSettings(deps.config),
     // every /api answer says which shard served it; no route, no shard
     beforeNotFound(ctx) {
       if (ctx.path.startsWith('/api')) ctx.set('X-Shard', ctx.response.get('X-Shard') || 'none');

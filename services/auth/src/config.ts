@@ -111,8 +111,6 @@ export const configSchema = z
     TOTP_ISSUER: z.string().min(1).max(64).default('shardgate'),
     /** Wrong MFA codes per user per 15 minutes (logins, confirmations, disabling) before 429. */
     MFA_FAILURES_PER_USER: int(1, 10_000, 10),
-    /** Proxies in front of the service whose X-Forwarded-For entry is trusted (the gateway: 1). */
-    TRUST_PROXY_HOPS: int(0, 10, 1),
 
     /**
      * How long a process keeps a user's or session's state while it follows Redis's change counter

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HstsSettings } from './http/hsts.js';
 
 /** Thrown when the environment does not satisfy a service's configuration schema. */
 export class ConfigError extends Error {
@@ -65,6 +66,13 @@ export const postgresUrlList = () =>
       'must be postgresql:// URLs separated by commas',
     );
 
+/** A `true`/`false` (or `1`/`0`) variable with a default. */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1'));
+
 /** The pino log level variable. */
 export const logLevel = () =>
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
@@ -93,7 +101,39 @@ export const serviceSettings = {
   SHUTDOWN_CLOSE_LISTENER: z.enum(['after-drain', 'at-signal']).default('after-drain'),
   /** Longest wait for in-flight requests once the listener has closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(25_000),
+  /**
+   * Proxies in front of the service whose `X-Forwarded-For` and `X-Forwarded-Proto` entries are
+   * believed (the ingress controller: 1). The client address feeds rate limits; the protocol
+   * decides whether HSTS is sent.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  /** Send `Strict-Transport-Security` on answers to requests that came over TLS. */
+  HSTS_ENABLED: flag(true),
+  /**
+   * Its `max-age`: one year, what browsers' preload lists and scanners expect. 0 makes browsers
+   * forget the policy (the way back, kept on for a while before turning HSTS off). At most 2 years.
+   */
+  HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(63_072_000).default(31_536_000),
+  /**
+   * Its `includeSubDomains`: off, since the service cannot know which hosts live under the one it
+   * answers for, and on would lock every one of them to https.
+   */
+  HSTS_INCLUDE_SUBDOMAINS: flag(false),
 };
+
+/** The {@link HstsSettings} of parsed {@link serviceSettings}. */
+export function hstsSettings(
+  settings: Pick<
+    ServiceSettings,
+    'HSTS_ENABLED' | 'HSTS_MAX_AGE_SECONDS' | 'HSTS_INCLUDE_SUBDOMAINS'
+  >,
+): HstsSettings {
+  return {
+    enabled: settings.HSTS_ENABLED,
+    maxAgeSeconds: settings.HSTS_MAX_AGE_SECONDS,
+    includeSubdomains: settings.HSTS_INCLUDE_SUBDOMAINS,
+  };
+}
 
 /** The parsed {@link serviceSettings}. */
 export type ServiceSettings = z.output<z.ZodObject<typeof serviceSettings>>;

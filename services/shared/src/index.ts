@@ -5,6 +5,8 @@
  */
 export {
   ConfigError,
+  flag,
+  hstsSettings,
   loadConfig,
   logLevel,
   port,
@@ -19,6 +21,7 @@ export { ExpiringCache } from './expiring-cache.js';
 export { healthRoutes, type ReadinessCheck } from './health.js';
 export { bearerToken, INVALID_TOKEN_CHALLENGE, invalidTokenError } from './http/bearer.js';
 export { type ErrorRenderer, errorHandler, PROBLEM_TYPE_BASE } from './http/error-handler.js';
+export { cameOverTls, type HstsSettings, strictTransportSecurity } from './http/hsts.js';
 export {
   type FieldError,
   HttpError,
@@ -42,6 +45,15 @@ export {
   requestContext,
 } from './http/request-context.js';
 export { requestIdFrom } from './http/request-id.js';
+export {
+  BASELINE_SECURITY_HEADERS,
+  DEFAULT_CONTENT_SECURITY_POLICY,
+  NO_STORE,
+} from './http/security-headers.js';
+export {
+  type SecurityHeadersOptions,
+  securityHeaders,
+} from './http/security-headers-middleware.js';
 export {
   createServiceApp,
   type RouteTable,

@@ -12,7 +12,15 @@ export interface RunServiceOptions {
   readonly name: string;
   readonly handler: RequestListener;
   /** HOST, PORT, METRICS_PORT and the shutdown timings, as parsed by each service's config. */
-  readonly settings: ServiceSettings;
+  readonly settings: Pick<
+    ServiceSettings,
+    | 'HOST'
+    | 'PORT'
+    | 'METRICS_PORT'
+    | 'SHUTDOWN_DRAIN_DELAY_MS'
+    | 'SHUTDOWN_CLOSE_LISTENER'
+    | 'SHUTDOWN_TIMEOUT_MS'
+  >;
   readonly registry: Registry;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;

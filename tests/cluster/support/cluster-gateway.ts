@@ -1,3 +1,4 @@
+import { BASELINE_SECURITY_HEADERS } from '@shardgate/shared';
 import { expect, inject } from 'vitest';
 import { type AccountFlows, accountFlows } from '../../e2e/support/accounts.js';
 import {
@@ -68,8 +69,8 @@ const DENIAL_CODES = { 401: 'invalid_token', 403: 'user_inactive' } as const;
 /**
  * A denial as Traefik's forward auth delivers it: `/verify`'s own answer relayed whole (where
  * ingress-nginx serves its own HTML page, see tests/e2e/revocation.test.ts): the status, the
- * problem+json body with its stable code, `Cache-Control: no-store`, the Bearer challenge on a
- * 401 only; never an identity header, never anything of the API.
+ * problem+json body with its stable code, `Cache-Control: no-store`, the baseline security
+ * headers, the Bearer challenge on a 401 only; never an identity header, never anything of the API.
  */
 export function expectTraefikDenial(res: GatewayResponse, status: 401 | 403, what = ''): void {
   const code = DENIAL_CODES[status];
@@ -92,5 +93,9 @@ export function expectTraefikDenial(res: GatewayResponse, status: 401 | 403, wha
   );
   for (const header of [...IDENTITY_HEADERS, 'x-shard', 'set-cookie']) {
     expect(res.headers[header], `${at}${header}`).toBeUndefined();
+  }
+  // Traefik relays every header of /verify's denial, and the client gets them as its answer's
+  for (const [name, value] of Object.entries(BASELINE_SECURITY_HEADERS)) {
+    expect(res.headers[name.toLowerCase()], `${at}${name}`).toBe(value);
   }
 }

@@ -20,6 +20,8 @@ export interface SendOptions {
   readonly json?: unknown;
   /** A form body (`application/x-www-form-urlencoded`), as `/auth/token` wants. */
   readonly form?: Record<string, string>;
+  /** A raw body, sent as it is (its type, if any, in `headers`): malformed JSON, say. */
+  readonly body?: string;
   /** Sent as `Authorization: Bearer <token>`. */
   readonly token?: string;
   /** Any other headers, sent exactly as given (they override the ones above); a list repeats one. */
@@ -81,6 +83,8 @@ export function sendTo(
   } else if (options.form !== undefined) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     payload = new URLSearchParams(options.form).toString();
+  } else if (options.body !== undefined) {
+    payload = options.body;
   }
   if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import {
+  BASELINE_SECURITY_HEADERS,
   HttpError,
   INVALID_TOKEN_CHALLENGE,
   PROBLEM_TYPE_BASE,
@@ -80,6 +81,12 @@ type Decision =
  * request, where a forged value can only ask for more checks; the identity never depends on
  * X-Original-*, X-Forwarded-* or any other header a client may have forged. If a dependency fails,
  * it denies.
+ *
+ * Every answer is `Cache-Control: no-store`. Beyond it the 200 carries only the identity headers:
+ * only the gateway reads it, and Gateway API's ExternalAuth copies every header of it into the
+ * request to the backend. A 401, 403 or 302 also carries the baseline security headers, since
+ * Traefik and Envoy relay it to the client as it is. Never HSTS: `/verify` believes no forwarded
+ * header, so it cannot know the client's protocol (an edge that relays denials can add its own).
  */
 export function gatewayVerify(
   deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
@@ -140,6 +147,7 @@ export function gatewayVerify(
     } else if (isForbidden(decision.outcome)) {
       status = 403;
       res.writeHead(403, {
+        ...BASELINE_SECURITY_HEADERS,
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
       });
@@ -147,6 +155,7 @@ export function gatewayVerify(
     } else if (decision.outcome !== 'error' && wantsSigninRedirect(req)) {
       status = 302;
       res.writeHead(302, {
+        ...BASELINE_SECURITY_HEADERS,
         'Cache-Control': 'no-store',
         Location: signinLocation(req, policy),
         'Content-Length': '0',
@@ -157,6 +166,7 @@ export function gatewayVerify(
       const ambiguous = decision.outcome === 'credentials_ambiguous';
       const refusal = ambiguous ? AMBIGUOUS_BODY : UNAUTHORIZED_BODY;
       res.writeHead(401, {
+        ...BASELINE_SECURITY_HEADERS,
         'Cache-Control': 'no-store',
         'Content-Type': 'application/problem+json',
         'WWW-Authenticate': ambiguous ? AMBIGUOUS_CHALLENGE : INVALID_TOKEN_CHALLENGE,

@@ -3,9 +3,11 @@ import { healthRoutes, type ReadinessCheck } from '../health.js';
 import type { Lifecycle } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { errorHandler } from './error-handler.js';
+import type { HstsSettings } from './hsts.js';
 import { HttpError } from './http-error.js';
 import { COMMON_PROBLEMS } from './problems.js';
 import { type RequestObserver, type RequestState, requestContext } from './request-context.js';
+import { securityHeaders } from './security-headers-middleware.js';
 
 /** What the app needs of a route table (an `@koa/router` Router has it). */
 export interface RouteTable<State> {
@@ -30,10 +32,13 @@ export interface ServiceAppOptions<State extends RequestState> {
   /** The service's one route table. */
   readonly router: RouteTable<State>;
   /**
-   * How many proxies in front of the service may set `X-Forwarded-For` (0: none, the peer's
-   * address is the client's). Only what reads `ctx.ip` is affected.
+   * How many proxies in front of the service may set `X-Forwarded-For` and `X-Forwarded-Proto`
+   * (0: none, the peer's address is the client's and only an encrypted socket is TLS). Only what
+   * reads `ctx.ip` and the HSTS decision are affected.
    */
   readonly trustProxyHops?: number;
+  /** When answers carry `Strict-Transport-Security` (only ever on requests that came over TLS). */
+  readonly hsts: HstsSettings;
   /** Runs for a request no route answered, before its 404 or 405 (to add a header, say). */
   readonly beforeNotFound?: (ctx: Context) => void;
 }
@@ -43,8 +48,9 @@ const isProbe = (path: string): boolean => path === '/healthz' || path === '/rea
 
 /**
  * The Koa app of a shardgate service, set up one way for all of them. Middleware, in order: the
- * request context (id, log line, metrics), error rendering (problem+json), `/healthz` and
- * `/readyz`, the route table, then 405 with `Allow` for a known path or 404.
+ * request context (id, log line, metrics), the security headers (before everything that answers,
+ * so errors, health checks, 404 and 405 carry them too), error rendering (problem+json),
+ * `/healthz` and `/readyz`, the route table, then 405 with `Allow` for a known path or 404.
  */
 export function createServiceApp<State extends RequestState>(
   options: ServiceAppOptions<State>,
@@ -58,6 +64,7 @@ export function createServiceApp<State extends RequestState>(
   app.use(
     requestContext({ logger: options.logger, observe: options.observe, quietPaths: isProbe }),
   );
+  app.use(securityHeaders({ hsts: options.hsts, trustProxyHops: hops }));
   app.use(errorHandler(options.logger));
   app.use(healthRoutes(options.lifecycle, options.readiness));
   app.use(router.routes());

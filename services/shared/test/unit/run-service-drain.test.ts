@@ -34,7 +34,6 @@ function startDrainTestService(lifecycle: Lifecycle, closeListener: 'after-drain
       HOST: '127.0.0.1',
       PORT: 0,
       METRICS_PORT: 0,
-      LOG_LEVEL: 'silent',
       SHUTDOWN_DRAIN_DELAY_MS: 300,
       SHUTDOWN_CLOSE_LISTENER: closeListener,
       SHUTDOWN_TIMEOUT_MS: 1_000,

@@ -193,7 +193,7 @@ describe('the Prometheus Operator in the cluster', () => {
     expect(
       targets.filter((t) => !all.includes(t.labels.pod ?? '')).map((t) => t.labels.pod),
     ).toEqual([]);
-  }, 300_000);
+  }, 420_000);
 
   it('loaded every alert of the PrometheusRule, scoped to shardgate', async () => {
     const expected = alertRules().map((rule) => rule.alert);

@@ -21,19 +21,48 @@ import {
 import { CommandError, runCommand } from './command.js';
 import { VERSIONS } from './versions.js';
 
+/** Who applies the CRDs: what a later run recognises as its own. */
+const FIELD_MANAGER = 'shardgate-deploy';
+
 async function main(): Promise<void> {
+  const others = await otherManagers();
+  if (others.length > 0) {
+    // kube-prometheus-stack or another operator installed them: its release decides their version
+    console.log(
+      `Prometheus Operator CRDs: already installed by ${others.join(', ')}; left as they are`,
+    );
+    return;
+  }
   const dir = join(await prometheusOperatorModuleDir(), CRD_FOLDER);
   const files = OPERATOR_CRDS.flatMap((crd) => [
     '-f',
     join(dir, `monitoring.coreos.com_${crd}.yaml`),
   ]);
   console.log(`Prometheus Operator ${VERSIONS.prometheusOperator}: CRDs from ${dir}`);
+  // no --force-conflicts: a field someone else set is an error to look at, never taken over
   await runCommand(
     'kubectl',
-    ['apply', '--server-side', '--field-manager=shardgate-deploy', '--force-conflicts', ...files],
+    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, ...files],
     { echo: true },
   );
   await waitEstablished();
+}
+
+/**
+ * The field managers other than ours (and the API server's own) of the Prometheus CRD: empty when
+ * it is absent or ours alone.
+ */
+async function otherManagers(): Promise<string[]> {
+  const { stdout } = await runCommand('kubectl', [
+    'get',
+    'crd',
+    'prometheuses.monitoring.coreos.com',
+    '--ignore-not-found',
+    '-o',
+    'jsonpath={.metadata.managedFields[*].manager}',
+  ]);
+  const own = new Set([FIELD_MANAGER, 'kube-apiserver']);
+  return [...new Set(stdout.split(/\s+/).filter((m) => m && !own.has(m)))];
 }
 
 /**

@@ -118,6 +118,16 @@ export interface MonitoringSettings {
    * @default `rules.runbookBaseUrl` of charts/shardgate-monitoring/values.yaml
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * Also run the Prometheus Operator itself and one Prometheus, in the namespace that
+   * {@link MonitoringSettings.namespaceLabels} names (`prometheus-operator.k8s.yaml`), selecting
+   * the objects of `monitoring.k8s.yaml`: for a cluster without kube-prometheus-stack (the local
+   * cluster), so that the PodMonitors and the alerts are proven by the real operator. Needs
+   * {@link MonitoringSettings.prometheusOperator} and a `kubernetes.io/metadata.name` namespace
+   * label; the operator's CRDs are installed by the deploy step `prometheus-operator-crds`.
+   * @default false
+   */
+  readonly runOperator?: boolean;
 }
 
 /** An SMTP server outside the namespace, as the auth service's `SMTP_*` settings describe it. */
@@ -254,9 +264,14 @@ export const dev: EnvironmentConfig = {
     },
   },
   prometheus: true,
-  // Off: the local cluster runs no Prometheus Operator. kind or minikube with kube-prometheus-stack
-  // in `monitoring` is already admitted to the metrics port.
-  monitoring: { namespaceLabels: { [LABEL_NAMESPACE_NAME]: 'monitoring' } },
+  // The dev Prometheus above scrapes by annotations; beside it, the Prometheus Operator runs in
+  // `monitoring` with its own Prometheus, which finds the pods through the PodMonitors of
+  // monitoring.k8s.yaml and loads the alerts, so the local cluster proves those objects.
+  monitoring: {
+    namespaceLabels: { [LABEL_NAMESPACE_NAME]: 'monitoring' },
+    prometheusOperator: true,
+    runOperator: true,
+  },
   logLevel: 'debug',
   // Every client of a local cluster comes through one `kubectl port-forward`, so the gateway sees
   // them all at one address: the production limit of 10 an hour would stop a developer (and the

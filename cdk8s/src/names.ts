@@ -133,3 +133,6 @@ export const shardPrimaryUrlKey = (shard: string): string =>
 /** `SHARD_<n>_REPLICA_URLS`, as services/api/src/config.ts reads it. */
 export const shardReplicaUrlsKey = (shard: string): string =>
   `SHARD_${shard.slice('shard'.length)}_REPLICA_URLS`;
+
+/** The Prometheus Operator's release: its image, its config reloader's, and the CRDs installed. */
+export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';

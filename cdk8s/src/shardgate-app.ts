@@ -9,6 +9,7 @@ import { MonitoringChart } from './charts/monitoring-chart.js';
 import { NamespaceChart } from './charts/namespace-chart.js';
 import { NetworkPoliciesChart } from './charts/network-policies-chart.js';
 import { PrometheusChart } from './charts/prometheus-chart.js';
+import { PrometheusOperatorChart } from './charts/prometheus-operator-chart.js';
 import { ServiceChart } from './charts/service-chart.js';
 import { CleanupCronJob } from './constructs/cleanup-cron-job.js';
 import type { EnvironmentConfig } from './environments.js';
@@ -59,7 +60,11 @@ export function buildApp(
     new MonitoringChart(app, 'monitoring', {
       settings: env.monitoring,
       services: [services.auth.name, services.api.name],
+      ...(traefik ? { traefikNamespace: TRAEFIK_NAMESPACE } : {}),
     });
+  }
+  if (env.monitoring?.runOperator) {
+    new PrometheusOperatorChart(app, 'prometheus-operator', { settings: env.monitoring });
   }
   images.checkPinsUsed();
   return app;

@@ -11,6 +11,7 @@ import { PLAN_PATH } from './deploy/plan.js';
 import { requireHostTools } from './host-tools.js';
 import { ensureStandInImages } from './images/all.js';
 import { ensurePauseImage } from './images/pause-image.js';
+import { ensurePrometheusOperatorImages } from './images/prometheus-operator-image.js';
 import { buildServiceImage, SERVICES } from './images/service-images.js';
 import { ensureTraefikImage } from './images/traefik.js';
 import { inLanes } from './in-flight.js';
@@ -67,9 +68,13 @@ async function main(command: string | undefined, args: readonly string[]): Promi
               throw new Error(`${PLAN_PATH}: no image recipe for service ${image.service}`);
             return service;
           });
-          // the stand-ins in one lane; Traefik (a long Go build), then our images, in the other
+          // the stand-ins, then the Prometheus Operator's two images (one Go build), in one lane;
+          // Traefik (a long Go build), then our images, in the other
           const [standIns, others] = await inLanes([
-            () => ensureStandInImages(),
+            async () => [
+              ...(await ensureStandInImages()),
+              ...(await ensurePrometheusOperatorImages()),
+            ],
             async () => {
               const built = [await ensureTraefikImage()];
               for (const service of planned) built.push(await buildServiceImage(service));

@@ -39,6 +39,12 @@ export const VERSIONS = {
    * registry is reachable here. The newest release the module proxy serves (checked 2026-12-04).
    */
   distribution: '3.1.2',
+  /**
+   * The Prometheus Operator and its config reloader, run in the local cluster's `monitoring`
+   * namespace to prove the PodMonitors and the PrometheusRule; its CRDs come from the same module.
+   * The only release the module proxy serves (checked 2026-12-04).
+   */
+  prometheusOperator: '0.85.0',
   /** Prometheus of the dev environment (its Go module tags release 2.X.Y as v0.X.Y). */
   prometheus: '2.55.1',
   /** Node.js LTS of the images and of the host scripts: `.node-version`, which the shell scripts read too. */

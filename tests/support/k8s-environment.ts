@@ -23,6 +23,12 @@ export const TRAEFIK_NS = 'traefik';
 /** The file of the ingress controller, synthesized in dev only. */
 export const INGRESS_CONTROLLER_FILE = 'ingress-controller.k8s.yaml';
 
+/** The namespace of the Prometheus Operator that dev runs (`monitoring.runOperator`). */
+export const MONITORING_NS = 'monitoring';
+
+/** The file of the Prometheus Operator and its Prometheus (dev only). */
+export const PROMETHEUS_OPERATOR_FILE = 'prometheus-operator.k8s.yaml';
+
 /** The headers `/verify` answers with, as the Ingress and the Gateway API policy list them. */
 export const AUTH_HEADERS = 'X-User-Id,X-User-Email,X-User-Email-Verified,X-User-Role,X-Session-Id';
 

@@ -107,12 +107,14 @@ export const CUSTOM_KINDS: readonly string[] = [
 ];
 
 /**
- * Prometheus Operator resources: behind a switch that is off in k8s/ (monitoring.k8s.yaml) and in
- * charts/shardgate-monitoring; no schema either, asserted by the monitoring tests.
+ * Prometheus Operator resources: behind a switch (on in k8s/dev, off in k8s/prod and in
+ * charts/shardgate-monitoring); no schema here, asserted by the monitoring tests and validated
+ * against the operator's CRDs by the local cluster's API server.
  */
 export const OPT_IN_CUSTOM_KINDS: readonly string[] = [
   'monitoring.coreos.com/v1/PodMonitor',
   'monitoring.coreos.com/v1/PrometheusRule',
+  'monitoring.coreos.com/v1/Prometheus',
 ];
 
 /** Validates one object against its Kubernetes schema; returns the problems. */

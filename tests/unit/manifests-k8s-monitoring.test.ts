@@ -14,9 +14,9 @@ import { buildApp } from '../../cdk8s/src/shardgate-app.js';
 import { helmTemplate } from '../support/helm-render.js';
 import {
   committedRelease,
-  ENVIRONMENTS,
   environmentManifests,
   NS,
+  TRAEFIK_NS,
 } from '../support/k8s-environment.js';
 import { findObject, type K8sObject, podLabelsOf, podSpecOf } from '../support/k8s-manifests.js';
 
@@ -42,13 +42,29 @@ const switchedOn = (env: EnvironmentConfig): EnvironmentConfig => ({
   },
 });
 
-describe.each(ENVIRONMENTS)('k8s/%s monitoring objects', (name) => {
+describe('k8s/prod monitoring objects', () => {
   it('has none: the switch is off by default, so clusters without the CRDs still apply k8s/', () => {
-    const { loaded } = environmentManifests(name);
+    const { loaded } = environmentManifests('prod');
     expect(loaded.filter((l) => l.object.apiVersion.startsWith('monitoring.coreos.com'))).toEqual(
       [],
     );
     expect(loaded.some((l) => l.file === 'monitoring.k8s.yaml')).toBe(false);
+  });
+});
+
+describe('k8s/dev monitoring objects', () => {
+  it('are on, with the operator of prometheus-operator.k8s.yaml to read them', () => {
+    const { loaded } = environmentManifests('dev');
+    const operatorObjects = loaded
+      .filter((l) => l.object.apiVersion.startsWith('monitoring.coreos.com'))
+      .map((l) => `${l.file}: ${l.object.kind}/${l.object.metadata.name}`);
+    expect(operatorObjects).toEqual([
+      'monitoring.k8s.yaml: PodMonitor/auth',
+      'monitoring.k8s.yaml: PodMonitor/api',
+      'monitoring.k8s.yaml: PodMonitor/traefik',
+      'monitoring.k8s.yaml: PrometheusRule/shardgate',
+      'prometheus-operator.k8s.yaml: Prometheus/shardgate',
+    ]);
   });
 });
 
@@ -58,11 +74,15 @@ describe.each([dev, prod])('$name with monitoring.prometheusOperator', (env) => 
   const all = [...charts.values()].flat();
   const monitors = monitoring.filter((o) => o.kind === 'PodMonitor');
 
-  it('renders monitoring.k8s.yaml: a PodMonitor per service and the PrometheusRule', () => {
-    expect(build(env).has('monitoring')).toBe(false);
+  it('renders monitoring.k8s.yaml: a PodMonitor per service, one for Traefik, the PrometheusRule', () => {
+    const off = { ...env, monitoring: { ...env.monitoring, prometheusOperator: false } };
+    expect(
+      build({ ...off, monitoring: { ...off.monitoring, runOperator: false } }).has('monitoring'),
+    ).toBe(false);
     expect(monitoring.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'PodMonitor/auth',
       'PodMonitor/api',
+      'PodMonitor/traefik',
       'PrometheusRule/shardgate',
     ]);
     for (const object of monitoring) {
@@ -94,12 +114,28 @@ describe.each([dev, prod])('$name with monitoring.prometheusOperator', (env) => 
     expect(service.spec.ports.map((p: { name: string }) => p.name)).toEqual(['http']);
   });
 
+  it('points the traefik PodMonitor at the Traefik pods of their namespace and their metrics port', () => {
+    const monitor = monitors.find((m) => m.metadata.name === 'traefik');
+    const deployment = findObject(all, 'Deployment', 'traefik', TRAEFIK_NS);
+    expect(monitor?.spec.namespaceSelector).toEqual({ matchNames: [TRAEFIK_NS] });
+    expect(monitor?.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    const [endpoint] = monitor?.spec.podMetricsEndpoints ?? [];
+    const ports = podSpecOf(deployment)?.containers.flatMap((c) => c.ports ?? []) ?? [];
+    const annotations = deployment.spec.template.metadata.annotations;
+    expect(String(ports.find((p) => p.name === endpoint.port)?.containerPort)).toBe(
+      annotations['prometheus.io/port'],
+    );
+    expect(endpoint.path).toBe(annotations['prometheus.io/path']);
+  });
+
   it('renders the same objects as charts/shardgate-monitoring', () => {
     const fromHelm = helmTemplate('shardgate', 'charts/shardgate-monitoring', [
       '-n',
       NS,
       '--set',
       'enabled=true',
+      '--set',
+      'traefik.enabled=true',
       '--set',
       'extraLabels.release=kube-prometheus-stack',
     ]);

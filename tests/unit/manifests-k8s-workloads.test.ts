@@ -123,19 +123,23 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
     }
   });
 
-  it('mounts ServiceAccount tokens only in Prometheus (reads pods) and Traefik (its own test)', () => {
+  it('mounts ServiceAccount tokens only in Prometheus (reads pods), Traefik and the Prometheus Operator (their own tests)', () => {
     const accounts = objects.filter((o) => o.kind === 'ServiceAccount');
     expect(accounts.length).toBeGreaterThanOrEqual(6);
     for (const sa of accounts)
       expect(sa.automountServiceAccountToken, sa.metadata.name).toBe(false);
     for (const w of workloads) {
       const pod = podSpecOf(w) as PodSpec;
-      // Traefik runs in both environments (the edge), Prometheus in dev only.
+      // Traefik runs in both environments (the edge), Prometheus and the operator in dev only.
       const expected =
-        w.metadata.name === 'traefik' || (env === 'dev' && w.metadata.name === 'prometheus');
+        w.metadata.name === 'traefik' ||
+        (env === 'dev' && ['prometheus', 'prometheus-operator'].includes(w.metadata.name));
       expect(pod.automountServiceAccountToken, w.metadata.name).toBe(expected);
     }
-    const roles = objects.filter((o) => o.kind === 'Role' && o.metadata.name !== 'traefik');
+    // Traefik's and the operator's own are checked by their tests.
+    const roles = objects.filter(
+      (o) => o.kind === 'Role' && !['traefik', 'prometheus-operator'].includes(o.metadata.name),
+    );
     if (env === 'dev') {
       // Prometheus discovers the pods of shardgate and of traefik, each by a Role of its own.
       expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([NS, TRAEFIK_NS]);
@@ -176,7 +180,7 @@ describe.each(ENVIRONMENTS)('k8s/%s workloads', (env) => {
   });
 
   it('covers every Deployment with exactly one PodDisruptionBudget of maxUnavailable 1', () => {
-    expect(deployments.length).toBe(env === 'dev' ? 5 : 3);
+    expect(deployments.length).toBe(env === 'dev' ? 6 : 3);
     const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
     for (const deployment of deployments) {
       const labels = podLabelsOf(deployment);

@@ -8,7 +8,9 @@ import {
   ENVIRONMENTS,
   environmentManifests,
   INGRESS_CONTROLLER_FILE,
+  MONITORING_NS,
   NS,
+  PROMETHEUS_OPERATOR_FILE,
   REPO_ROOT,
   TRAEFIK_NS,
 } from '../support/k8s-environment.js';
@@ -53,6 +55,9 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
             INGRESS_CONTROLLER_FILE,
             'mailpit.k8s.yaml',
             'prometheus.k8s.yaml',
+            // the Prometheus Operator, its Prometheus, and the PodMonitors and alerts it reads
+            'monitoring.k8s.yaml',
+            PROMETHEUS_OPERATOR_FILE,
           ].sort()
         : // Traefik is prod's edge too (environments.ts `edge`); mail and Prometheus are the operator's.
           [...commonFiles, INGRESS_CONTROLLER_FILE].sort();
@@ -66,7 +71,7 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
     for (const custom of CUSTOM_KINDS) expect(kinds).toContain(custom);
   });
 
-  it('puts every object in shardgate (the ingress controller in traefik), names unique, no Secret', () => {
+  it('puts every object in shardgate (the ingress controller in traefik, the operator in monitoring), names unique, no Secret', () => {
     for (const { file, object: o } of loaded) {
       const where = `${file}: ${o.kind}/${o.metadata.name}`;
       if (CLUSTER_SCOPED_KINDS.includes(o.kind))
@@ -74,13 +79,18 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
       // The controller's chart also holds its Role in the namespace it watches.
       else if (file === INGRESS_CONTROLLER_FILE)
         expect([TRAEFIK_NS, NS], where).toContain(o.metadata.namespace);
+      // The operator's file keeps everything in its namespace: no Role or binding elsewhere.
+      else if (file === PROMETHEUS_OPERATOR_FILE)
+        expect(o.metadata.namespace, where).toBe(MONITORING_NS);
       else expect(o.metadata.namespace, where).toBe(NS);
     }
     const keys = objects.map((o) => `${o.metadata.namespace ?? ''}/${o.kind}/${o.metadata.name}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
-    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual([NS, TRAEFIK_NS]);
+    expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(
+      env === 'dev' ? [MONITORING_NS, NS, TRAEFIK_NS] : [NS, TRAEFIK_NS],
+    );
     for (const ns of namespaces) {
       expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
     }
@@ -89,7 +99,7 @@ describe.each(ENVIRONMENTS)('k8s/%s', (env) => {
   it('has nothing but the expected Deployments, each behind exactly one Service of its name', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
       env === 'dev'
-        ? ['api', 'auth', 'mailpit', 'prometheus', 'traefik']
+        ? ['api', 'auth', 'mailpit', 'prometheus', 'prometheus-operator', 'traefik']
         : ['api', 'auth', 'traefik'],
     );
     const services = objects.filter((o) => o.kind === 'Service' && o.spec?.selector);

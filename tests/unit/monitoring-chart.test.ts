@@ -24,6 +24,7 @@ describe('charts/shardgate-monitoring', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'PodMonitor/shardgate-shardgate-monitoring-auth',
       'PodMonitor/shardgate-shardgate-monitoring-api',
+      'PodMonitor/shardgate-shardgate-monitoring-traefik',
       'PrometheusRule/shardgate-shardgate-monitoring',
     ]);
     for (const object of objects) {
@@ -34,6 +35,19 @@ describe('charts/shardgate-monitoring', () => {
     }
     const withoutRules = render('--set', 'enabled=true', '--set', 'rules.enabled=false');
     expect(withoutRules.map((o) => o.kind)).toEqual(['PodMonitor', 'PodMonitor']);
+  });
+
+  it('monitors Traefik only when asked, naming its namespace', () => {
+    const traefik = ofKind(operator(), 'PodMonitor').find((m) =>
+      m.metadata.name.endsWith('traefik'),
+    );
+    expect(traefik?.spec.namespaceSelector).toEqual({ matchNames: ['traefik'] });
+    expect(traefik?.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'traefik',
+      'app.kubernetes.io/component': 'ingress-controller',
+    });
+    const off = render('--set', 'enabled=true');
+    expect(off.map((o) => o.metadata.name).filter((n) => n.endsWith('traefik'))).toEqual([]);
   });
 
   describe.each(['dev', 'prod'] as const)('against k8s/%s', (env) => {
@@ -70,6 +84,21 @@ describe('charts/shardgate-monitoring', () => {
       ]);
       expect(monitor?.spec.jobLabel).toBe('app.kubernetes.io/name');
     });
+  });
+
+  it('scopes the alerts to the namespace it is installed in', () => {
+    const [rule] = ofKind(
+      render('-n', 'shop', '-f', `${CHART}/ci/operator-values.yaml`),
+      'PrometheusRule',
+    );
+    const exprs: string[] = rule?.spec.groups.flatMap((g: { rules: { expr: string }[] }) =>
+      g.rules.map((r) => r.expr),
+    );
+    expect(exprs.length).toBe(ruleGroups().flatMap((g) => g.rules).length);
+    for (const expr of exprs) {
+      expect(expr).not.toContain('shardgate');
+      expect(expr).toContain('namespace="shop"');
+    }
   });
 
   it('carries the rules file unchanged but for the runbook base URL', () => {

@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { scopeToNamespace } from '../../cdk8s/src/lib/alert-rules.js';
+import type { RuleGroup } from '../../cdk8s/src/lib/prometheus-operator-types.js';
 import {
   alertCases,
   alertRules,
@@ -36,6 +40,38 @@ describe('alert rules', () => {
     const r = promtool(['test', 'rules', RULES_TEST_FILE], MONITORING_CHART);
     expect(r.status, r.output).toBe(0);
     expect(r.output).toContain('SUCCESS');
+  });
+
+  it('pass the same suite rendered for another namespace, as the chart and cdk8s render them', () => {
+    // The renderers replace `namespace="shardgate"` with the namespace the objects go to; the
+    // suite's series and expected labels moved to that namespace must give the same results.
+    const dir = mkdtempSync(join(tmpdir(), 'rules-other-namespace-'));
+    try {
+      const file = parse(readFileSync(RULES_FILE, 'utf8')) as { groups: RuleGroup[] };
+      const rules = {
+        groups: file.groups.map((group) => ({
+          ...group,
+          rules: group.rules.map((rule) => ({
+            ...rule,
+            expr: scopeToNamespace(rule.expr, 'shop'),
+          })),
+        })),
+      };
+      mkdirSync(join(dir, 'files'));
+      writeFileSync(join(dir, 'files', 'alert-rules.yaml'), stringify(rules));
+      expect(JSON.stringify(rules)).not.toContain('namespace=\\"shardgate\\"');
+      const suite = readFileSync(RULES_TEST_FILE, 'utf8')
+        .replaceAll('namespace="shardgate"', 'namespace="shop"')
+        .replaceAll('namespace: shardgate', 'namespace: shop')
+        .replaceAll(/ (in|of) shardgate\b/g, ' $1 shop');
+      mkdirSync(join(dir, 'tests'));
+      writeFileSync(join(dir, 'tests', 'alert-rules.test.yaml'), suite);
+      const r = promtool(['test', 'rules', join('tests', 'alert-rules.test.yaml')], dir);
+      expect(r.status, r.output).toBe(0);
+      expect(r.output).toContain('SUCCESS');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('each have a case where they fire and one where they must not', () => {

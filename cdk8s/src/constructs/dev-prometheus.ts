@@ -44,8 +44,11 @@ export const POD_DISCOVERY_RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
 ];
 
+/** The Prometheus image of dev, pinned: the one the local cluster builds a stand-in of. */
+export const PROMETHEUS_IMAGE = 'quay.io/prometheus/prometheus:v2.55.1';
+
 /** The nobody user the Prometheus image runs as. */
-const PROMETHEUS_UID = 65534;
+export const PROMETHEUS_UID = 65534;
 
 /**
  * The scrape configuration: pods of the namespace that carry `prometheus.io/scrape: "true"`,
@@ -113,7 +116,7 @@ export class DevPrometheus extends Construct {
   constructor(scope: Construct, id: string, props: DevPrometheusProps = {}) {
     super(scope, id);
     const name = PROMETHEUS_NAME;
-    const image = props.image ?? 'quay.io/prometheus/prometheus:v2.55.1';
+    const image = props.image ?? PROMETHEUS_IMAGE;
     if (!/:[^:/@]+$/.test(image) || image.endsWith(':latest')) {
       throw new Error(`DevPrometheus: image must carry a pinned tag, got ${image}`);
     }

@@ -35,12 +35,24 @@ export function monitoringChartDefaults(): MonitoringChartDefaults {
 }
 
 /**
+ * The namespace the rules file is written for: every selector of its expressions carries exactly
+ * `namespace="shardgate"` (tests/unit/monitoring-rules.test.ts), which the renderers replace with
+ * the namespace the objects go to, so that a deployment in another namespace is watched too.
+ */
+export const RULES_FILE_NAMESPACE = 'shardgate';
+
+/** `expr` with the rules file's namespace matcher pointing at `namespace` instead. */
+export function scopeToNamespace(expr: string, namespace: string): string {
+  return expr.replaceAll(`namespace="${RULES_FILE_NAMESPACE}"`, `namespace="${namespace}"`);
+}
+
+/**
  * The rule groups of charts/shardgate-monitoring/files/alert-rules.yaml with `runbookBaseUrl` put
- * in front of every `runbook_url` (the file holds repository paths), exactly as the chart's
- * PrometheusRule template does.
+ * in front of every `runbook_url` (the file holds repository paths) and every selector scoped to
+ * `namespace`, exactly as the chart's PrometheusRule template does with its release namespace.
  * @throws Error when the file is not a list of groups of named alerts with an expression
  */
-export function alertRuleGroups(runbookBaseUrl: string): RuleGroup[] {
+export function alertRuleGroups(runbookBaseUrl: string, namespace: string): RuleGroup[] {
   const file = join(MONITORING_CHART_DIR, 'files', 'alert-rules.yaml');
   const parsed = parse(readFileSync(file, 'utf8')) as { groups?: RuleGroup[] };
   if (!Array.isArray(parsed.groups) || parsed.groups.length === 0) {
@@ -51,11 +63,12 @@ export function alertRuleGroups(runbookBaseUrl: string): RuleGroup[] {
     rules: group.rules.map((rule): AlertingRule => {
       if (!rule.alert || !rule.expr)
         throw new Error(`${file}: a rule of ${group.name} lacks alert or expr`);
+      const scoped = { ...rule, expr: scopeToNamespace(rule.expr, namespace) };
       const runbook = rule.annotations?.runbook_url;
       return runbook === undefined
-        ? rule
+        ? scoped
         : {
-            ...rule,
+            ...scoped,
             annotations: { ...rule.annotations, runbook_url: `${runbookBaseUrl}${runbook}` },
           };
     }),

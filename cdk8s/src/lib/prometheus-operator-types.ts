@@ -29,6 +29,8 @@ export interface PodMonitor {
   readonly spec: {
     /** Pod label whose value becomes the `job` label. */
     readonly jobLabel?: string;
+    /** Where the pods are. @default the PodMonitor's own namespace */
+    readonly namespaceSelector?: { readonly matchNames: readonly string[] };
     readonly selector: { readonly matchLabels: Readonly<Record<string, string>> };
     readonly podMetricsEndpoints: readonly PodMetricsEndpoint[];
   };
@@ -56,4 +58,36 @@ export interface PrometheusRule {
   readonly kind: 'PrometheusRule';
   readonly metadata: ObjectMeta;
   readonly spec: { readonly groups: readonly RuleGroup[] };
+}
+
+/** A label selector as the operator's CRDs take it. */
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * `Prometheus`: the operator runs a StatefulSet `prometheus-<name>` of it, configured from the
+ * PodMonitors and PrometheusRules its selectors match. Only the fields the app sets.
+ */
+export interface Prometheus {
+  readonly apiVersion: 'monitoring.coreos.com/v1';
+  readonly kind: 'Prometheus';
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    /** The Prometheus release the image holds: the operator picks its flags by it. */
+    readonly version: string;
+    readonly image: string;
+    readonly replicas: number;
+    readonly serviceAccountName: string;
+    readonly podMonitorSelector: LabelSelector;
+    readonly podMonitorNamespaceSelector: LabelSelector;
+    readonly ruleSelector: LabelSelector;
+    readonly ruleNamespaceSelector: LabelSelector;
+    readonly scrapeInterval: string;
+    readonly evaluationInterval: string;
+    readonly retention: string;
+    readonly resources: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly securityContext: Readonly<Record<string, unknown>>;
+    readonly automountServiceAccountToken?: boolean;
+  };
 }

@@ -6,6 +6,8 @@ export interface PrometheusTarget {
   readonly health: string;
   readonly lastError: string;
   readonly scrapeUrl?: string;
+  /** The job it belongs to; the operator names them `podMonitor/<namespace>/<name>/<endpoint>`. */
+  readonly scrapePool?: string;
 }
 
 /** The queries the suites make of one Prometheus. */

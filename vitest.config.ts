@@ -16,6 +16,7 @@ export default defineConfig({
           name: 'unit',
           include: [
             'services/*/test/unit/**/*.test.ts',
+            'packages/*/test/unit/**/*.test.ts',
             'scripts/**/*.test.ts',
             'tests/unit/**/*.test.ts',
           ],

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Compiles the services to dist/ (tsc project references).
+# Generates the client's types from the services' OpenAPI documents, then compiles the services
+# and the client to dist/ (tsc project references).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-tsc -b services/shared services/auth services/api
+tsx packages/client/codegen/cli.ts
+tsc -b services/shared services/auth services/api packages/client

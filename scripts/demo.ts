@@ -11,14 +11,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
-  describeResponse,
-  type RequestOptions,
-  redactToken,
-  Secrets,
-  SmokeClient,
-  type SmokeResponse,
-  UnreachableError,
-} from '../tests/smoke/client.js';
+  createShardgateClient,
+  NetworkError,
+  ProblemError,
+  type TokenPair,
+  type WireResponse,
+} from '@shardgate/client';
+import { describeResponse } from './describe-response.js';
+import { redactToken, Secrets } from './redact.js';
 import { stackLayout, stackOptionsFromEnv } from './stack/layout.js';
 import { readState } from './stack/state.js';
 
@@ -39,106 +39,110 @@ function defaultBaseUrl(): string {
   }
 }
 
-/** Sends one request, prints it with its answer, and stops the demo on an unexpected status. */
-async function step(
-  client: SmokeClient,
-  method: string,
-  path: string,
-  expected: number,
-  options: RequestOptions = {},
-): Promise<SmokeResponse> {
-  const r = await client.request(method, path, options);
-  say(`   ${method} ${path} → ${r.status} (${r.ms} ms)`);
-  if (r.status !== expected) throw new DemoStop(`expected ${expected}, but ${describeResponse(r)}`);
-  return r;
+/**
+ * The demo's client: every answer is printed as `METHOD /path → status (ms)` as it arrives (the
+ * token answers' secrets registered first), unless `quiet` is set, and the last one is kept for
+ * its headers.
+ */
+function demoClient(baseUrl: string) {
+  const seen = { last: undefined as WireResponse | undefined, quiet: false };
+  const client = createShardgateClient({
+    baseUrl,
+    onResponse(r) {
+      const body = (r.body ?? {}) as Record<string, unknown>;
+      for (const key of ['access_token', 'refresh_token']) {
+        if (typeof body[key] === 'string') secrets.add(body[key]);
+      }
+      seen.last = r;
+      if (!seen.quiet) say(`   ${r.method} ${r.path} → ${r.status} (${r.durationMs} ms)`);
+    },
+  });
+  return { client, seen };
 }
 
-/** Prints chosen fields of an answer, one per line; token fields redacted (see redactToken). */
-function show(r: SmokeResponse, keys: readonly string[], headers: readonly string[] = []): void {
-  const body = (r.body ?? {}) as Record<string, unknown>;
+/** Prints chosen fields of a body, one per line; token fields redacted (see redactToken). */
+function show(body: object, keys: readonly string[]): void {
+  const fields = body as Record<string, unknown>;
   for (const key of keys) {
-    const value = key.endsWith('_token') ? redactToken(body[key]) : JSON.stringify(body[key]);
+    const value = key.endsWith('_token') ? redactToken(fields[key]) : JSON.stringify(fields[key]);
     say(`     ${key}: ${value}`);
   }
-  for (const name of headers) say(`     ${name}: ${r.headers.get(name) ?? '(absent)'}`);
 }
 
-/** Registers both tokens of a token answer as secrets and returns them. */
-function tokens(r: SmokeResponse): { access: string; refresh: string } {
-  const body = (r.body ?? {}) as Record<string, unknown>;
-  const { access_token: access, refresh_token: refresh } = body;
-  if (typeof access !== 'string' || typeof refresh !== 'string') {
-    throw new DemoStop(`${describeResponse(r)} without a token pair`);
-  }
-  return { access: secrets.add(access), refresh: secrets.add(refresh) };
+/** Prints headers of the last answer. */
+function showHeaders(r: WireResponse | undefined, names: readonly string[]): void {
+  for (const name of names) say(`     ${name}: ${r?.headers.get(name) ?? '(absent)'}`);
 }
 
-async function walk(client: SmokeClient): Promise<void> {
+async function walk({ client, seen }: ReturnType<typeof demoClient>): Promise<void> {
   const email = `demo+${randomBytes(4).toString('hex')}@example.test`;
   const password = secrets.add(randomBytes(24).toString('base64url'));
 
   say('1. Register a new account (registration does not log in)');
   say(`   email ${email}, a random 32-character password (never printed)`);
-  const registered = await client.request('POST', '/auth/register', {
-    json: { email, password, name: 'Demo User' },
-  });
-  if (registered.status === 429) {
-    const wait = registered.headers.get('retry-after');
-    throw new DemoStop(
-      "registration is rate limited (429): this IP address used up the auth service's " +
-        `REGISTRATIONS_PER_IP for the hour${wait ? `; retry in ${wait} s` : ''}, or restart the local` +
-        ' stack: `npm run down && STACK_AUTH_REGISTRATIONS_PER_IP=1000 npm run up`',
-    );
-  }
-  say(`   POST /auth/register → ${registered.status} (${registered.ms} ms)`);
-  if (registered.status !== 201) throw new DemoStop(describeResponse(registered));
-  show(registered, ['id', 'email', 'role']);
+  const user = await client.auth.register({ email, password, name: 'Demo User' });
+  show(user, ['id', 'email', 'role']);
 
   say();
   say('2. Get tokens with the OAuth 2.0 password grant (form-encoded, like any OAuth client)');
-  const granted = await step(client, 'POST', '/auth/token', 200, {
-    form: { grant_type: 'password', username: email, password },
-  });
-  let session = tokens(granted);
+  say('   the client keeps the pair in its token storage (memory here)');
+  const granted = await client.auth.passwordGrant({ username: email, password });
   show(granted, ['token_type', 'expires_in', 'user_id', 'access_token', 'refresh_token']);
 
   say();
   say('3. Call the API through the gateway: it asks auth /verify, then the API re-checks the JWT');
-  const me = await step(client, 'GET', '/api/me', 200, { bearer: session.access });
-  show(me, ['userId', 'email'], ['x-shard']);
-  const order = await step(client, 'POST', '/api/orders', 201, {
-    bearer: session.access,
-    headers: { 'idempotency-key': randomUUID() },
-    json: { items: [{ sku: 'BOOK-0042', quantity: 2, unitPriceCents: 1999 }], currency: 'EUR' },
-  });
-  show(order, ['id', 'status', 'totalCents', 'currency'], ['x-shard']);
+  const me = await client.api.me();
+  show(me, ['userId', 'email']);
+  showHeaders(seen.last, ['x-shard']);
+  const order = await client.api.orders.create(
+    { items: [{ sku: 'BOOK-0042', quantity: 2, unitPriceCents: 1999 }], currency: 'EUR' },
+    { idempotencyKey: randomUUID() },
+  );
+  show(order, ['id', 'status', 'totalCents', 'currency']);
+  showHeaders(seen.last, ['x-shard']);
 
   say();
   say('4. Refresh: the refresh token is single use; the answer is a new pair in the same session');
-  const refreshed = await step(client, 'POST', '/auth/refresh', 200, {
-    json: { refresh_token: session.refresh },
-  });
-  session = tokens(refreshed);
-  show(refreshed, ['access_token', 'refresh_token', 'expires_in']);
-  await step(client, 'GET', '/api/me', 200, { bearer: session.access });
+  say('   (the client refreshes by itself when the gateway refuses an expired access token)');
+  const refreshed = await client.auth.refresh();
+  show({ access_token: refreshed.accessToken, refresh_token: refreshed.refreshToken }, [
+    'access_token',
+    'refresh_token',
+  ]);
+  await client.api.me();
   say('     the new access token works');
 
   say();
   say(
     '5. Log out: the session is revoked, and the gateway refuses its access token within a second',
   );
-  await step(client, 'POST', '/auth/logout', 204, { bearer: session.access });
+  const { accessToken } = (await client.storage.get()) as TokenPair;
+  await client.auth.logout();
   const loggedOut = Date.now();
+  seen.quiet = true; // the polls below print one line, the last
   for (;;) {
-    const r = await client.request('GET', '/api/me', { bearer: session.access });
+    const r = await client.send('GET', '/api/me', { auth: { bearer: accessToken } });
     if (r.status === 401 || Date.now() - loggedOut > 2000) {
       say(`   GET /api/me → ${r.status} (${Date.now() - loggedOut} ms after logout)`);
-      show(r, [], ['www-authenticate']);
+      showHeaders(r, ['www-authenticate']);
       if (r.status !== 401) throw new DemoStop(`the logged-out token still passed: ${r.status}`);
       break;
     }
     await sleep(50);
   }
+}
+
+/** Why the demo stopped, for a person: what to do about it where we know. */
+function explain(error: ProblemError): string {
+  if (error.status === 429 && error.response.path === '/auth/register') {
+    const wait = error.response.headers.get('retry-after');
+    return (
+      "registration is rate limited (429): this IP address used up the auth service's " +
+      `REGISTRATIONS_PER_IP for the hour${wait ? `; retry in ${wait} s` : ''}, or restart the local` +
+      ' stack: `npm run down && STACK_AUTH_REGISTRATIONS_PER_IP=1000 npm run up`'
+    );
+  }
+  return describeResponse(error.response);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -150,19 +154,20 @@ async function main(argv: string[]): Promise<number> {
     say("usage: npm run demo [-- --base-url <url>]   (default: the running stack's gateway)");
     return 0;
   }
-  const client = new SmokeClient({ baseUrl: values['base-url'] ?? defaultBaseUrl() });
-  say(`shardgate demo against ${client.baseUrl}`);
+  const demo = demoClient(values['base-url'] ?? defaultBaseUrl());
+  say(`shardgate demo against ${demo.client.baseUrl}`);
   say();
   try {
-    await walk(client);
+    await walk(demo);
   } catch (error) {
-    if (error instanceof UnreachableError) {
+    if (error instanceof NetworkError) {
       say(`\n${error.message}.`);
       say('Is the stack running? Run `npm run up` first (or pass --base-url <url>).');
       return 1;
     }
-    if (error instanceof DemoStop) {
-      say(`\nThe demo stopped: ${error.message}`);
+    if (error instanceof DemoStop || error instanceof ProblemError) {
+      const why = error instanceof ProblemError ? explain(error) : error.message;
+      say(`\nThe demo stopped: ${why}`);
       return 1;
     }
     throw error;

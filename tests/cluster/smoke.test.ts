@@ -1,8 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { SMOKE_CHECKS } from '../smoke/checks.js';
-import { Secrets, SmokeClient } from '../smoke/client.js';
-import type { SmokeContext } from '../smoke/context.js';
 import { runChecks } from '../smoke/runner.js';
+import { createSmokeContext } from '../smoke/smoke-context.js';
 
 /**
  * `npm run smoke` against Traefik, in-process: the same checks, in the same order.
@@ -11,13 +10,7 @@ describe('npm run smoke, through Traefik', () => {
   it('passes every check', async () => {
     const { gatewayUrl } = inject('cluster');
     const notes: string[] = [];
-    const ctx: SmokeContext = {
-      client: new SmokeClient({ baseUrl: gatewayUrl }),
-      secrets: new Secrets(),
-      settings: { revocationDeadlineMs: 1000 },
-      state: {},
-      note: (line) => notes.push(line),
-    };
+    const ctx = createSmokeContext({ baseUrl: gatewayUrl, note: (line) => notes.push(line) });
     const results = await runChecks(SMOKE_CHECKS, ctx);
     expect(results.map((r) => r.name)).toEqual(SMOKE_CHECKS.map((c) => c.name));
     expect(

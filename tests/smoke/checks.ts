@@ -4,9 +4,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  MemoryTokenStorage,
+  REFRESH_PATH,
+  type Schema,
+  type WireResponse,
+} from '@shardgate/client';
 import { base32Decode } from '../../services/auth/src/domain/base32.js';
 import { timeStep, totpAt } from '../../services/auth/src/domain/totp.js';
-import type { SmokeResponse } from './client.js';
 import {
   CheckFailure,
   ensure,
@@ -35,7 +40,7 @@ const ORDER = {
 const ORDER_TOTAL = 2 * 1250 + 99;
 
 async function openIdConfiguration(ctx: SmokeContext): Promise<string> {
-  const r = await ctx.client.request('GET', '/.well-known/openid-configuration');
+  const r = await ctx.client.send('GET', '/.well-known/openid-configuration');
   expectStatus(r, 200);
   const doc = fields(r);
   ensure(typeof doc.issuer === 'string', 'the OpenID configuration has no issuer');
@@ -53,7 +58,7 @@ async function openIdConfiguration(ctx: SmokeContext): Promise<string> {
 }
 
 async function jwks(ctx: SmokeContext): Promise<string> {
-  const r = await ctx.client.request('GET', '/.well-known/jwks.json');
+  const r = await ctx.client.send('GET', '/.well-known/jwks.json');
   expectStatus(r, 200);
   const keys = fields(r).keys;
   ensure(Array.isArray(keys) && keys.length > 0, 'the JWKS has no keys');
@@ -72,7 +77,7 @@ async function register(ctx: SmokeContext): Promise<string> {
   // random per run, so the suite never collides with an earlier run or another client
   const email = `smoke+${randomBytes(6).toString('hex')}@example.test`;
   const password = ctx.secrets.add(randomBytes(24).toString('base64url'));
-  const r = await ctx.client.request('POST', '/auth/register', {
+  const r = await ctx.client.send('POST', '/auth/register', {
     json: { email, password, name: 'Smoke Test' },
   });
   if (r.status === 429) {
@@ -92,7 +97,7 @@ async function register(ctx: SmokeContext): Promise<string> {
 }
 
 /** Checks a token answer and registers both tokens as secrets. */
-function readSession(ctx: SmokeContext, r: SmokeResponse, userId: string): Session {
+function readSession(ctx: SmokeContext, r: WireResponse, userId: string): Session {
   expectStatus(r, 200);
   const body = fields(r);
   const access = typeof body.access_token === 'string' ? body.access_token : undefined;
@@ -113,7 +118,7 @@ function readSession(ctx: SmokeContext, r: SmokeResponse, userId: string): Sessi
 
 async function passwordGrant(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
-  const r = await ctx.client.request('POST', '/auth/token', {
+  const r = await ctx.client.send('POST', '/auth/token', {
     form: { grant_type: 'password', username: user.email, password: user.password },
   });
   const session = readSession(ctx, r, user.id);
@@ -133,7 +138,7 @@ async function passwordGrant(ctx: SmokeContext): Promise<string> {
 /** GET /api/me with a token; checks the identity the API sees and its X-Shard. */
 async function apiMe(ctx: SmokeContext, access: string): Promise<string> {
   const user = need(ctx.state.user, 'user');
-  const r = await ctx.client.request('GET', '/api/me', { bearer: access });
+  const r = await ctx.client.send('GET', '/api/me', { auth: { bearer: access } });
   expectStatus(r, 200);
   const shard = r.headers.get('x-shard');
   ensure(shard && shard !== 'none', `X-Shard should name the user's shard, got ${shard}`);
@@ -152,7 +157,7 @@ async function me(ctx: SmokeContext): Promise<string> {
 
 async function noToken(ctx: SmokeContext): Promise<string> {
   for (const bearer of [undefined, 'not-a-token']) {
-    const r = await ctx.client.request('GET', '/api/me', bearer ? { bearer } : {});
+    const r = await ctx.client.send('GET', '/api/me', { auth: bearer ? { bearer } : 'none' });
     expectStatus(r, 401);
     const challenge = r.headers.get('www-authenticate') ?? '';
     ensure(
@@ -166,8 +171,8 @@ async function noToken(ctx: SmokeContext): Promise<string> {
 async function createOrder(ctx: SmokeContext): Promise<string> {
   const { access } = need(ctx.state.formSession, 'session');
   const key = randomUUID();
-  const first = await ctx.client.request('POST', '/api/orders', {
-    bearer: access,
+  const first = await ctx.client.send('POST', '/api/orders', {
+    auth: { bearer: access },
     json: ORDER,
     headers: { 'idempotency-key': key },
   });
@@ -177,8 +182,8 @@ async function createOrder(ctx: SmokeContext): Promise<string> {
   ensure(order.status === 'pending', `a new order should be pending, is ${order.status}`);
   ensure(order.totalCents === ORDER_TOTAL, `totalCents is ${order.totalCents}, not ${ORDER_TOTAL}`);
   // a client retrying after a lost answer must get the same order back, never a second one
-  const replay = await ctx.client.request('POST', '/api/orders', {
-    bearer: access,
+  const replay = await ctx.client.send('POST', '/api/orders', {
+    auth: { bearer: access },
     json: ORDER,
     headers: { 'idempotency-key': key },
   });
@@ -194,8 +199,8 @@ async function createOrder(ctx: SmokeContext): Promise<string> {
 
 async function listOrders(ctx: SmokeContext): Promise<string> {
   const id = need(ctx.state.orderId, 'order');
-  const r = await ctx.client.request('GET', '/api/orders', {
-    bearer: need(ctx.state.formSession, 'session').access,
+  const r = await ctx.client.send('GET', '/api/orders', {
+    auth: { bearer: need(ctx.state.formSession, 'session').access },
   });
   expectStatus(r, 200);
   const { items, nextCursor } = fields(r);
@@ -208,8 +213,9 @@ async function listOrders(ctx: SmokeContext): Promise<string> {
 
 async function getOrder(ctx: SmokeContext): Promise<string> {
   const id = need(ctx.state.orderId, 'order');
-  const r = await ctx.client.request('GET', `/api/orders/${id}`, {
-    bearer: need(ctx.state.formSession, 'session').access,
+  const r = await ctx.client.send('GET', '/api/orders/{id}', {
+    params: { id },
+    auth: { bearer: need(ctx.state.formSession, 'session').access },
   });
   expectStatus(r, 200);
   const order = fields(r);
@@ -220,19 +226,23 @@ async function getOrder(ctx: SmokeContext): Promise<string> {
 async function cancelOrder(ctx: SmokeContext): Promise<string> {
   const id = need(ctx.state.orderId, 'order');
   const bearer = need(ctx.state.formSession, 'session').access;
-  const cancel = { bearer, json: { status: 'cancelled' } };
-  const r = await ctx.client.request('PATCH', `/api/orders/${id}`, cancel);
+  const cancel = {
+    auth: { bearer },
+    params: { id },
+    json: { status: 'cancelled' as const },
+  };
+  const r = await ctx.client.send('PATCH', '/api/orders/{id}', cancel);
   expectStatus(r, 200);
   ensure(fields(r).status === 'cancelled', `the order is ${fields(r).status} after cancelling`);
   // the status machine holds at the edge too: a final state cannot be left
-  const again = await ctx.client.request('PATCH', `/api/orders/${id}`, cancel);
+  const again = await ctx.client.send('PATCH', '/api/orders/{id}', cancel);
   expectStatus(again, 409);
   return 'cancelled; cancelling again: 409';
 }
 
 async function jsonLogin(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
-  const r = await ctx.client.request('POST', '/auth/login', {
+  const r = await ctx.client.send('POST', '/auth/login', {
     json: { email: user.email, password: user.password },
   });
   ctx.state.jsonSession = readSession(ctx, r, user.id);
@@ -243,7 +253,7 @@ async function refreshRotation(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
   const first = need(ctx.state.jsonSession, 'JSON-login session');
   const rotate = async (from: Session) => {
-    const r = await ctx.client.request('POST', '/auth/refresh', {
+    const r = await ctx.client.send('POST', '/auth/refresh', {
       json: { refresh_token: from.refresh },
     });
     const next = readSession(ctx, r, user.id);
@@ -261,6 +271,40 @@ async function refreshRotation(ctx: SmokeContext): Promise<string> {
 }
 
 /**
+ * The SDK's promise at the edge: requests refused together (an access token the gateway refuses,
+ * a good refresh token) share one refresh, and each succeeds on its one retry. Counted from the
+ * answers this client saw, so it proves the client's side; the e2e suite counts at the service.
+ */
+async function sdkRefresh(ctx: SmokeContext): Promise<string> {
+  const user = need(ctx.state.user, 'user');
+  const session = need(ctx.state.jsonSession, 'JSON-login session');
+  const storage = new MemoryTokenStorage({
+    accessToken: 'not-a-token',
+    refreshToken: session.refresh,
+  });
+  let refreshes = 0;
+  const client = ctx.connect({
+    storage,
+    onResponse: (r) => {
+      if (r.path !== REFRESH_PATH) return;
+      refreshes++;
+      ctx.secrets.add(fields(r).access_token as string | undefined);
+      ctx.secrets.add(fields(r).refresh_token as string | undefined);
+    },
+  });
+  const profiles = await Promise.all(Array.from({ length: 10 }, () => client.api.me()));
+  ensure(
+    profiles.every((p) => p.userId === user.id),
+    'a retried request answered another user',
+  );
+  ensure(refreshes === 1, `10 requests refused together made ${refreshes} refreshes, not 1`);
+  const next = await storage.get();
+  ensure(next && next.refreshToken !== session.refresh, 'the refresh stored no new pair');
+  ctx.state.jsonSession = { access: next.accessToken, refresh: next.refreshToken };
+  return '10 requests refused together: 1 refresh, each retried once and answered 200';
+}
+
+/**
  * Polls /api/me with `access` until it answers 401, failing when a request sent later than the
  * deadline still passes. Timing starts at the revoking answer, and a request counts by when it
  * was sent, so the latency of a port-forward does not count against the service.
@@ -269,7 +313,7 @@ async function refusedWithin(ctx: SmokeContext, access: string, since: number): 
   const deadline = ctx.settings.revocationDeadlineMs;
   for (;;) {
     const sentAfter = Date.now() - since;
-    const r = await ctx.client.request('GET', '/api/me', { bearer: access });
+    const r = await ctx.client.send('GET', '/api/me', { auth: { bearer: access } });
     if (r.status === 401) {
       ensure(
         (r.headers.get('www-authenticate') ?? '').startsWith('Bearer'),
@@ -287,10 +331,10 @@ async function refusedWithin(ctx: SmokeContext, access: string, since: number): 
 
 async function logout(ctx: SmokeContext): Promise<string> {
   const session = need(ctx.state.formSession, 'session');
-  const r = await ctx.client.request('POST', '/auth/logout', { bearer: session.access });
+  const r = await ctx.client.send('POST', '/auth/logout', { auth: { bearer: session.access } });
   expectStatus(r, 204);
   const ms = await refusedWithin(ctx, session.access, Date.now());
-  const refresh = await ctx.client.request('POST', '/auth/refresh', {
+  const refresh = await ctx.client.send('POST', '/auth/refresh', {
     json: { refresh_token: session.refresh },
   });
   expectStatus(refresh, 401);
@@ -303,7 +347,7 @@ async function logout(ctx: SmokeContext): Promise<string> {
 async function refreshReuse(ctx: SmokeContext): Promise<string> {
   const spent = need(ctx.state.spentRefresh, 'spent refresh token');
   const current = need(ctx.state.jsonSession, 'JSON-login session');
-  const replay = await ctx.client.request('POST', '/auth/refresh', {
+  const replay = await ctx.client.send('POST', '/auth/refresh', {
     json: { refresh_token: spent },
   });
   if (replay.status === 200) {
@@ -319,7 +363,7 @@ async function refreshReuse(ctx: SmokeContext): Promise<string> {
   ensure(code === 'invalid_refresh_token', `the replay answered ${code}`);
   const since = Date.now();
   // the reuse revoked the whole family: the newest refresh and access tokens die with it
-  const family = await ctx.client.request('POST', '/auth/refresh', {
+  const family = await ctx.client.send('POST', '/auth/refresh', {
     json: { refresh_token: current.refresh },
   });
   expectStatus(family, 401);
@@ -329,12 +373,12 @@ async function refreshReuse(ctx: SmokeContext): Promise<string> {
 
 async function verificationLink(ctx: SmokeContext): Promise<string> {
   const session = need(ctx.state.formSession, 'session');
-  const r = await ctx.client.request('POST', '/auth/email/verification', {
-    bearer: session.access,
+  const r = await ctx.client.send('POST', '/auth/email/verification', {
+    auth: { bearer: session.access },
   });
   // a fresh account is unverified: a link is mailed (the registration mailed one too)
   expectStatus(r, 202);
-  const me = await ctx.client.request('GET', '/auth/me', { bearer: session.access });
+  const me = await ctx.client.send('GET', '/auth/me', { auth: { bearer: session.access } });
   expectStatus(me, 200);
   ensure(fields(me).emailVerified === false, 'a fresh account says its address is verified');
   return 'a new link is on its way; the account is not verified yet';
@@ -342,7 +386,7 @@ async function verificationLink(ctx: SmokeContext): Promise<string> {
 
 async function passwordResetRequest(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
-  const r = await ctx.client.request('POST', '/auth/password/reset', {
+  const r = await ctx.client.send('POST', '/auth/password/reset', {
     json: { email: user.email },
   });
   expectStatus(r, 202);
@@ -357,11 +401,11 @@ async function linksRefused(ctx: SmokeContext): Promise<string> {
   // a well-formed token nobody issued: the links' endpoints are routed, read JSON, and refuse it
   // with their problem, changing nothing (the real tokens are only in the mail, not read here)
   const token = ctx.secrets.add(randomBytes(32).toString('base64url'));
-  const verify = await ctx.client.request('POST', '/auth/email/verify', { json: { token } });
+  const verify = await ctx.client.send('POST', '/auth/email/verify', { json: { token } });
   expectStatus(verify, 400);
   ensure(fields(verify).code === 'invalid_link_token', `verify answered ${fields(verify).code}`);
   const password = ctx.secrets.add(randomBytes(24).toString('base64url'));
-  const reset = await ctx.client.request('POST', '/auth/password/reset/confirm', {
+  const reset = await ctx.client.send('POST', '/auth/password/reset/confirm', {
     json: { token, password },
   });
   expectStatus(reset, 400);
@@ -372,8 +416,9 @@ async function linksRefused(ctx: SmokeContext): Promise<string> {
 async function adminMfaResetRefused(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
   const session = need(ctx.state.formSession, 'session');
-  const r = await ctx.client.request('DELETE', `/auth/users/${user.id}/mfa`, {
-    bearer: session.access,
+  const r = await ctx.client.send('DELETE', '/auth/users/{id}/mfa', {
+    params: { id: user.id },
+    auth: { bearer: session.access },
   });
   expectStatus(r, 403);
   ensure(fields(r).code === 'forbidden', `the reset answered ${fields(r).code}`);
@@ -387,20 +432,20 @@ async function mfa(ctx: SmokeContext): Promise<string> {
   const user = need(ctx.state.user, 'user');
   const session = need(ctx.state.jsonSession, 'JSON-login session');
   // the access token alone must not start an enrolment: the account's password goes with it
-  const tokenOnly = await ctx.client.request('POST', '/auth/mfa/totp', {
-    bearer: session.access,
-    json: {},
+  const tokenOnly = await ctx.client.send('POST', '/auth/mfa/totp', {
+    auth: { bearer: session.access },
+    json: {} as Schema<'TotpEnrolmentRequest'>, // without the password on purpose
   });
   expectStatus(tokenOnly, 422);
-  const enrol = await ctx.client.request('POST', '/auth/mfa/totp', {
-    bearer: session.access,
+  const enrol = await ctx.client.send('POST', '/auth/mfa/totp', {
+    auth: { bearer: session.access },
     json: { current_password: user.password },
   });
   expectStatus(enrol, 200);
   const secret = ctx.secrets.add(fields(enrol).secret as string | undefined);
   ensure(typeof secret === 'string', 'the enrolment answered no secret');
-  const confirm = await ctx.client.request('POST', '/auth/mfa/totp/confirm', {
-    bearer: session.access,
+  const confirm = await ctx.client.send('POST', '/auth/mfa/totp/confirm', {
+    auth: { bearer: session.access },
     json: { code: ctx.secrets.add(totpNow(secret)) },
   });
   expectStatus(confirm, 200);
@@ -408,18 +453,19 @@ async function mfa(ctx: SmokeContext): Promise<string> {
   ensure(Array.isArray(codes) && codes.length === 10, 'the confirmation answered no ten codes');
   for (const code of codes) ctx.secrets.add(code as string);
   // the password alone no longer logs in: a second step with a recovery code does
-  const first = await ctx.client.request('POST', '/auth/login', {
+  const first = await ctx.client.send('POST', '/auth/login', {
     json: { email: user.email, password: user.password },
   });
   expectStatus(first, 401);
   ensure(fields(first).code === 'mfa_required', `the login answered ${fields(first).code}`);
   const mfaToken = ctx.secrets.add(fields(first).mfa_token as string | undefined);
-  const second = await ctx.client.request('POST', '/auth/login/mfa', {
+  ensure(typeof mfaToken === 'string', 'the mfa_required answer has no mfa_token');
+  const second = await ctx.client.send('POST', '/auth/login/mfa', {
     json: { mfa_token: mfaToken, recovery_code: codes[0] },
   });
   const tokens = readSession(ctx, second, user.id);
-  const off = await ctx.client.request('DELETE', '/auth/mfa/totp', {
-    bearer: tokens.access,
+  const off = await ctx.client.send('DELETE', '/auth/mfa/totp', {
+    auth: { bearer: tokens.access },
     json: { recovery_code: codes[1] },
   });
   expectStatus(off, 204);
@@ -445,6 +491,7 @@ export const SMOKE_CHECKS: readonly SmokeCheck[] = [
   { name: 'login: JSON', run: jsonLogin },
   { name: 'mfa: enrol, confirm, two-step login, turn off', run: mfa },
   { name: 'refresh: rotation', run: refreshRotation },
+  { name: 'sdk: one refresh for 10 refused requests', run: sdkRefresh },
   { name: 'logout: token refused at /api', run: logout },
   { name: 'refresh: reuse revokes the session', run: refreshReuse },
 ];

@@ -4,10 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { SMOKE_CHECKS } from './checks.js';
-import { Secrets, SmokeClient } from './client.js';
 import type { SmokeContext } from './context.js';
 import { EXIT, exitCode, formatResult, formatSummary, jsonReport } from './report.js';
 import { runChecks } from './runner.js';
+import { createSmokeContext } from './smoke-context.js';
 
 const USAGE = `usage: npm run smoke -- --base-url <url> [options]
 
@@ -101,7 +101,7 @@ function seconds(flag: string, value: string | undefined, fallback: number): num
 
 async function main(argv: string[]): Promise<number> {
   let options: CliOptions | 'help';
-  let client: SmokeClient;
+  let ctx: SmokeContext;
   try {
     options = parseCli(argv);
     if (options === 'help') {
@@ -109,14 +109,15 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     const { json, verbose } = options;
-    // with --json stdout carries only the report, so request traces go to stderr
-    const trace = json ? console.error : console.log;
-    client = new SmokeClient({
+    // with --json stdout carries only the report, so request traces and progress go to stderr
+    const print = json ? console.error : console.log;
+    ctx = createSmokeContext({
       baseUrl: options.baseUrl,
       timeoutMs: options.timeoutMs,
+      note: (line) => print(`        ${line}`),
       ...(verbose
         ? {
-            onResponse: (r) => trace(`        ${r.method} ${r.path} → ${r.status} (${r.ms} ms)`),
+            trace: (r) => print(`        ${r.method} ${r.path} → ${r.status} (${r.durationMs} ms)`),
           }
         : {}),
     });
@@ -124,14 +125,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`smoke: ${(error as Error).message}\n\n${USAGE}`);
     return EXIT.usage;
   }
-
-  const ctx: SmokeContext = {
-    client,
-    secrets: new Secrets(),
-    settings: { revocationDeadlineMs: 1000 },
-    state: {},
-    note: (line) => (options.json ? console.error : console.log)(`        ${line}`),
-  };
+  const { client } = ctx;
   const width = Math.max(...SMOKE_CHECKS.map((c) => c.name.length));
   if (!options.json) console.log(`smoke: ${SMOKE_CHECKS.length} checks against ${client.baseUrl}`);
   const started = performance.now();

@@ -3,7 +3,9 @@
  * and what earlier checks learned (the user, the sessions, the order). Plus the small assertion
  * helpers the checks use, which fail with a message naming the request and its answer.
  */
-import { describeResponse, type Secrets, type SmokeClient, type SmokeResponse } from './client.js';
+import type { ShardgateClient, TokenStorage, WireResponse } from '@shardgate/client';
+import { describeResponse } from '../../scripts/describe-response.js';
+import type { Secrets } from '../../scripts/redact.js';
 
 /** Settings of a smoke run that change what the checks expect. */
 export interface SmokeSettings {
@@ -30,9 +32,23 @@ export interface SmokeState {
   orderId?: string;
 }
 
+/** What {@link SmokeContext.connect} can change of a client. */
+export interface ConnectOptions {
+  /** The session's tokens. @default an empty memory storage */
+  readonly storage?: TokenStorage;
+  /** Sees every answer of this client, after the run's own tracing. */
+  readonly onResponse?: (response: WireResponse) => void;
+}
+
 /** Everything a check gets. */
 export interface SmokeContext {
-  readonly client: SmokeClient;
+  /**
+   * The run's client (`@shardgate/client`), with no session of its own: the checks send the
+   * tokens they mean to test explicitly (`auth: { bearer }`), so no refresh ever hides a refusal.
+   */
+  readonly client: ShardgateClient;
+  /** Another client of the same edge and settings, e.g. with a session of its own. */
+  readonly connect: (options?: ConnectOptions) => ShardgateClient;
   readonly secrets: Secrets;
   readonly settings: SmokeSettings;
   readonly state: SmokeState;
@@ -51,14 +67,14 @@ export function ensure(condition: unknown, message: string): asserts condition {
 }
 
 /** Fails unless the answer has the expected status; the message quotes the error code and detail. */
-export function expectStatus(response: SmokeResponse, expected: number): void {
+export function expectStatus(response: WireResponse, expected: number): void {
   if (response.status !== expected) {
     throw new CheckFailure(`expected ${expected}, but ${describeResponse(response)}`);
   }
 }
 
 /** The body as an object of unknown fields (an empty object when it is not JSON). */
-export function fields(response: SmokeResponse): Record<string, unknown> {
+export function fields(response: WireResponse): Record<string, unknown> {
   const body = response.body;
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
 }

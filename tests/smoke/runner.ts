@@ -2,8 +2,9 @@
  * Runs the smoke checks in order and times each. After the first failure the rest are skipped:
  * they build on what the failed one should have produced, and their errors would only be noise.
  */
+
+import { NetworkError } from '@shardgate/client';
 import type { SmokeCheck } from './checks.js';
-import { UnreachableError } from './client.js';
 import type { SmokeContext } from './context.js';
 
 /** The outcome of one check, free of secrets (messages are scrubbed). */
@@ -49,7 +50,7 @@ export async function runChecks(
         ...(detail ? { detail: ctx.secrets.scrub(detail) } : {}),
       });
     } catch (error) {
-      const unreachable = error instanceof UnreachableError;
+      const unreachable = error instanceof NetworkError;
       // a bug in a check (a TypeError, say) is reported like a failure, with its type named
       const message =
         error instanceof Error

@@ -64,8 +64,12 @@ async function runFile(file: string, args: string[]): Promise<Run> {
   }
 }
 
-/** Runs a TypeScript entry point with tsx. */
-const run = (script: string, args: string[]) => runFile(TSX, [script, ...args]);
+/**
+ * Runs a TypeScript entry point with tsx, as `npm run smoke` and `npm run demo` do: workspace
+ * packages (`@shardgate/client`) from their sources.
+ */
+const run = (script: string, args: string[]) =>
+  runFile(TSX, ['--conditions=source', script, ...args]);
 
 /** Runs `npm run <script> -- <args>`, the documented way. */
 const npmRun = (script: string, args: string[]) => runFile('npm', ['run', script, '--', ...args]);

@@ -34,8 +34,10 @@ const OPERATIONS: Record<ServiceName, Operation[]> = {
 };
 /** Public metadata, meant to be cached; every other answer is `no-store`. */
 const PUBLIC = new Set(['GET /.well-known/jwks.json', 'GET /.well-known/openid-configuration']);
-/** HTML pages, whose routes set a CSP of their own (none yet). */
-const PAGES = new Set<string>([]);
+/** HTML pages (the sign-in flow), whose routes set a CSP of their own on every HTML answer. */
+const PAGES = new Set<string>(['GET /auth/signin', 'POST /auth/signin', 'POST /auth/signin/mfa']);
+/** Static assets of the pages, cacheable for an hour. */
+const ASSETS = new Set<string>(['GET /auth/signin.css']);
 /** Served outside the router: `/verify` ahead of Koa, the health checks ahead of the routes. */
 const OUTSIDE_ROUTER = /^\/(verify|healthz$|readyz$)/;
 /** What the gateway routes (the Ingresses); the rest is reached on the service itself. */
@@ -43,9 +45,12 @@ const ROUTED = /^\/(auth|api|\.well-known)(\/|$)/;
 const HSTS = 'max-age=31536000';
 
 /** The header class of an answer, from its route and status. */
-function classOf(op: Operation | undefined, status: number): HeaderClass {
+function classOf(op: Operation | undefined, res: GatewayResponse): HeaderClass {
+  const { status } = res;
   if (op?.path.startsWith('/verify')) return status === 200 ? 'verify-allowed' : 'verify-denied';
-  if (op && PAGES.has(operationKey(op)) && status === 200) return 'page';
+  const html = String(res.headers['content-type']).startsWith('text/html');
+  if (op && PAGES.has(operationKey(op)) && html) return 'page';
+  if (op && ASSETS.has(operationKey(op)) && status === 200) return 'asset';
   return op && PUBLIC.has(operationKey(op)) && status === 200 ? 'public' : 'private';
 }
 
@@ -81,7 +86,7 @@ class Walk {
     const op = operationOf(OPERATIONS[service], method, target);
     if (op) this.walked.add(`${service} ${operationKey(op)}`);
     this.statuses[service].add(res.status);
-    expectSecurityHeaders(res, classOf(op, res.status), what, options.hsts);
+    expectSecurityHeaders(res, classOf(op, res), what, options.hsts);
     return res;
   }
 }

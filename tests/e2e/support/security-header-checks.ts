@@ -9,6 +9,8 @@ import type { GatewayResponse } from './gateway-client.js';
  * - `private`: everything that may hold a token or personal data, every error, 404, 405 and the
  *   health checks: the baseline and `Cache-Control: no-store`;
  * - `public`: public metadata (JWKS, OpenID discovery): the baseline, cacheable for 5 minutes;
+ * - `asset`: a static file of the pages (the sign-in stylesheet): the baseline, cacheable for an
+ *   hour;
  * - `page`: an HTML page: the baseline and `no-store`, but a CSP of its own, which must still
  *   forbid framing;
  * - `verify-allowed`: `/verify`'s 200, read by the gateway only: `no-store` and the identity
@@ -16,12 +18,19 @@ import type { GatewayResponse } from './gateway-client.js';
  * - `verify-denied`: `/verify`'s 401 and 403, which Traefik relays to the client: the baseline
  *   and `no-store`.
  */
-export type HeaderClass = 'private' | 'public' | 'page' | 'verify-allowed' | 'verify-denied';
+export type HeaderClass =
+  | 'private'
+  | 'public'
+  | 'asset'
+  | 'page'
+  | 'verify-allowed'
+  | 'verify-denied';
 
 /** What `Cache-Control` each class carries. */
 const CACHE_CONTROL: Record<HeaderClass, string> = {
   private: 'no-store',
   public: 'public, max-age=300',
+  asset: 'public, max-age=3600',
   page: 'no-store',
   'verify-allowed': 'no-store',
   'verify-denied': 'no-store',

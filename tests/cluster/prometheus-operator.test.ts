@@ -222,13 +222,30 @@ describe('the Prometheus Operator in the cluster', () => {
 
   it('sees every service pod scraped: ShardgateMetricsTargetDown stays inactive', async () => {
     // The alert's own expression, read by the operator's Prometheus: every auth and api target up.
-    const down = await prometheus().queryNumber(
-      'count(up{namespace="shardgate", service=~"auth|api"} == 0)',
+    // Earlier suites delete and scale those pods: a pod still terminating is a target that is
+    // down until the operator's discovery drops it, so wait for the steady state (the alert's
+    // `for` is longer than that wait, so it never fires meanwhile).
+    let down: number | undefined;
+    let up: number | undefined;
+    await eventually(
+      async () => {
+        down = await prometheus().queryNumber(
+          'count(up{namespace="shardgate", service=~"auth|api"} == 0)',
+        );
+        up = await prometheus().queryNumber(
+          'count(up{namespace="shardgate", service=~"auth|api"} == 1)',
+        );
+        return down === undefined && (up ?? 0) >= 2;
+      },
+      120_000,
+      'every auth and api target up',
     );
     expect(down).toBeUndefined();
-    const up = await prometheus().queryNumber(
-      'count(up{namespace="shardgate", service=~"auth|api"} == 1)',
-    );
     expect(up).toBeGreaterThanOrEqual(2);
-  }, 60_000);
+    expect(
+      await prometheus().queryNumber(
+        'count(ALERTS{alertname="ShardgateMetricsTargetDown", alertstate="firing"})',
+      ),
+    ).toBeUndefined();
+  }, 180_000);
 });

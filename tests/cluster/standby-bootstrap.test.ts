@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait.js';
 import { clusterGateway } from './support/cluster-gateway.js';
+import { freezePod, killFrozenPod } from './support/freeze-pod.js';
 import { isReady } from './support/kube.js';
 
 /**
  * A standby's seeding (charts/postgres-shard's prepare-data initContainer, `pg_basebackup` into
- * `pgdata.staging`) interrupted on the cluster: the pod is deleted while the copy runs, and its
- * replacement discards the half copy, copies again and streams. The copy is made to take seconds
- * by a padding table on the primary; a copy that finished before the deletion landed proves
- * nothing, so the drill tries again (at most three times).
+ * `pgdata.staging`) interrupted on the cluster: while the copy runs, the pod's processes are
+ * frozen (cgroup freezer, on this single-node cluster), the pod deleted and the processes killed
+ * where they stand; its replacement discards the half copy, copies again and streams. A padding
+ * table on the primary makes the copy take seconds; a copy that had finished between the check
+ * and the freeze would prove nothing, so the drill tries again then (at most three times).
  */
 const { kube } = clusterGateway();
 const PRIMARY = 'postgres-shard1-primary-0';
@@ -48,9 +50,17 @@ describe('a standby deleted halfway through its pg_basebackup', () => {
           120_000,
           `${STANDBY} copying into pgdata.staging`,
         );
-        await kube.run(['delete', 'pod', STANDBY, '--grace-period=1', '--wait=true'], {
-          timeoutMs: 120_000,
-        });
+        // the copy must not finish in the second or two a graceful deletion takes: the pod's
+        // processes are frozen at once, the pod deleted, and they die where they stand
+        const { uid } = (await kube.pod(STANDBY)).metadata;
+        await freezePod(uid);
+        await kube.run(['delete', 'pod', STANDBY, '--wait=false']);
+        await killFrozenPod(uid);
+        await eventually(
+          async () => (await kube.pod(STANDBY)).metadata.uid !== uid,
+          120_000,
+          `${STANDBY} replaced`,
+        );
         await eventually(async () => isReady(await kube.pod(STANDBY)), 300_000, `${STANDBY} Ready`);
         const log = (await kube.run(['logs', STANDBY, '-c', 'prepare-data'])).stdout;
         // caught mid-copy, the replacement copied again; otherwise the copy had just finished

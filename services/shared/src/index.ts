@@ -47,6 +47,7 @@ export {
   type RouteTable,
   type ServiceAppOptions,
 } from './http/service-app.js';
+export { assertStorableJson, isStorableText, storableQuery } from './http/storable-text.js';
 export { validateBody } from './http/validate.js';
 export {
   JwksTokenVerifier,

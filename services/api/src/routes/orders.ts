@@ -1,4 +1,4 @@
-import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
+import { HttpError, readJsonBody, storableQuery, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { ApiState } from '../http/api-state.js';
@@ -53,7 +53,7 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
 
     /** The caller's orders, newest first, by cursor. */
     async listOrders(ctx: Ctx) {
-      const query = validateBody(listQuery, { ...ctx.query });
+      const query = validateBody(listQuery, storableQuery(ctx));
       const { caller, shard } = identified(ctx.state);
       ctx.body = await deps.orders.list(caller, shard, query.limit ?? 20, query.cursor ?? null);
     },

@@ -33,7 +33,8 @@ export const registerBody = z.strictObject({
 });
 export const loginBody = z.strictObject({ email: loginEmail, password });
 export const refreshBody = z.strictObject({ refresh_token: z.string().max(512) });
-export const updateMeBody = z.strictObject({ name: displayName.nullable() });
+/** `PATCH /auth/me`: merge-patch semantics, an absent field is unchanged (`{}` changes nothing). */
+export const updateMeBody = z.strictObject({ name: displayName.nullable().optional() });
 export const changePasswordBody = z.strictObject({
   current_password: password,
   new_password: password,

@@ -30,6 +30,7 @@ export default defineConfig({
             'services/*/test/integration/**/*.test.ts',
             'tests/stack/**/*.test.ts',
             'tests/e2e/**/*.test.ts',
+            'tests/contract/**/*.test.ts',
           ],
           globalSetup: ['./tests/support/test-stack.ts'],
           testTimeout: 60_000,

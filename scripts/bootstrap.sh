@@ -11,6 +11,8 @@
 set -euo pipefail
 # shellcheck source=scripts/node-env.sh
 source "$(dirname "$0")/node-env.sh"
+# shellcheck source=scripts/contract/schemathesis-env.sh
+source "$(dirname "$0")/contract/schemathesis-env.sh"
 
 # Pinned: charts are rendered and linted with this exact Helm.
 HELM_VERSION="${HELM_VERSION:-v3.19.0}"
@@ -34,6 +36,8 @@ command -v python3 >/dev/null 2>&1 || missing_packages+=(python3)
 # The browser suite (tests/e2e/browser-*.test.ts) drives Debian's Chromium with playwright-core;
 # no browser is ever downloaded from elsewhere.
 [ -x /usr/bin/chromium ] || missing_packages+=(chromium)
+# the contract fuzzer's venv (Debian keeps `python3 -m venv` in a package of its own)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing_packages+=(python3-venv)
 
 # The local cluster (scripts/cluster/host-tools.ts checks the same programs before it starts):
 # containerd + runc run the pods, podman builds the images, mmdebstrap makes their Debian base,
@@ -110,6 +114,9 @@ fi
 if ! command -v helm >/dev/null 2>&1 && [ -w /usr/local/bin ]; then
   ln -sf "$(helm_path)" /usr/local/bin/helm
 fi
+
+# The contract fuzzer (tests/contract), pinned in scripts/contract/requirements.txt: no root needed.
+shardgate_install_schemathesis || exit 1
 
 # The local stack builds Mailpit, its SMTP server, from its Go module on first start
 # (scripts/stack/mailpit.ts): say so now rather than when `up` is half done.

@@ -38,6 +38,17 @@ export const UNSUPPORTED = {
 } as const satisfies Outcome;
 /** The body is JSON of the wrong shape. */
 export const INVALID = { status: 422, code: 'validation_failed' } as const satisfies Outcome;
+/**
+ * A string holds U+0000 or a lone surrogate: the body reader refuses it before any schema runs,
+ * since no text column can store it.
+ */
+export const INVALID_TEXT = { status: 400, code: 'invalid_text' } as const satisfies Outcome;
+
+/** `outcome`, unless one of `values` holds U+0000 or a lone surrogate: then {@link INVALID_TEXT}. */
+export function textOutcome(outcome: Outcome, ...values: string[]): Outcome {
+  const unstorable = (v: string) => v.includes('\u0000') || /\p{Cs}/u.test(v);
+  return values.some(unstorable) ? INVALID_TEXT : outcome;
+}
 /** No such resource (of this user). */
 export const NOT_FOUND = { status: 404, code: 'not_found' } as const satisfies Outcome;
 

@@ -1,4 +1,6 @@
 import type { Middleware } from 'koa';
+import { HttpError } from './http/http-error.js';
+import { COMMON_PROBLEMS } from './http/problems.js';
 import type { Lifecycle } from './lifecycle.js';
 
 /** A named dependency check for `/readyz`; resolves true when the dependency is usable. */
@@ -25,19 +27,28 @@ async function passes(check: ReadinessCheck): Promise<boolean> {
  * `GET /healthz`: 200 while the process runs (liveness; never checks dependencies, so that a
  * database outage does not make Kubernetes restart every pod).
  * `GET /readyz`: 200 when not shutting down and every check passes, else 503 naming the failures.
+ * Any other method on either path: 405 with `Allow`, as on every other known path.
  */
 export function healthRoutes(
   lifecycle: Lifecycle,
   checks: readonly ReadinessCheck[] = [],
 ): Middleware {
   return async function health(ctx, next) {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path !== '/healthz' && ctx.path !== '/readyz') return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      throw new HttpError(
+        COMMON_PROBLEMS.method_not_allowed,
+        `${ctx.method} is not allowed here.`,
+        {
+          headers: { Allow: 'HEAD, GET' },
+        },
+      );
+    }
     if (ctx.path === '/healthz') {
       ctx.set('Cache-Control', 'no-store');
       ctx.body = { status: 'ok' };
       return;
     }
-    if (ctx.path !== '/readyz') return next();
     ctx.set('Cache-Control', 'no-store');
     if (lifecycle.shuttingDown) {
       ctx.status = 503;

@@ -60,6 +60,7 @@ export {
   type ServiceAppOptions,
 } from './http/service-app.js';
 export { hasSessionCookie, readCookie, SESSION_COOKIES } from './http/session-cookies.js';
+export { assertStorableJson, isStorableText, storableQuery } from './http/storable-text.js';
 export { validateBody } from './http/validate.js';
 export {
   JwksTokenVerifier,

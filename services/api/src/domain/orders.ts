@@ -85,7 +85,7 @@ export class Orders {
     cursor: string | null,
   ): Promise<{ items: OrderView[]; nextCursor: string | null }> {
     const { orders } = shard;
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = cursor === null ? null : decodeCursor(cursor);
     const rows = await orders.page(
       caller.userId,
       limit + 1,

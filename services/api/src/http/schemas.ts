@@ -46,6 +46,7 @@ export const listQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(100))
     .optional(),
+  // an empty `?cursor=` is not the first page but a cursor this API never issued (400)
   cursor: z.string().optional(),
 });
 

@@ -1,4 +1,4 @@
-import { HttpError, readJsonBody, validateBody } from '@shardgate/shared';
+import { HttpError, readJsonBody, storableQuery, validateBody } from '@shardgate/shared';
 import type { Context } from 'koa';
 import type { ApiDeps } from '../deps.js';
 import type { ApiState } from '../http/api-state.js';
@@ -25,8 +25,10 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
   return {
     /** Places an order; honours `Idempotency-Key`. */
     async placeOrder(ctx: Ctx) {
+      // a header sent empty is a malformed key, not an absent one: the client meant something
+      const sent = ctx.headers['idempotency-key'] !== undefined;
       const key = ctx.get('Idempotency-Key');
-      if (key !== '' && !IDEMPOTENCY_KEY.test(key)) {
+      if (sent && !IDEMPOTENCY_KEY.test(key)) {
         throw new HttpError(API_PROBLEMS.validation_failed, 'The request is invalid.', {
           errors: [
             {
@@ -39,12 +41,7 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
       }
       const body = validateBody(orderBody, await readJsonBody(ctx));
       const { caller, shard } = identified(ctx.state);
-      const { order, replayed } = await deps.orders.place(
-        caller,
-        shard,
-        body,
-        key === '' ? null : key,
-      );
+      const { order, replayed } = await deps.orders.place(caller, shard, body, sent ? key : null);
       ctx.status = 201;
       ctx.set('Location', `/api/orders/${order.id}`);
       if (replayed) ctx.set('Idempotent-Replayed', 'true');
@@ -53,7 +50,7 @@ export function orderRoutes(deps: Pick<ApiDeps, 'orders'>) {
 
     /** The caller's orders, newest first, by cursor. */
     async listOrders(ctx: Ctx) {
-      const query = validateBody(listQuery, { ...ctx.query });
+      const query = validateBody(listQuery, storableQuery(ctx));
       const { caller, shard } = identified(ctx.state);
       ctx.body = await deps.orders.list(caller, shard, query.limit ?? 20, query.cursor ?? null);
     },

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Hostile } from './hostile-input.corpus.js';
-import { INVALID, json, TYPED_VALUES, unreadableBodies } from './hostile-input.corpus.js';
+import {
+  escapedTextOutcome,
+  INVALID,
+  json,
+  TYPED_VALUES,
+  unreadableBodies,
+} from './hostile-input.corpus.js';
 
 // PATCH /api/orders/:id: hostile bodies, and hostile forms of the id in the path.
 
@@ -30,7 +36,11 @@ function patchCorpus(): Hostile[] {
     'an empty string': '',
   };
   for (const [what, status] of Object.entries(statuses)) {
-    cases.push({ name: `status ${what}`, ...INVALID, body: `{"status":"${status}"}` });
+    cases.push({
+      name: `status ${what}`,
+      ...escapedTextOutcome(INVALID, status),
+      body: `{"status":"${status}"}`,
+    });
   }
   cases.push(
     { name: 'no status', ...INVALID, body: '{}' },

@@ -1,5 +1,6 @@
 import type { Hostile } from './hostile-input.corpus.js';
 import {
+  escapedTextOutcome,
   INVALID,
   json,
   TYPED_VALUES,
@@ -184,7 +185,7 @@ function orderCorpus(): Hostile[] {
   for (const [what, sku] of Object.entries(skus)) {
     cases.push({
       name: `a sku with ${what}`,
-      ...INVALID,
+      ...escapedTextOutcome(INVALID, sku),
       body: orderWithItem({ sku: `"${sku}"` }),
     });
   }
@@ -208,7 +209,7 @@ function orderCorpus(): Hostile[] {
   for (const [what, currency] of Object.entries(currencies)) {
     cases.push({
       name: `a currency with ${what}`,
-      ...INVALID,
+      ...escapedTextOutcome(INVALID, currency),
       body: orderWithCurrency(`"${currency}"`),
     });
   }

@@ -1,5 +1,6 @@
 import type { Hostile } from './hostile-input.corpus.js';
 import {
+  escapedTextOutcome,
   INVALID,
   json,
   TYPED_VALUES,
@@ -35,7 +36,11 @@ function profileCorpus(): Hostile[] {
     '15 family emoji (105 code points)': '👩‍👩‍👧‍👦'.repeat(15),
   };
   for (const [what, name] of Object.entries(names)) {
-    cases.push({ name: `a name with ${what}`, ...INVALID, body: `{"name":"${name}"}` });
+    cases.push({
+      name: `a name with ${what}`,
+      ...escapedTextOutcome(INVALID, name),
+      body: `{"name":"${name}"}`,
+    });
   }
   const unknownMembers: Record<string, string> = {
     'a role field': '"role":"admin"',

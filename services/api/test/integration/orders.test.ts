@@ -43,16 +43,12 @@ describe('GET /api/me and POST /api/users', () => {
     expect((await call(api.url, 'GET', '/api/me', { token })).body.name).toBe('Ada');
     const cleared = await call(api.url, 'POST', '/api/users', { token, json: { name: null } });
     expect(cleared.body.name).toBeNull();
-    for (const json of [
-      { name: 7 },
-      { name: 'x'.repeat(101) },
-      { name: 'a\u0000' },
-      { role: 'admin' },
-      [],
-    ]) {
+    for (const json of [{ name: 7 }, { name: 'x'.repeat(101) }, { role: 'admin' }, []]) {
       const bad = await call(api.url, 'POST', '/api/users', { token, json });
       expect([bad.status, bad.body.code], JSON.stringify(json)).toEqual([422, 'validation_failed']);
     }
+    const nul = await call(api.url, 'POST', '/api/users', { token, json: { name: 'a\u0000' } });
+    expect([nul.status, nul.body.code]).toEqual([400, 'invalid_text']);
   });
 
   it('answers 401 with X-Shard: none without a valid token', async () => {

@@ -104,7 +104,7 @@ describe('services/api/openapi.json', () => {
     );
   });
 
-  it('documents X-Shard on every /api response, `none` on 401', () => {
+  it('documents X-Shard on every /api response, `none` on 401 (absent when the gateway answers)', () => {
     let checked = 0;
     for (const [path, method, op] of operations()) {
       if (!path.startsWith('/api/')) continue;
@@ -113,7 +113,8 @@ describe('services/api/openapi.json', () => {
           response(method, path, status).headers?.['X-Shard'],
         );
         expect(header, `${method} ${path} ${status}`).toBeDefined();
-        expect(header?.required, `${method} ${path} ${status}`).toBe(true);
+        // a 401 may come from the gateway, whose answer never passed through the API
+        expect(header?.required, `${method} ${path} ${status}`).toBe(status !== '401');
         if (status === '401') expect(header?.schema?.const).toBe('none');
         checked += 1;
       }

@@ -6,12 +6,32 @@ import { normalizeRecoveryCode } from '../domain/recovery-codes.js';
 /** No control characters (NUL breaks Postgres and bcrypt) and no lone surrogates. */
 const printable = (s: string) => !/[\p{Cc}\p{Cs}]/u.test(s);
 
+/**
+ * Whether an address keeps SMTP's limits (RFC 5321 §4.5.3.1): a local part of at most 64
+ * characters and domain labels of at most 63. Past them no mail can be delivered, and JSON
+ * Schema's `email` format, which the OpenAPI document promises, refuses them too.
+ */
+const deliverable = (email: string) => {
+  const at = email.lastIndexOf('@');
+  return (
+    at <= 64 &&
+    email
+      .slice(at + 1)
+      .split('.')
+      .every((label) => label.length <= 63)
+  );
+};
+
 /** An email for registration: normalised, then checked (ASCII addresses only). */
 export const newEmail = z
   .string()
   .max(254)
   .transform(normalizeEmail)
-  .pipe(z.email({ message: 'must be a valid email address' }));
+  .pipe(
+    z
+      .email({ message: 'must be a valid email address' })
+      .refine(deliverable, 'must be a valid email address'),
+  );
 /** An email at login: normalised, not judged (an unknown shape is simply an unknown account). */
 export const loginEmail = z.string().min(1).max(254).transform(normalizeEmail);
 /** A password as submitted; the policy judges strength and byte length. */
@@ -33,7 +53,8 @@ export const registerBody = z.strictObject({
 });
 export const loginBody = z.strictObject({ email: loginEmail, password });
 export const refreshBody = z.strictObject({ refresh_token: z.string().max(512) });
-export const updateMeBody = z.strictObject({ name: displayName.nullable() });
+/** `PATCH /auth/me`: merge-patch semantics, an absent field is unchanged (`{}` changes nothing). */
+export const updateMeBody = z.strictObject({ name: displayName.nullable().optional() });
 export const changePasswordBody = z.strictObject({
   current_password: password,
   new_password: password,

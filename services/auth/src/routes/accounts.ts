@@ -31,10 +31,14 @@ export function accountRoutes(deps: Pick<AuthDeps, 'accounts' | 'emailVerificati
       ctx.body = userView(await deps.accounts.me(identityOf(ctx.state)));
     },
 
+    /** 200 with the user as it now is; `{}` changes nothing and answers the same. */
     async updateMe(ctx: Ctx) {
       const body = validateBody(updateMeBody, await readJsonBody(ctx));
       ctx.body = userView(
-        await deps.accounts.updateProfile(identityOf(ctx.state), { name: body.name }),
+        await deps.accounts.updateProfile(
+          identityOf(ctx.state),
+          body.name !== undefined ? { name: body.name } : {},
+        ),
       );
     },
 

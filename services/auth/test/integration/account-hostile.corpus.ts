@@ -2,11 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   type Hostile,
   INVALID,
+  INVALID_TEXT,
   json,
   NOT_FOUND,
   type Outcome,
   TOO_LARGE,
   TYPED_VALUES,
+  textOutcome,
   UNSUPPORTED,
   unreadableBodies,
   withMember,
@@ -87,7 +89,7 @@ export function tokenShapes(live: string, foreign: ForeignSecrets): [string, str
 
 /** What a shape of {@link tokenShapes} gets: the schema refuses what is over 512 characters. */
 const shapeOutcome = (token: string, refused: Outcome): Outcome =>
-  token.length > 512 ? INVALID : refused;
+  textOutcome(token.length > 512 ? INVALID : refused, token);
 
 /** The body as every JSON type but an object; a named field as every JSON type but a string. */
 function typedCases(
@@ -196,7 +198,7 @@ export function resetRequestCorpus(email: string, attacker: string): Hostile[] {
     ...addresses.map(
       ([what, address]): Hostile => ({
         name: `email: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, address),
         body: json({ email: address }),
       }),
     ),
@@ -239,7 +241,7 @@ export function resetConfirmCorpus(
     },
     {
       name: 'a NUL inside the password',
-      ...INVALID,
+      ...INVALID_TEXT,
       body: json({ token: live, password: `${password}\u0000x` }),
     },
     {
@@ -255,7 +257,7 @@ export function resetConfirmCorpus(
     ...weak.map(
       ([what, weakPassword]): Hostile => ({
         name: `password: ${what}`,
-        ...WEAK,
+        ...textOutcome(WEAK, weakPassword),
         body: json({ token: live, password: weakPassword }),
       }),
     ),
@@ -340,7 +342,7 @@ export function confirmTotpCorpus(wrong: string, recoveryShaped: string): Hostil
     ...NOT_CODES.map(
       ([what, code]): Hostile => ({
         name: `code: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, code),
         body: json({ code }),
       }),
     ),
@@ -370,14 +372,14 @@ export function disableTotpCorpus(wrong: string, recoveryShaped: string): Hostil
     ...NOT_CODES.map(
       ([what, code]): Hostile => ({
         name: `code: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, code),
         body: json({ code }),
       }),
     ),
     ...NOT_RECOVERY_CODES.map(
       ([what, code]): Hostile => ({
         name: `recovery_code: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, code),
         body: json({ recovery_code: code }),
       }),
     ),
@@ -424,14 +426,14 @@ export function loginMfaCorpus(
     ...NOT_CODES.map(
       ([what, code]): Hostile => ({
         name: `code: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, code),
         body: withToken({ code }),
       }),
     ),
     ...NOT_RECOVERY_CODES.map(
       ([what, code]): Hostile => ({
         name: `recovery_code: ${what}`,
-        ...INVALID,
+        ...textOutcome(INVALID, code),
         body: withToken({ recovery_code: code }),
       }),
     ),

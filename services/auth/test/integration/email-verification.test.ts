@@ -68,13 +68,15 @@ describe('email verification', () => {
   });
 
   it('answers bad input with a 4xx, never a 5xx', async () => {
-    for (const token of ['', 'short', 'x'.repeat(43), 'é'.repeat(43), '\u0000'.repeat(43)]) {
+    for (const token of ['', 'short', 'x'.repeat(43), 'é'.repeat(43)]) {
       const res = await verify({ token });
       expect([res.status, res.body.code], JSON.stringify(token)).toEqual([
         400,
         'invalid_link_token',
       ]);
     }
+    const nul = await verify({ token: '\u0000'.repeat(43) });
+    expect([nul.status, nul.body.code]).toEqual([400, 'invalid_text']);
     for (const body of [
       {},
       { token: 1 },

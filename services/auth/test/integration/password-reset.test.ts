@@ -145,25 +145,35 @@ describe('password reset', () => {
     for (const body of [
       {},
       { email: 'not-an-address' },
-      { email: 'a\u0000@example.com' },
       { email: 3 },
       { email: 'a@example.com', x: 1 },
     ]) {
       const res = await call(server.url, 'POST', '/auth/password/reset', { json: body });
       expect([res.status, res.body.code], JSON.stringify(body)).toEqual([422, 'validation_failed']);
     }
-    for (const token of ['', 'x', 'x'.repeat(43), '\u0000'.repeat(43)]) {
+    for (const token of ['', 'x', 'x'.repeat(43)]) {
       const res = await complete({ token, password: NEW_PASSWORD });
       expect([res.status, res.body.code], JSON.stringify(token)).toEqual([
         400,
         'invalid_link_token',
       ]);
     }
+    // no text column can store U+0000: refused before anything is looked up
+    const nulEmail = await call(server.url, 'POST', '/auth/password/reset', {
+      json: { email: 'a\u0000@example.com' },
+    });
+    expect([nulEmail.status, nulEmail.body.code]).toEqual([400, 'invalid_text']);
+    for (const body of [
+      { token: '\u0000'.repeat(43), password: NEW_PASSWORD },
+      { token: 'x', password: 'a\u0000b' },
+    ]) {
+      const res = await complete(body);
+      expect([res.status, res.body.code], JSON.stringify(body)).toEqual([400, 'invalid_text']);
+    }
     for (const body of [
       { token: 'x' },
       { password: NEW_PASSWORD },
       { token: 'x'.repeat(600), password: NEW_PASSWORD },
-      { token: 'x', password: 'a\u0000b' },
     ]) {
       const res = await complete(body);
       expect([res.status, res.body.code], JSON.stringify(body)).toEqual([422, 'validation_failed']);

@@ -25,7 +25,7 @@ const DOCUMENT = new URL('../../openapi.json', import.meta.url).pathname;
 const raw = readFileSync(DOCUMENT, 'utf8');
 const doc = JSON.parse(raw) as OpenApiDocument;
 
-const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'];
 
 /** The auth service's HTTP contract: path → methods (design §3, the decisions of issues 3 and 14). */
 const CONTRACT: Record<string, readonly string[]> = {

@@ -65,6 +65,11 @@ export const COMMON_PROBLEMS = defineProblems({
     title: 'Invalid JSON',
     when: 'The body is not valid UTF-8 JSON.',
   },
+  invalid_text: {
+    status: 400,
+    title: 'Invalid text',
+    when: 'A string of the request (a JSON value or property name, a form or query parameter) holds U+0000 or a lone UTF-16 surrogate: no text column can store it.',
+  },
   invalid_token: {
     status: 401,
     title: 'Invalid token',

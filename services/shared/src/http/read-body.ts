@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { HttpError } from './http-error.js';
 import { COMMON_PROBLEMS, FORM_PROBLEMS, type Problem } from './problems.js';
+import { assertStorableJson, isStorableText } from './storable-text.js';
 
 /** Largest request body accepted by default. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -54,8 +55,9 @@ async function readText(
 
 /**
  * Reads a JSON body: `Content-Type` must be `application/json` (415 otherwise), the body at most
- * `limit` bytes (413), valid UTF-8 and valid JSON (400 `invalid_json`). Returns the parsed value
- * unvalidated: callers validate its shape.
+ * `limit` bytes (413), valid UTF-8 and valid JSON (400 `invalid_json`), with no string Postgres
+ * cannot store (400 `invalid_text`: see storable-text.ts). Returns the parsed value unvalidated
+ * otherwise: callers validate its shape.
  */
 export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT): Promise<unknown> {
   const text = await readText(
@@ -64,17 +66,21 @@ export async function readJsonBody(ctx: Context, limit = DEFAULT_BODY_LIMIT): Pr
     ['application/json', '+json'],
     COMMON_PROBLEMS.invalid_json,
   );
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(COMMON_PROBLEMS.invalid_json, 'The body is not valid JSON.');
   }
+  assertStorableJson(value);
+  return value;
 }
 
 /**
  * Reads an `application/x-www-form-urlencoded` body into a map. A parameter sent twice is
- * refused, as OAuth 2.0 requires (RFC 6749 §3.1). Errors carry `code` `invalid_request`,
- * `unsupported_media_type` or `payload_too_large`.
+ * refused, as OAuth 2.0 requires (RFC 6749 §3.1), and so is a name or value holding U+0000 (which
+ * Postgres cannot store). Errors carry `code` `invalid_request`, `unsupported_media_type` or
+ * `payload_too_large`.
  */
 export async function readFormBody(
   ctx: Context,
@@ -90,6 +96,9 @@ export async function readFormBody(
   for (const [key, value] of new URLSearchParams(text)) {
     if (params.has(key))
       throw new HttpError(FORM_PROBLEMS.invalid_request, `Parameter ${key} is repeated.`);
+    // URLSearchParams turns a lone surrogate's bytes into U+FFFD: only NUL can get through
+    if (!isStorableText(key) || !isStorableText(value))
+      throw new HttpError(FORM_PROBLEMS.invalid_request, 'A parameter holds U+0000.');
     params.set(key, value);
   }
   return params;

@@ -218,7 +218,9 @@ describe('security headers on every route of both services', () => {
         });
       }
       await walk.send(service, 'direct', 'GET', '/nothing-here', { status: 404 });
-      await walk.send(service, 'direct', 'POST', '/healthz', { status: 404 });
+      // the health checks have GET and HEAD only (contract: 405 with Allow, not 404)
+      const healthz = await walk.send(service, 'direct', 'POST', '/healthz', { status: 405 });
+      expect(healthz.headers.allow).toBeDefined();
     }
     const malformed = {
       body: '{"not": json',

@@ -74,6 +74,7 @@ describe('problemCodeSchema', () => {
     expect(schema.enum).toEqual([
       'bad_request',
       'invalid_json',
+      'invalid_text',
       'invalid_token',
       'not_found',
       'method_not_allowed',

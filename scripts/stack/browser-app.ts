@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { authLocationPath, upstreamName } from './ingress-locations.js';
+import { renderAuthLocation } from './ingress-render.js';
 import type { StackLayout } from './layout.js';
 
 /**
@@ -15,6 +16,9 @@ export const BROWSER_APP_PATH = '/app/';
 
 /** The sign-in page, as the `auth-signin` annotation of a browser app's Ingress would name it. */
 export const BROWSER_APP_SIGNIN = '$scheme://$http_host/auth/signin';
+
+/** The `Host` of the subrequest: the auth Service's in-cluster name, as the API Ingress's auth-url has it. */
+const AUTH_HOST = 'auth.shardgate.svc.cluster.local';
 
 const SOURCE_DIR = 'scripts/stack/demo-app';
 const FILES = ['index.html', 'app.js'] as const;
@@ -44,43 +48,25 @@ export function installBrowserApp(layout: StackLayout): string {
 }
 
 /**
- * The nginx locations of the demo app: the external-auth subrequest exactly as the renderer makes
- * it for `/api/` (plain `/verify`: ingress-nginx turns a 3xx into a 500, and redirects on 401
+ * The nginx locations of the demo app: the external-auth subrequest by the renderer's own
+ * {@link renderAuthLocation}, as for `/api/` (plain `/verify`: ingress-nginx turns a 3xx into a 500, and redirects on 401
  * itself), and the protected location with what ingress-nginx adds for `auth-signin`:
  * `error_page 401 = <signin>?rd=$pass_access_scheme://$http_host$escaped_request_uri`. Debian's
  * nginx lacks `set_escape_uri` (OpenResty's set-misc module), so `rd` carries `$request_uri`
  * unescaped: a query with `&` loses its tail, never its safety (the sign-in page validates `rd`).
  */
 export function renderBrowserAppLocations(filesDir: string): string {
-  const auth = authLocationPath({ path: BROWSER_APP_PATH, pathType: 'Prefix' });
+  // no backend: the files are the gateway's own; the name only labels its log lines
+  const app = {
+    path: BROWSER_APP_PATH,
+    pathType: 'Prefix',
+    upstream: 'local-demo-app',
+    annotations: { proxyBodySize: null },
+  } as const;
+  const auth = authLocationPath(app);
   const upstream = upstreamName('shardgate', 'auth', 8080);
   return `    # ---- the local demo browser app (scripts/stack/browser-app.ts), not from an Ingress ----
-    location = ${auth} {
-      internal;
-      access_log off;
-
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Forwarded-Proto "";
-      proxy_set_header X-Request-ID $req_id;
-
-      proxy_set_header Host auth.shardgate.svc.cluster.local;
-      proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Sent-From "nginx-ingress-controller";
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Auth-Request-Redirect $request_uri;
-
-      proxy_buffering off;
-      proxy_buffer_size 4k;
-      proxy_buffers 4 4k;
-      proxy_pass_request_headers on;
-      proxy_http_version 1.1;
-      set $target "http://${upstream}/verify";
-      proxy_pass $target;
-    }
-
+${renderAuthLocation(app, { hostname: AUTH_HOST }, `http://${upstream}/verify`)}
     location ${BROWSER_APP_PATH} {
       port_in_redirect off;
       set $pass_access_scheme $scheme;

@@ -169,7 +169,20 @@ ${upstream.servers.map((server) => `    server ${server} max_fails=0;`).join('\n
 `;
 }
 
-function renderAuthLocation(location: GatewayLocation, auth: ExternalAuth, target: string): string {
+/** What the external-auth subrequest of one protected location depends on. */
+export type AuthSubrequestLocation = Pick<GatewayLocation, 'path' | 'pathType' | 'upstream'> & {
+  readonly annotations: Pick<GatewayLocation['annotations'], 'proxyBodySize'>;
+};
+
+/**
+ * The internal location of `location`'s `auth_request` subrequest, as ingress-nginx renders it for
+ * `auth-url`: `Host` from the URL, `target` its full address on our upstream.
+ */
+export function renderAuthLocation(
+  location: AuthSubrequestLocation,
+  auth: Pick<ExternalAuth, 'hostname'>,
+  target: string,
+): string {
   const bodySize = location.annotations.proxyBodySize ?? DEFAULTS.proxyBodySize;
   return `    location = ${authLocationPath(location)} {
       internal;

@@ -1,12 +1,12 @@
 /**
- * Reads a stopped primary's data directory, in a short-lived pod that mounts its volume read-only:
+ * Reads a stopped primary's data directory, in a short-lived Job that mounts its volume read-only:
  * how the server stopped (`pg_controldata`) and which transactions it committed after a given WAL
  * position (`pg_waldump`), that is, the commits a standby that had received WAL up to there never
  * got.
  * @packageDocumentation
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient } from './kube-client.js';
+import { runToolJob } from './tool-job.js';
 import {
   type ControlData,
   formatLsn,
@@ -41,8 +41,8 @@ echo
 echo '== end'`;
 
 /**
- * Runs the inspection of `pod`'s volume (`data-<pod>`; the pod itself must be gone) with `image`,
- * from WAL position `from`, and removes its pod. Fails after `timeoutMs`.
+ * Runs the inspection of `pod`'s volume (`data-<pod>`, read-only; the pod itself must be gone)
+ * with `image`, from WAL position `from`, in a {@link runToolJob} Job. Fails after `timeoutMs`.
  */
 export async function inspectFormerPrimary(
   kube: KubeClient,
@@ -53,79 +53,34 @@ export async function inspectFormerPrimary(
     readonly timeoutMs?: number;
   },
 ): Promise<FormerPrimaryReport> {
-  const name = `${options.pod}-inspect-${Date.now().toString(36)}`.slice(0, 63);
-  // Pod Security "restricted", as the chart's own pods: the postgres account, nothing more
-  const identity = {
-    runAsNonRoot: true,
-    runAsUser: 999,
-    runAsGroup: 999,
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-  const restricted = {
-    ...identity,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-  };
-  const manifest = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
+  const output = await runToolJob(
+    (args, commandOptions) => kube.run(args, commandOptions),
+    kube.namespace,
+    {
+      name: `${options.pod}-inspect-${Date.now().toString(36)}`.slice(0, 63),
+      namespace: kube.namespace,
       labels: {
         'app.kubernetes.io/name': 'postgres-failover',
         'app.kubernetes.io/component': 'inspect',
         'app.kubernetes.io/part-of': 'shardgate',
       },
-    },
-    spec: {
-      restartPolicy: 'Never',
-      automountServiceAccountToken: false,
-      securityContext: { ...identity, fsGroup: 999 },
-      containers: [
-        {
-          name: 'inspect',
-          image: options.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['/bin/bash', '-c', INSPECTION_SCRIPT],
-          env: [
-            { name: 'PGDATA', value: PGDATA },
-            { name: 'FROM', value: formatLsn(options.from) },
-          ],
-          securityContext: restricted,
-          resources: {
-            requests: { cpu: '50m', memory: '64Mi' },
-            limits: { cpu: '500m', memory: '256Mi' },
-          },
-          volumeMounts: [{ name: 'data', mountPath: '/var/lib/postgresql/data', readOnly: true }],
-        },
+      image: options.image,
+      script: INSPECTION_SCRIPT,
+      env: [
+        { name: 'PGDATA', value: PGDATA },
+        { name: 'FROM', value: formatLsn(options.from) },
       ],
-      volumes: [
-        {
-          name: 'data',
-          persistentVolumeClaim: { claimName: `data-${options.pod}`, readOnly: true },
-        },
-      ],
+      claims: { [`data-${options.pod}`]: ['/var/lib/postgresql/data', true] },
     },
-  };
-  await kube.run(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
-  try {
-    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-    for (;;) {
-      const { status } = await kube.json<{ status: { phase?: string } }>(['get', 'pod', name]);
-      if (status.phase === 'Succeeded' || status.phase === 'Failed') break;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `the inspection pod ${name} did not finish in time (phase ${status.phase ?? 'unknown'}): is the volume data-${options.pod} attachable?`,
-        );
-      }
-      await sleep(500);
-    }
-    const { stdout } = await kube.run(['logs', name]);
-    return parseInspection(stdout);
-  } finally {
-    await kube.run(['delete', 'pod', name, '--wait=false']).catch(() => undefined);
-  }
+    options.timeoutMs ?? 120_000,
+    // a planned switchover waits on it with no primary: notice the end within half a second
+    500,
+  ).catch((error: Error) => {
+    throw new Error(
+      `the inspection of data-${options.pod} failed (is the volume attachable?): ${error.message}`,
+    );
+  });
+  return parseInspection(output);
 }
 
 /** Splits the pod's output into its sections and parses each. */

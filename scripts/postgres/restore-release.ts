@@ -1,12 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandOptions, CommandResult } from '../cluster/command.js';
+export type { Kubectl } from './kube-objects.js';
+
+import { applyObjects, type Kubectl, waitForJob } from './kube-objects.js';
 import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
 import { LIST_SCRIPT, restoreJob } from './restore-job.js';
 import { restoredReleasePolicies } from './restored-policies.js';
-import { toolJob } from './tool-job.js';
-
-/** kubectl bound to a cluster and namespace. */
-export type Kubectl = (args: readonly string[], options?: CommandOptions) => Promise<CommandResult>;
+import { runToolJob } from './tool-job.js';
 
 /** The label that marks what a restore made; `discardRestoredRelease` deletes only such releases. */
 export const RESTORED_FROM_LABEL = 'shardgate.io/restored-from';
@@ -112,32 +110,28 @@ export async function listBackups(
   image: string,
   timeoutMs: number,
 ): Promise<{ name: string; bytes: number }[]> {
-  const name = `${release}-backup-list`;
-  await k(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
-  const job = toolJob({
-    name,
-    namespace: ns,
-    labels: {
-      'app.kubernetes.io/name': 'postgres-shard',
-      'app.kubernetes.io/instance': release,
-      'app.kubernetes.io/component': 'backup-list',
+  const stdout = await runToolJob(
+    k,
+    ns,
+    {
+      name: `${release}-backup-list`,
+      namespace: ns,
+      labels: {
+        'app.kubernetes.io/name': 'postgres-shard',
+        'app.kubernetes.io/instance': release,
+        'app.kubernetes.io/component': 'backup-list',
+      },
+      image,
+      script: LIST_SCRIPT,
+      env: [],
+      claims: { [`${release}-backups`]: ['/backups', true] },
     },
-    image,
-    script: LIST_SCRIPT,
-    env: [],
-    claims: { [`${release}-backups`]: ['/backups', true] },
-  });
-  await applyObjects(k, ns, [job]);
-  try {
-    await waitForJob(k, ns, name, timeoutMs);
-    const { stdout } = await k(['logs', `job/${name}`, '-n', ns]);
-    return stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { name: string; bytes: number });
-  } finally {
-    await k(['delete', 'job', name, '-n', ns, '--wait=false']);
-  }
+    timeoutMs,
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { name: string; bytes: number });
 }
 
 /**
@@ -200,42 +194,6 @@ async function refuseExisting(k: Kubectl, ns: string, release: string): Promise<
     throw new Error(
       `${release} is not fresh in ${ns} (${taken.join(', ')}): a restore never writes over an existing release`,
     );
-  }
-}
-
-async function applyObjects(k: Kubectl, ns: string, objects: readonly object[]): Promise<void> {
-  const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
-  const { stderr } = await k(['apply', '-n', ns, '-f', '-'], { input });
-  const podSecurity = stderr.split('\n').filter((line) => line.includes('PodSecurity'));
-  if (podSecurity.length > 0) throw new Error(`Pod Security warnings:\n${podSecurity.join('\n')}`);
-}
-
-/** Waits until the Job succeeded; throws with its pod's output when it failed or timed out. */
-async function waitForJob(k: Kubectl, ns: string, name: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { stdout } = await k([
-      'get',
-      'job',
-      name,
-      '-n',
-      ns,
-      '-o',
-      'jsonpath={.status.succeeded}/{.status.failed}',
-    ]);
-    const [succeeded, failed] = stdout.split('/');
-    if (Number(succeeded) > 0) return;
-    if (Number(failed) > 0 || Date.now() > deadline) {
-      const logs = await k(['logs', `job/${name}`, '-n', ns, '--tail=30']).then(
-        (r) => r.stdout + r.stderr,
-        (error: Error) => `(no logs: ${error.message})`,
-      );
-      throw new Error(
-        `job ${name} ${Number(failed) > 0 ? 'failed' : 'did not finish in time'}; its pod printed:\n${logs}`,
-      );
-    }
-    // a Job's status changes a handful of times: polling its one field is cheap
-    await sleep(2000);
   }
 }
 

@@ -1,3 +1,5 @@
+import { applyObjects, type Kubectl, waitForJob } from './kube-objects.js';
+
 /** What {@link toolJob} needs. */
 export interface ToolJobProps {
   readonly name: string;
@@ -80,4 +82,26 @@ export function toolJob(props: ToolJobProps): Record<string, unknown> {
       },
     },
   };
+}
+
+/**
+ * Runs a {@link toolJob} to its end and returns what its pod printed; the Job is deleted
+ * afterwards, also when it failed or timed out (the error then carries its output). `pollMs`:
+ * how often its status is read (shorter where someone waits on it, as a switchover does).
+ */
+export async function runToolJob(
+  k: Kubectl,
+  ns: string,
+  props: ToolJobProps,
+  timeoutMs: number,
+  pollMs?: number,
+): Promise<string> {
+  await k(['delete', 'job', props.name, '-n', ns, '--ignore-not-found', '--wait=true']);
+  await applyObjects(k, ns, [toolJob(props)]);
+  try {
+    await waitForJob(k, ns, props.name, timeoutMs, pollMs);
+    return (await k(['logs', `job/${props.name}`, '-n', ns])).stdout;
+  } finally {
+    await k(['delete', 'job', props.name, '-n', ns, '--wait=false']);
+  }
 }

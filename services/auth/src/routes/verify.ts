@@ -91,15 +91,19 @@ type Decision =
 export function gatewayVerify(
   deps: Pick<AuthDeps, 'tokens' | 'state' | 'metrics' | 'logger' | 'config'>,
 ) {
-  // One line per check, so a gateway request id can be followed into this log; the level is
+  // One line per refusal at info, so a refused request's gateway id can be followed into this
+  // log (the API never sees it); an allowed check's line at VERIFY_LOG_LEVEL, `debug` unless
+  // asked for, since it cost a fifth of the hot path and the API logs that id anyway. Levels are
   // read once because the check itself is cheaper than a per-request level lookup.
-  const logLevel = deps.config.VERIFY_LOG_LEVEL;
+  const allowedLevel = deps.config.VERIFY_LOG_LEVEL;
   const requireVerified = deps.config.REQUIRE_VERIFIED_EMAIL;
   const policy = redirectPolicy(deps.config);
   // Redaction costs about 11 µs a line (4x the line itself) and this line only ever holds the
   // fixed, non-secret fields below (the request id already mapped by requestIdFrom), so its logger
   // skips it. Anything else about a request goes through deps.logger, which redacts.
   const verifyLog = deps.logger.child({}, { redact: [] });
+  const logsAllowed = verifyLog.isLevelEnabled(allowedLevel);
+  const logsRefused = verifyLog.isLevelEnabled('info');
 
   async function decide(req: IncomingMessage): Promise<Decision> {
     const credentials = gatewayCredentials(req.headers);
@@ -177,8 +181,9 @@ export function gatewayVerify(
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     deps.metrics.verifyOutcome(decision.outcome);
     deps.metrics.observeRequest({ method: req.method ?? 'GET', route: '/verify', status }, seconds);
-    if (verifyLog.isLevelEnabled(logLevel)) {
-      verifyLog[logLevel](
+    const allowed = decision.outcome === 'allowed';
+    if (allowed ? logsAllowed : logsRefused) {
+      verifyLog[allowed ? allowedLevel : 'info'](
         {
           reqId: requestIdFrom(req.headers['x-request-id']),
           status,

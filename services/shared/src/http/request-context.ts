@@ -30,6 +30,13 @@ export interface RequestContextOptions {
  * Headers, bodies and query strings are never logged.
  */
 export function requestContext(options: RequestContextOptions): Middleware<RequestState> {
+  // The request line holds only the fields below (the request id already mapped by
+  // requestIdFrom, the matched route pattern rather than the path): nothing to redact, and it is
+  // written once per request, so it skips the redaction and the per-request child logger, which
+  // together cost about a tenth of the API's CPU. Anything else goes through ctx.state.log.
+  const requestLog = options.logger.child({}, { redact: [] });
+  const logsDebug = options.logger.isLevelEnabled('debug');
+  const logsInfo = options.logger.isLevelEnabled('info');
   return async function trackRequest(ctx, next) {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(ctx.get('X-Request-ID'));
@@ -50,15 +57,18 @@ export function requestContext(options: RequestContextOptions): Middleware<Reque
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? routeFallback(ctx.path);
       options.observe({ method: ctx.method, route, status: ctx.status }, seconds);
-      const line = {
-        method: ctx.method,
-        route,
-        status: ctx.status,
-        ms: Math.round(seconds * 1e4) / 10,
-      };
       const quiet = options.quietPaths?.(ctx.path) ?? false;
-      if (!quiet) ctx.state.log.info(line, 'request');
-      else if (options.logger.isLevelEnabled('debug')) ctx.state.log.debug(line, 'request');
+      if (quiet ? logsDebug : logsInfo) {
+        const line = {
+          reqId: requestId,
+          method: ctx.method,
+          route,
+          status: ctx.status,
+          ms: Math.round(seconds * 1e4) / 10,
+        };
+        if (quiet) requestLog.debug(line, 'request');
+        else requestLog.info(line, 'request');
+      }
     }
   };
 }

@@ -122,6 +122,9 @@ async function seedTokens(
 
 async function main(argv: readonly string[]): Promise<void> {
   const { which, options } = parseArgs(argv);
+  // oauth2-proxy logs one line per request at its defaults; for the same logging on both sides
+  // the auth service logs every check, allowed ones included (its default logs only refusals)
+  if (which === 'peer') process.env.STACK_AUTH_VERIFY_LOG_LEVEL ??= 'info';
   // settings handed to the stack's services (STACK_API_DATABASE_POOL_SIZE=4, ...) change what is
   // measured: the recorded command shows them
   const overrides = Object.entries(process.env)

@@ -112,7 +112,7 @@ export async function runVerifyThroughGateway(
         warmupSeconds: options.warmupSeconds,
         tokens: ctx.tokens.length,
         nginxWorkers: 2,
-        authLogLevel: process.env.LOG_LEVEL ?? 'info',
+        authLogLevel: `LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}, VERIFY_LOG_LEVEL=${process.env.STACK_AUTH_VERIFY_LOG_LEVEL ?? 'debug'}`,
       },
       checks,
       runs,
@@ -163,7 +163,7 @@ ${machineMarkdown(r.machine)}
 ## Settings
 
 - One nginx (${s.nginxWorkers} workers, access log off), two ports identical but for the \`auth_request\` target. The \`/_external-auth\` and \`/api/\` locations are taken verbatim from the stack gateway's configuration (\`renderGatewayConfig\`): GET subrequest, a new connection per subrequest, the ingress-nginx headers, four \`auth_request_set\` + \`proxy_set_header\` X-User-* lines. Only the two \`proxy_pass\` targets differ.
-- **A**: \`auth_request\` → the bench stack's auth service (\`services/auth/dist/main.js\`, one process, real Postgres and Redis, LOG_LEVEL=${s.authLogLevel}).
+- **A**: \`auth_request\` → the bench stack's auth service (\`services/auth/dist/main.js\`, one process, real Postgres and Redis, ${s.authLogLevel}: an allowed check is logged only at VERIFY_LOG_LEVEL=info, a refusal always).
 - **B**: \`auth_request\` → a trivial Koa app (own process) answering 200 with the same four headers.
 - Both proxy \`/api/\` to one trivial node:http backend (own process, keep-alive upstream) that answers 200 only when \`X-User-Id\` arrived.
 - Load: \`${s.wrk}\`, ${s.durationSeconds} s per run, ${s.rounds} round(s) alternating A B / B A, ${s.warmupSeconds} s unmeasured warm-up per side. The Lua script rotates over ${s.tokens} access tokens of ${s.tokens} distinct users (EdDSA JWTs issued by the real auth service, one login each).

@@ -41,7 +41,8 @@ export interface Oauth2ProxySettings {
  * `X-Auth-Request-User` (`sub`), `-Email` and `-Groups` (our `role`), or 401. Discovery is skipped
  * because our issuer is the public gateway address; without discovery go-oidc accepts only RS256
  * unless told the algorithm, hence `--oidc-enabled-signing-alg=EdDSA`. Its logging stays at its
- * defaults (one line per request, like `/verify` at LOG_LEVEL=info).
+ * defaults (one line per request, like `/verify` with VERIFY_LOG_LEVEL=info, which run.ts sets
+ * for this benchmark).
  */
 export function oauth2ProxyArgs(settings: Oauth2ProxySettings): string[] {
   return [

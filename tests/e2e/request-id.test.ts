@@ -43,7 +43,7 @@ describe('one X-Request-ID follows a request through the gateway into the log th
     expect(linesWithRequestId('auth', reqId)).toEqual([]);
   });
 
-  it('generates one when the client sends none, and both services log the same one', async () => {
+  it('generates one when the client sends none, answers it, and the API logs that one', async () => {
     const res = await send('POST', '/api/orders', {
       token: user.accessToken,
       json: { items: [{ sku: 'REQ-ID', quantity: 1, unitPriceCents: 1 }], currency: 'EUR' },

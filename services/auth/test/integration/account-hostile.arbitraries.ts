@@ -95,7 +95,8 @@ export function bodyFor(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbit
 /**
  * Whether a URL parser takes `segment` for `.` or `..` (also spelled `%2e`, any case) and removes
  * it before the request leaves (`/users/%2E/mfa` is sent as `/users/mfa`): such an id would probe
- * another route, not an id. The routing suites send those paths raw.
+ * another route, not an id. Such paths belong to the path-tricks suites
+ * (tests/e2e/support/path-tricks.ts), which send them raw.
  */
 const isDotSegment = (segment: string): boolean => /^(\.|%2e)+$/i.test(segment);
 

@@ -23,6 +23,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { K8sObject } from './k8s-manifests.js';
 
 /** The environment the chart gives the primary's postgres container (its names). */
 export interface InitdbEnv {
@@ -100,6 +101,29 @@ export function stopScratchServer(data: string): void {
   } catch {
     // not running
   }
+}
+
+/** The env of the charts' own suites: one database, fixed roles and passwords. */
+const CHART_SUITE_ENV: InitdbEnv = {
+  POSTGRES_DB: 'shard',
+  APP_USER: 'app',
+  APP_PASSWORD: 'app-password',
+  REPLICATION_USER: 'replicator',
+  REPLICATION_PASSWORD: 'replication-password',
+};
+
+/**
+ * Runs the first-start script of a rendered postgres-shard chart (`10-replication.sh` of its
+ * ConfigMap) on a scratch server with {@link CHART_SUITE_ENV}: the primary the chart's scripts
+ * are then tried against. Throws when the objects hold no such script.
+ */
+export function runChartInitdbScript(objects: readonly K8sObject[]): InitdbRun {
+  const script = objects
+    .filter((o) => o.kind === 'ConfigMap')
+    .map((o) => (o.data as Record<string, string> | undefined)?.['10-replication.sh'])
+    .find((found) => found !== undefined);
+  if (script === undefined) throw new Error('the rendered chart has no 10-replication.sh');
+  return runInitdbScript(script, CHART_SUITE_ENV);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type PodSpec,
   podSpecOf,
 } from '../support/k8s-manifests.js';
-import { type InitdbRun, runInitdbScript } from '../support/k8s-postgres-initdb.js';
+import { type InitdbRun, runChartInitdbScript } from '../support/k8s-postgres-initdb.js';
 import {
   postgresOwnedDir,
   removeDir,
@@ -30,9 +30,6 @@ const objects = renderChart('charts/postgres-shard', 'charts/postgres-shard/ci/b
 const cronJob = objects.find((o) => o.kind === 'CronJob') as K8sObject;
 const backupContainer = (podSpecOf(cronJob) as PodSpec).containers[0] as ContainerSpec;
 const backupScript = (backupContainer.command as string[])[2] as string;
-const initdbScript = (
-  objects.find((o) => o.kind === 'ConfigMap')?.data as Record<string, string> | undefined
-)?.['10-replication.sh'] as string;
 const CHECKSUM =
   "SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM marker t";
 
@@ -42,13 +39,7 @@ let target: string;
 let socketDir: string;
 let restored: ScratchServer | undefined;
 beforeAll(() => {
-  primary = runInitdbScript(initdbScript, {
-    POSTGRES_DB: 'shard',
-    APP_USER: 'app',
-    APP_PASSWORD: 'app-password',
-    REPLICATION_USER: 'replicator',
-    REPLICATION_PASSWORD: 'replication-password',
-  });
+  primary = runChartInitdbScript(objects);
   primary.query(
     'CREATE TABLE marker (id int PRIMARY KEY, v text); INSERT INTO marker SELECT i, md5(i::text) FROM generate_series(1, 20000) i',
   );

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderChart } from '../support/helm-render.js';
 import { type K8sObject, podSpecOf } from '../support/k8s-manifests.js';
-import { type InitdbRun, runInitdbScript } from '../support/k8s-postgres-initdb.js';
+import { type InitdbRun, runChartInitdbScript } from '../support/k8s-postgres-initdb.js';
 import {
   postgresOwnedDir,
   removeDir,
@@ -33,9 +33,6 @@ const bootstrap = (pod?.initContainers?.[0]?.command as string[] | undefined)?.[
 const readiness = (
   pod?.containers[0]?.readinessProbe as { exec: { command: string[] } } | undefined
 )?.exec.command;
-const initdbScript = (
-  objects.find((o) => o.kind === 'ConfigMap')?.data as Record<string, string> | undefined
-)?.['10-replication.sh'] as string;
 const POD_NAME = 'postgres-t-standby-0';
 const SLOT = 'postgres_t_standby_0';
 const PRIMARY_POD = 'postgres-t-primary-0';
@@ -45,13 +42,7 @@ let base: string;
 let socketDir: string;
 let standby: ScratchServer | undefined;
 beforeAll(() => {
-  primary = runInitdbScript(initdbScript, {
-    POSTGRES_DB: 'shard',
-    APP_USER: 'app',
-    APP_PASSWORD: 'app-password',
-    REPLICATION_USER: 'replicator',
-    REPLICATION_PASSWORD: 'replication-password',
-  });
+  primary = runChartInitdbScript(objects);
   base = postgresOwnedDir('standby-');
   socketDir = postgresOwnedDir('standby-sock-');
   writeFileSync(join(base, 'primary-pod'), PRIMARY_POD);

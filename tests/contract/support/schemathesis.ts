@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { CommandError, runCommand } from '../../../scripts/cluster/command.js';
 import { REPO_ROOT } from '../../../scripts/stack/layout.js';
 
 /** The pins bootstrap installs (scripts/contract/requirements.txt). */
@@ -52,7 +52,7 @@ export interface SchemathesisResult {
 }
 
 /** Runs Schemathesis once and collects its output (its exit code is 0 only with no failure). */
-export function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResult> {
+export async function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResult> {
   mkdirSync(run.reportDir, { recursive: true });
   const configFile = join(run.reportDir, 'schemathesis.toml');
   writeFileSync(configFile, run.config);
@@ -72,28 +72,21 @@ export function runSchemathesis(run: SchemathesisRun): Promise<SchemathesisResul
     ...(run.excludePaths ?? []).flatMap((p) => ['--exclude-path', p]),
   ];
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(schemathesisBinary(), args, {
+  let exitCode: number | null = 0;
+  let stdout: string;
+  let stderr: string;
+  try {
+    ({ stdout, stderr } = await runCommand(schemathesisBinary(), args, {
       cwd: run.reportDir,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), run.timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      writeFileSync(join(run.reportDir, 'output.txt'), output);
-      resolve({ exitCode, output, durationMs: Date.now() - started });
-    });
-  });
+      env: { NO_COLOR: '1', COLUMNS: '120' },
+      timeoutMs: run.timeoutMs,
+    }));
+  } catch (error) {
+    // a failing run exits non-zero: that is a result to report, not an error
+    if (!(error instanceof CommandError)) throw error;
+    ({ status: exitCode, stdout, stderr } = error);
+  }
+  const output = stdout + stderr;
+  writeFileSync(join(run.reportDir, 'output.txt'), output);
+  return { exitCode, output, durationMs: Date.now() - started };
 }

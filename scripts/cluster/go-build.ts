@@ -35,6 +35,28 @@ export interface GoBuildSpec {
   readonly prepare?: (moduleDir: string) => Promise<void>;
 }
 
+/** What `go mod download -json` reports about one module version: its folder, go.mod and .info files. */
+export interface DownloadedGoModule {
+  readonly Dir: string;
+  readonly GoMod: string;
+  readonly Info: string;
+}
+
+/**
+ * Downloads `module@version` (`version` as Go spells it: `v1.2.3`, a pseudo-version) into Go's
+ * module cache, a no-op when it is there, and says where it is.
+ */
+export async function downloadGoModule(
+  module: string,
+  version: string,
+): Promise<DownloadedGoModule> {
+  const { stdout } = await runCommand('go', ['mod', 'download', '-json', `${module}@${version}`]);
+  const { Dir, GoMod, Info } = JSON.parse(stdout) as Partial<DownloadedGoModule>;
+  if (!Dir || !GoMod || !Info)
+    throw new Error(`go mod download gave no folder for ${module}@${version}`);
+  return { Dir, GoMod, Info };
+}
+
 /**
  * Builds the `main` packages of {@link GoBuildSpec} once into `~/.cache/shardgate/bin/<name>-<key>/`
  * and returns that folder. The scratch module that resolves them (`go.mod` with the pinned

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../command.js';
-import { buildGoBinaries } from '../go-build.js';
+import { buildGoBinaries, downloadGoModule } from '../go-build.js';
 import { KUBERNETES_GIT_VERSION, VERSIONS } from '../versions.js';
 
 /** The Kubernetes programs the local cluster runs, each built from `k8s.io/kubernetes/cmd/<name>`. */
@@ -54,13 +53,10 @@ export async function buildKubernetes(): Promise<string> {
 
 /** The `k8s.io/*` modules that the release's go.mod replaces by folders of its own repository. */
 async function stagingModules(version: string): Promise<string[]> {
-  const { stdout } = await runCommand('go', [
-    'mod',
-    'download',
-    '-json',
-    `k8s.io/kubernetes@v${version}`,
-  ]);
-  const goMod = readFileSync((JSON.parse(stdout) as { GoMod: string }).GoMod, 'utf8');
+  const goMod = readFileSync(
+    (await downloadGoModule('k8s.io/kubernetes', `v${version}`)).GoMod,
+    'utf8',
+  );
   const modules = [...goMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\//gm)].map(
     (m) => m[1] as string,
   );

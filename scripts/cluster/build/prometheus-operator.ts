@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { runCommand } from '../command.js';
-import { buildGoBinaries } from '../go-build.js';
+import { buildGoBinaries, downloadGoModule } from '../go-build.js';
 import { VERSIONS } from '../versions.js';
 
 /** The operator's Go module; its release tags are the plain versions (`v0.85.0`). */
@@ -43,19 +42,7 @@ export function buildPrometheusOperator(): Promise<string> {
  * needed), whose `example/prometheus-operator-crd/` holds the CRDs of that release.
  */
 export async function prometheusOperatorModuleDir(): Promise<string> {
-  const { stdout } = await runCommand('go', [
-    'mod',
-    'download',
-    '-json',
-    `${PROMETHEUS_OPERATOR_MODULE}@${MODULE_VERSION}`,
-  ]);
-  const { Dir } = JSON.parse(stdout) as { Dir?: string };
-  if (!Dir) {
-    throw new Error(
-      `go mod download gave no folder for ${PROMETHEUS_OPERATOR_MODULE}@${MODULE_VERSION}`,
-    );
-  }
-  return Dir;
+  return (await downloadGoModule(PROMETHEUS_OPERATOR_MODULE, MODULE_VERSION)).Dir;
 }
 
 /** The CRD folder inside {@link prometheusOperatorModuleDir}. */

@@ -13,8 +13,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runCommand } from '../command.js';
-import { buildGoBinaries } from '../go-build.js';
+import { buildGoBinaries, downloadGoModule } from '../go-build.js';
 import { VERSIONS } from '../versions.js';
 
 const TRAEFIK_MODULE = 'github.com/traefik/traefik/v3';
@@ -27,19 +26,6 @@ export const KEPT_DNS_PROVIDERS = ['exec'] as const;
 const LEGO_COPY = 'lego-trimmed';
 /** Traefik's release codename of the 3.6 line (`CODENAME` of its release workflow). */
 const CODENAME = 'ramequin';
-
-/** What `go mod download -json` reports about one module version. */
-interface DownloadedModule {
-  readonly Dir: string;
-  readonly GoMod: string;
-  readonly Info: string;
-}
-
-/** Downloads `module@version` into Go's module cache (a no-op when present) and describes it. */
-async function downloadModule(module: string, version: string): Promise<DownloadedModule> {
-  const { stdout } = await runCommand('go', ['mod', 'download', '-json', `${module}@v${version}`]);
-  return JSON.parse(stdout) as DownloadedModule;
-}
 
 /**
  * The `replace` directives of a go.mod, both the block and the one-line form, as
@@ -118,7 +104,7 @@ function makeWritable(path: string): void {
 
 /** Copies lego from the module cache into `moduleDir` and trims its DNS registry (build `prepare`). */
 async function prepareTrimmedLego(moduleDir: string): Promise<void> {
-  const lego = await downloadModule(LEGO_MODULE, VERSIONS.lego);
+  const lego = await downloadGoModule(LEGO_MODULE, `v${VERSIONS.lego}`);
   const copy = join(moduleDir, LEGO_COPY);
   cpSync(lego.Dir, copy, { recursive: true });
   makeWritable(copy);
@@ -143,7 +129,7 @@ function recipeDigest(): string {
  * the binary's path. Cached by both versions and the recipe digest; a cold build takes minutes.
  */
 export async function buildTraefik(): Promise<string> {
-  const traefik = await downloadModule(TRAEFIK_MODULE, VERSIONS.traefik);
+  const traefik = await downloadGoModule(TRAEFIK_MODULE, `v${VERSIONS.traefik}`);
   const info = JSON.parse(readFileSync(traefik.Info, 'utf8')) as { Time: string };
   const stamp = `${TRAEFIK_MODULE}/pkg/version`;
   const binDir = await buildGoBinaries({

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../cache.js';
 import { runCommand } from '../command.js';
+import { downloadGoModule } from '../go-build.js';
 import { SANDBOX_IMAGE } from '../node/node-config.js';
 import { podmanBuild } from '../podman.js';
 import { KUBERNETES_GIT_VERSION } from '../versions.js';
@@ -18,15 +19,7 @@ const PAUSE_MAKEFILE = 'build/pause/Makefile';
 
 /** The folder of the Kubernetes Go module, downloaded into the module cache if needed. */
 async function kubernetesModuleDir(): Promise<string> {
-  const { stdout } = await runCommand('go', [
-    'mod',
-    'download',
-    '-json',
-    `k8s.io/kubernetes@${KUBERNETES_GIT_VERSION}`,
-  ]);
-  const { Dir } = JSON.parse(stdout) as { Dir?: string };
-  if (!Dir) throw new Error(`go mod download gave no folder for k8s.io/kubernetes`);
-  return Dir;
+  return (await downloadGoModule('k8s.io/kubernetes', KUBERNETES_GIT_VERSION)).Dir;
 }
 
 /** `gcc --version`'s first line and glibc's version: what a static binary is made of. */

@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import { runCommand } from '../command.js';
-import { buildGoBinaries } from '../go-build.js';
+import { buildGoBinaries, downloadGoModule } from '../go-build.js';
 import { VERSIONS } from '../versions.js';
 import { ensureDebianStandIn } from './debian-stand-in.js';
 import type { BuiltImage } from './image-cache.js';
@@ -42,15 +41,7 @@ async function buildPrometheus(): Promise<string> {
 
 /** The folder of Prometheus's module (consoles, example configuration, licence), downloaded if needed. */
 async function moduleDir(): Promise<string> {
-  const { stdout } = await runCommand('go', [
-    'mod',
-    'download',
-    '-json',
-    `${MODULE}@${MODULE_VERSION}`,
-  ]);
-  const { Dir } = JSON.parse(stdout) as { Dir?: string };
-  if (!Dir) throw new Error(`go mod download gave no folder for ${MODULE}@${MODULE_VERSION}`);
-  return Dir;
+  return (await downloadGoModule(MODULE, MODULE_VERSION)).Dir;
 }
 
 /**

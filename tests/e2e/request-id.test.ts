@@ -26,7 +26,7 @@ describe('one X-Request-ID follows a request through the gateway into the log th
     user = await newUser();
   });
 
-  it("reuses the client's X-Request-ID verbatim in both services' logs and the answer", async () => {
+  it("reuses the client's X-Request-ID verbatim in the answer and the API's log", async () => {
     const reqId = `e2e-${randomUUID()}`;
     const res = await send('GET', '/api/me', {
       token: user.accessToken,

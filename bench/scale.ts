@@ -17,7 +17,7 @@ import { GATEWAY_LOAD, GATEWAY_PATH, sideUrl } from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
 import { call, runSanityChecks, tokenChecks } from './lib/http.js';
-import { machineMarkdown } from './lib/machine.js';
+import { cpuSnapshot, cpuUsage, machineMarkdown } from './lib/machine.js';
 import { type TreeMemory, treeMemory } from './lib/proc-tree.js';
 import { Cleanup, log } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics } from './lib/prom-text.js';
@@ -45,6 +45,14 @@ export interface ScaleStep {
   readonly redisKeyspace: { readonly hits: number; readonly misses: number };
   /** Memory of each service's processes after the run (see {@link treeMemory}). */
   readonly memory: { readonly auth: TreeMemory; readonly api: TreeMemory };
+  /** CPU time of the auth service's main process per check, µs (user + system, from /proc). */
+  readonly authCpuUsPerCheck: number;
+  /**
+   * Time the auth service's main process spent in V8's collector per check, µs, by kind
+   * (`nodejs_gc_duration_seconds`: minor = scavenges, major = full mark-compact, incremental =
+   * marking steps): what a larger live heap costs.
+   */
+  readonly authGcUsPerCheck: Readonly<Record<string, number>>;
 }
 
 export interface ScaleResult extends RunRecord {
@@ -68,6 +76,17 @@ async function keyspace(redis: Redis): Promise<{ hits: number; misses: number }>
   const info = await redis.info('stats');
   const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   return { hits: field('keyspace_hits'), misses: field('keyspace_misses') };
+}
+
+/** `nodejs_gc_duration_seconds_sum` of a delta, by kind, in µs per request. */
+function gcPerRequest(delta: readonly PromSample[], requests: number): Record<string, number> {
+  const perKind: Record<string, number> = {};
+  for (const s of delta) {
+    if (s.name !== 'nodejs_gc_duration_seconds_sum') continue;
+    const kind = s.labels.kind ?? 'unknown';
+    perKind[kind] = (perKind[kind] ?? 0) + (s.value * 1e6) / requests;
+  }
+  return perKind;
 }
 
 function cacheLookups(delta: readonly PromSample[]): Record<string, number> {
@@ -156,7 +175,9 @@ export async function runScale(
       await runWrk(wrkOptions(warmup));
       const metricsBefore = await scrapeMetrics(metricsUrl);
       const redisBefore = await keyspace(redis);
+      const cpuBefore = cpuSnapshot([authPid]);
       const wrk = await runWrk(wrkOptions(options.durationSeconds));
+      const cpuAfter = cpuSnapshot([authPid]);
       const delta = promDelta(metricsBefore, await scrapeMetrics(metricsUrl));
       const redisAfter = await keyspace(redis);
       const lookups = cacheLookups(delta);
@@ -172,10 +193,19 @@ export async function runScale(
           misses: redisAfter.misses - redisBefore.misses,
         },
         memory: { auth: treeMemory(authPid), api: treeMemory(apiPid) },
+        authCpuUsPerCheck:
+          ((cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN) *
+            (cpuAfter.at - cpuBefore.at) *
+            1e3) /
+          wrk.requests,
+        authGcUsPerCheck: gcPerRequest(delta, wrk.requests),
       };
       steps.push(step);
       log(
-        `  ${size} sessions: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, local hits ${pct(step.localHitRatio)}, memory auth ${fmt(step.memory.auth.mb, 0)} MB`,
+        `  ${size} sessions: ${fmt(wrk.requestsPerSecond, 0)} req/s, p99 ${fmt(wrk.latencyMs.p99)} ms, local hits ${pct(step.localHitRatio)}, memory auth ${fmt(step.memory.auth.mb, 0)} MB, auth CPU ${fmt(step.authCpuUsPerCheck, 1)} µs/check (GC ${fmt(
+          Object.values(step.authGcUsPerCheck).reduce((a, b) => a + b, 0),
+          1,
+        )})`,
       );
     }
     const smallest = steps[0] as ScaleStep;
@@ -214,6 +244,11 @@ export async function runScale(
   }
 }
 
+/** GC µs per check as `minor / major / incremental`. */
+function gcCell(gc: Readonly<Record<string, number>>): string {
+  return ['minor', 'major', 'incremental'].map((kind) => fmt(gc[kind] ?? 0, 1)).join(' / ');
+}
+
 function renderMarkdown(r: ScaleResult): string {
   const biggest = r.steps[r.steps.length - 1] as ScaleStep;
   const figures = `at ${biggest.sessions} sessions \`/verify\` serves ${pct(r.throughputRatio)} of its throughput at ${r.steps[0]?.sessions} (target ≥ ${pct(r.targetRatio)}); memory auth ${fmt(biggest.memory.auth.mb, 0)} MB, API ${fmt(biggest.memory.api.mb, 0)} MB (target ≤ ${r.targetRssMb} MB each)`;
@@ -223,7 +258,7 @@ function renderMarkdown(r: ScaleResult): string {
   const row = (s: ScaleStep) => {
     const l = s.authCacheLookups;
     const redisAll = s.redisKeyspace.hits + s.redisKeyspace.misses;
-    return `| ${s.sessions} | ${fmt(s.wrk.requestsPerSecond, 0)} | ${fmt(s.wrk.latencyMs.p50)} | ${fmt(s.wrk.latencyMs.p99)} | ${pct(s.localHitRatio, 1)} | ${l['redis/hit'] ?? 0} / ${l['redis/miss'] ?? 0} | ${redisAll > 0 ? pct(s.redisKeyspace.hits / redisAll, 1) : '-'} (${redisAll}) | ${fmt(s.memory.auth.mb, 0)} (${fmt(s.memory.auth.rootRssMb, 0)}) | ${fmt(s.memory.api.mb, 0)} (${fmt(s.memory.api.rootRssMb, 0)}) |`;
+    return `| ${s.sessions} | ${fmt(s.wrk.requestsPerSecond, 0)} | ${fmt(s.wrk.latencyMs.p50)} | ${fmt(s.wrk.latencyMs.p99)} | ${pct(s.localHitRatio, 1)} | ${l['redis/hit'] ?? 0} / ${l['redis/miss'] ?? 0} | ${redisAll > 0 ? pct(s.redisKeyspace.hits / redisAll, 1) : '-'} (${redisAll}) | ${fmt(s.memory.auth.mb, 0)} (${fmt(s.memory.auth.rootRssMb, 0)}) | ${fmt(s.memory.api.mb, 0)} (${fmt(s.memory.api.rootRssMb, 0)}) | ${fmt(s.authCpuUsPerCheck, 1)} | ${gcCell(s.authGcUsPerCheck)} |`;
   };
   return `# \`/verify\` with 200, 10,000 and 100,000 live sessions
 
@@ -233,8 +268,8 @@ Run ${r.startedAt} → ${r.finishedAt} (UTC), \`${r.command}\`.
 
 ${verdict}
 
-| sessions | req/s | p50 ms | p99 ms | identity cache hits (in process) | Redis lookups hit / miss (auth) | Redis keyspace hit ratio (lookups) | memory auth MB (main RSS) | memory API MB (main RSS) |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| sessions | req/s | p50 ms | p99 ms | identity cache hits (in process) | Redis lookups hit / miss (auth) | Redis keyspace hit ratio (lookups) | memory auth MB (main RSS) | memory API MB (main RSS) | auth CPU µs/check | auth GC µs/check (minor / major / incremental) |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${r.steps.map(row).join('\n')}
 
 The identity cache keeps a user's and a session's state in the auth process; a miss asks Redis
@@ -243,7 +278,8 @@ during the run (Redis's own \`keyspace_hits\`/\`keyspace_misses\`). Memory is re
 each size's run, for all of a service's processes (auth: the service and its hashing process): their
 private pages plus the file-backed pages (\`node\` and its libraries) once, as a container's memory
 limit counts them; in brackets the main process's own RSS. The API takes no part in \`/verify\` and
-shows what it holds idle.
+shows what it holds idle. CPU is the auth service's main process (user and system time, from
+\`/proc\`), GC its time in V8's collector (\`nodejs_gc_duration_seconds\`), both per check.
 
 ## Machine
 

@@ -1,3 +1,5 @@
+// first: V8 settings that must hold before anything else runs
+import './heap-tuning.js';
 import { startServiceProcess } from '@shardgate/shared';
 import { createAuthHandler } from './app.js';
 import { loadAuthConfig } from './config.js';

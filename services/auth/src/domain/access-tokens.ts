@@ -11,6 +11,8 @@ export type AuthMethod = 'pwd' | 'otp';
 
 /** The `amr` of tokens issued before the claim existed: every login then was a password. */
 const PASSWORD_ONLY: readonly string[] = Object.freeze(['pwd']);
+/** The `amr` of a login with a second step. */
+const PASSWORD_AND_OTP: readonly string[] = Object.freeze(['pwd', 'otp']);
 
 /**
  * The claims of a verified access token, but its `jti`: checked for shape, not kept, since every
@@ -161,7 +163,17 @@ function toClaims(payload: Record<string, unknown>): AccessClaims {
   ) {
     throw new TokenRejected('claims of the wrong shape');
   }
-  return { sub, sid, gen, email, role, amr, iat, exp };
+  return { sub, sid, gen, email, role, amr: sharedAmr(amr), iat, exp };
+}
+
+/**
+ * The `amr` every login has shares one frozen array: a cached token keeps no list of its own
+ * (about 56 bytes each, 5 MB at 100,000 live sessions).
+ */
+function sharedAmr(amr: readonly string[]): readonly string[] {
+  if (amr.length === 1 && amr[0] === 'pwd') return PASSWORD_ONLY;
+  if (amr.length === 2 && amr[0] === 'pwd' && amr[1] === 'otp') return PASSWORD_AND_OTP;
+  return Object.freeze(amr);
 }
 
 function isAmr(value: unknown): value is readonly string[] {

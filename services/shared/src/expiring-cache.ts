@@ -10,10 +10,11 @@ const MAX_DROPPED_PER_SET = 64;
  * instead would make a set slightly larger than the cache, requested in rotation (every session
  * of a busy day, each coming round once a minute), evict each entry just before it is asked for
  * again, so nothing would ever hit; keeping what it has, the cache hits its share of the set,
- * and entries make room as they expire. Time comes from `now` so tests can control it.
+ * and entries make room as they expire. Time comes from `now` so tests can control it. Keys are
+ * strings or numbers (a number key allocates nothing to look up).
  */
-export class ExpiringCache<V> {
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+export class ExpiringCache<V, K extends string | number = string> {
+  readonly #entries = new Map<K, { value: V; expiresAt: number }>();
 
   constructor(
     private readonly maxEntries: number,
@@ -21,7 +22,7 @@ export class ExpiringCache<V> {
   ) {}
 
   /** The value, or undefined when absent or expired. */
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -35,7 +36,7 @@ export class ExpiringCache<V> {
    * Stores `value` until `expiresAt` (epoch ms). Returns false when it was not admitted: the
    * cache holds no entries, or is full of live ones.
    */
-  set(key: string, value: V, expiresAt: number): boolean {
+  set(key: K, value: V, expiresAt: number): boolean {
     if (this.maxEntries === 0) return false;
     // a key stored again moves to the young end, keeping the order close to expiry order
     if (!this.#entries.delete(key) && this.#entries.size >= this.maxEntries) {
@@ -47,11 +48,11 @@ export class ExpiringCache<V> {
   }
 
   /** Stores `value` for `ttlMs` milliseconds from now; false when not admitted (see `set`). */
-  setFor(key: string, value: V, ttlMs: number): boolean {
+  setFor(key: K, value: V, ttlMs: number): boolean {
     return this.set(key, value, this.now() + ttlMs);
   }
 
-  delete(key: string): void {
+  delete(key: K): void {
     this.#entries.delete(key);
   }
 

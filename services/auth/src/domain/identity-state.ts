@@ -78,8 +78,8 @@ export interface IdentityStateOptions {
  * when it returns.
  */
 export class IdentityState {
-  /** By user id (decimal): the user's state, null for no such user. */
-  readonly #users: ExpiringCache<UserState | null>;
+  /** By user id: the user's state, null for no such user. */
+  readonly #users: ExpiringCache<UserState | null, number>;
   /** By session id: its minimum generation, Infinity when revoked (or unknown, or not the user's). */
   readonly #sessions: ExpiringCache<number>;
   readonly #now: () => number;
@@ -116,8 +116,7 @@ export class IdentityState {
 
   /** The current state of a user and one of their sessions. */
   async lookup(userId: number, sessionId: string): Promise<IdentityLookup> {
-    const localUserKey = String(userId);
-    let user = this.#users.get(localUserKey);
+    let user = this.#users.get(userId);
     // the session id is the string the cached token's claims hold: an entry adds no key of its own
     let minGeneration = this.#sessions.get(sessionId);
     if (user !== undefined && minGeneration !== undefined) {
@@ -148,7 +147,7 @@ export class IdentityState {
     if (generation === this.#generation) {
       const ttl = this.#epoch === undefined ? this.options.fallbackTtlMs : this.options.localTtlMs;
       const until = this.#now() + ttl;
-      this.#users.set(localUserKey, user, until);
+      this.#users.set(userId, user, until);
       this.#sessions.set(sessionId, minGeneration, until);
     }
     return { user, sessionMinGeneration: minGeneration };
@@ -156,7 +155,7 @@ export class IdentityState {
 
   /** Publishes a user's new state (after the commit) to every process. */
   async publishUser(userId: number, user: User): Promise<void> {
-    this.#users.delete(String(userId));
+    this.#users.delete(userId);
     await this.#overwrite([[userKey(userId), JSON.stringify(toState(user))]]);
   }
 
@@ -292,7 +291,7 @@ export class IdentityState {
   /** Forgets the users and sessions behind these Redis keys; lookups in flight are not kept. */
   #forget(keys: readonly string[]): void {
     for (const key of keys) {
-      if (key.startsWith(USER_PREFIX)) this.#users.delete(key.slice(USER_PREFIX.length));
+      if (key.startsWith(USER_PREFIX)) this.#users.delete(Number(key.slice(USER_PREFIX.length)));
       else if (key.startsWith(SESSION_PREFIX))
         this.#sessions.delete(key.slice(SESSION_PREFIX.length));
     }

@@ -14,8 +14,9 @@ const MAX_COMPACT_JWS_LENGTH = 2048 + 4096 + 1024 + 2;
  * Verified access tokens of one process, each remembered until it expires, so a token's signature
  * is checked once rather than on every request.
  *
- * A token is remembered under its SHA-256 (43 characters) rather than as itself (about 450): at a
- * hundred thousand live sessions that is 40 MB less per process. SHA-256 is collision-resistant, so
+ * A token is remembered under its SHA-256 (its 32 bytes as a 32-character Latin-1 string) rather
+ * than as itself (about 450 characters): at a hundred thousand live sessions that is 40 MB less per
+ * process, and 1.6 MB less than base64url digests (43 characters). SHA-256 is collision-resistant, so
  * a different string (tampered, truncated, re-encoded) never finds another token's claims: only
  * ASCII tokens are remembered, and a string with any non-ASCII character has UTF-8 bytes no ASCII
  * string has.
@@ -31,11 +32,14 @@ export class VerifiedTokenCache<Claims extends { readonly exp: number }> {
   /** The claims of a token verified before and not yet expired. */
   get(token: string): Claims | undefined {
     if (token.length > MAX_COMPACT_JWS_LENGTH) return undefined;
-    return this.#cache.get(hash('sha256', token, 'base64url'));
+    return this.#cache.get(digest(token));
   }
 
   /** Remembers a token that has just been verified, until its `exp`. */
   remember(token: string, claims: Claims): void {
-    this.#cache.set(hash('sha256', token, 'base64url'), claims, claims.exp * 1000);
+    this.#cache.set(digest(token), claims, claims.exp * 1000);
   }
 }
+
+/** A token's key: its SHA-256 as Latin-1 (`binary`); distinct digests are distinct strings. */
+const digest = (token: string): string => hash('sha256', token, 'binary');

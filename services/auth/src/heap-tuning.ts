@@ -9,7 +9,7 @@
  * claims and state), and V8 tenured sites then; in eight of nine scale benchmark runs it went on
  * doing so once the caches were full: about 2 KB a check reached the old generation, a full
  * collection ran every 0.6 s, and with 100,000 cached sessions to mark each time `/verify` cost
- * about 105 µs of CPU a check instead of 60-65. Without pretenuring (five runs of five) the old
+ * about 105 µs of CPU a check instead of 60-65. Without pretenuring (six runs of six) the old
  * generation stays flat after the warm-up (`--trace-gc`; docs/benchmarks.md, "Collections and
  * pretenuring"); objects that do live long are copied once more by the young generation's
  * collector, which is cheap.

@@ -193,11 +193,10 @@ export async function runScale(
           misses: redisAfter.misses - redisBefore.misses,
         },
         memory: { auth: treeMemory(authPid), api: treeMemory(apiPid) },
+        // cores busy / checks a second, as the API mix reports its CPU per request
         authCpuUsPerCheck:
-          ((cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN) *
-            (cpuAfter.at - cpuBefore.at) *
-            1e3) /
-          wrk.requests,
+          ((cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN) * 1e6) /
+          wrk.requestsPerSecond,
         authGcUsPerCheck: gcPerRequest(delta, wrk.requests),
       };
       steps.push(step);

@@ -194,6 +194,8 @@ export async function runScale(
         },
         memory: { auth: treeMemory(authPid), api: treeMemory(apiPid) },
         // cores busy / checks a second, as the API mix reports its CPU per request
+        // CPU seconds over the window / checks served: dividing the share by wrk's req/s instead
+        // would count the window's edges (wrk starting and stopping) as idle time of the checks
         authCpuUsPerCheck:
           ((cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN) * 1e6) /
           wrk.requestsPerSecond,

@@ -16,10 +16,10 @@ const MAX_COMPACT_JWS_LENGTH = 2048 + 4096 + 1024 + 2;
  *
  * A token is remembered under its SHA-256 (its 32 bytes as a 32-character Latin-1 string) rather
  * than as itself (about 450 characters): at a hundred thousand live sessions that is 40 MB less per
- * process, and 1.6 MB less than base64url digests (43 characters). SHA-256 is collision-resistant, so
- * a different string (tampered, truncated, re-encoded) never finds another token's claims: only
- * ASCII tokens are remembered, and a string with any non-ASCII character has UTF-8 bytes no ASCII
- * string has.
+ * process, and 1.6 MB less than base64url digests (43 characters). SHA-256 is
+ * collision-resistant, so a different string (tampered, truncated, re-encoded) never finds another
+ * token's claims: only ASCII tokens are remembered, and a string with any non-ASCII character has
+ * UTF-8 bytes no ASCII string has.
  */
 export class VerifiedTokenCache<Claims extends { readonly exp: number }> {
   readonly #cache: ExpiringCache<Claims>;

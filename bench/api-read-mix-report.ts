@@ -36,6 +36,8 @@ export interface MixRun {
   readonly wrk: WrkResult;
   /** CPU of the process answering behind nginx: the API (mix) or the trivial Koa app (baseline). */
   readonly appCpu: number;
+  /** That process's CPU time over the requests wrk saw answered, ms. */
+  readonly appCpuMsPerRequest: number;
   /** CPU of the auth service (mix only: the baseline has no auth subrequest). */
   readonly authCpu: number;
   /** CPU of every process tree involved (1 = one core), by group. */
@@ -56,6 +58,7 @@ export interface SideSummary {
   readonly medianP50Ms: number;
   readonly medianP99Ms: number;
   readonly medianAppCpu: number;
+  readonly medianAppCpuMsPerRequest: number;
   readonly medianAuthCpu: number;
   /** Median CPU per process group over the side's runs (1 = one core). */
   readonly medianCpu: Readonly<Record<string, number>>;
@@ -98,7 +101,10 @@ export interface ApiMixResult extends RunRecord {
   readonly targetReplicaShare: number;
   readonly targetThroughputRatio: number;
   readonly targetP99Ratio: number;
-  /** All three targets: replica share, throughput ratio, p99 ratio. */
+  /** The API process's CPU per request, ms: the mix side's median over its runs. */
+  readonly apiCpuMsPerRequest: number;
+  readonly targetApiCpuMsPerRequest: number;
+  /** All four targets: replica share, throughput ratio, p99 ratio, the API's CPU per request. */
   readonly targetMet: boolean;
 }
 
@@ -107,7 +113,7 @@ export function renderApiMixMarkdown(r: ApiMixResult): string {
   const { mix, baseline } = r.sides;
   const s = r.settings;
   const db = r.pooled.db;
-  const figures = `replicas served ${pct(r.replicaShare, 1)} of the mix's database reads (target ≥ ${pct(r.targetReplicaShare)}); the mix reached ${fmt(r.throughputRatio, 3)} of the baseline's throughput (target ≥ ${fmt(r.targetThroughputRatio, 2)}) with ${fmt(r.p99Ratio, 1)}× its p99 (target ≤ ${fmt(r.targetP99Ratio, 0)}×)`;
+  const figures = `replicas served ${pct(r.replicaShare, 1)} of the mix's database reads (target ≥ ${pct(r.targetReplicaShare)}); the mix reached ${fmt(r.throughputRatio, 3)} of the baseline's throughput (target ≥ ${fmt(r.targetThroughputRatio, 2)}) with ${fmt(r.p99Ratio, 1)}× its p99 (target ≤ ${fmt(r.targetP99Ratio, 0)}×); the API spent ${fmt(r.apiCpuMsPerRequest, 3)} ms of CPU per request (target ≤ ${fmt(r.targetApiCpuMsPerRequest, 1)})`;
   const verdict = !r.valid
     ? '**not valid**: some requests failed (non-2xx or socket errors, see the runs); the figures are not meaningful.'
     : `${r.targetMet ? '**met**' : '**not met**'}: ${figures}.`;
@@ -166,7 +172,7 @@ ${verdict}
 | median p99 latency (ms) | ${fmt(mix.medianP99Ms)} | ${fmt(baseline.medianP99Ms)} | ${fmt(r.p99Ratio)} |
 | median CPU of the app behind nginx (100 % = 1 core) | API ${pct(mix.medianAppCpu)} | Koa ${pct(baseline.medianAppCpu)} | |
 | median CPU of the auth service | ${pct(mix.medianAuthCpu)} | – | |
-| app CPU per request (ms, from the medians) | ${fmt((mix.medianAppCpu * 1000) / mix.medianRequestsPerSecond)} | ${fmt((baseline.medianAppCpu * 1000) / baseline.medianRequestsPerSecond)} | |
+| app CPU per request (ms of CPU over requests served, median of the runs) | ${fmt(mix.medianAppCpuMsPerRequest, 3)} | ${fmt(baseline.medianAppCpuMsPerRequest, 3)} | |
 
 Medians over ${s.rounds} run(s) per side. Failed requests (non-2xx or socket errors at wrk, non-2xx at the API; 201 counts as success): ${r.valid ? 'none' : 'some (see the runs)'}. nginx error-log lines during the benchmark: gateway ${r.nginxErrorLines.gateway}, baseline ${r.nginxErrorLines.baseline}.
 

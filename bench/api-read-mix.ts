@@ -47,7 +47,7 @@ import { baselineNginxCommand } from './lib/baseline-nginx.js';
 import { type BenchContext, runRecord, writeResults } from './lib/context.js';
 import { startLagSampler, summariseLag } from './lib/event-loop.js';
 import { call, mapLimit } from './lib/http.js';
-import { cpuSnapshot, cpuUsage } from './lib/machine.js';
+import { cpuMsPerRequest, cpuSnapshot, cpuUsage } from './lib/machine.js';
 import { nginxErrorLines } from './lib/nginx-errors.js';
 import { treeSnapshot, treeUsage } from './lib/proc-tree.js';
 import { Cleanup, log, requireFreePorts, startBenchScript, startProcess } from './lib/procs.js';
@@ -62,6 +62,8 @@ export const TARGET_REPLICA_SHARE = 0.8;
 export const TARGET_THROUGHPUT_RATIO = 0.25;
 /** The mix's median p99 may be at most this multiple of the baseline's. */
 export const TARGET_P99_RATIO = 3;
+/** The API process may spend at most this much CPU (ms) on each request of the mix. */
+export const TARGET_API_CPU_MS_PER_REQUEST = 0.3;
 const THREADS = 2;
 const CONNECTIONS = 32;
 /** Orders each user creates before the measurement; the mix reads them by id. */
@@ -270,7 +272,8 @@ export async function runApiReadMix(
         const before = cpuSnapshot([]);
         const treesBefore = treeSnapshot(cpuGroups);
         const wrk = await runWrk(wrkOptions(side, options.durationSeconds));
-        const cpu = treeUsage(treesBefore, treeSnapshot(cpuGroups));
+        const treesAfter = treeSnapshot(cpuGroups);
+        const cpu = treeUsage(treesBefore, treesAfter);
         const usage = cpuUsage(before, cpuSnapshot([]));
         const lag = sampler ? summariseLag(await sampler.stop()) : null;
         let api: ApiObservation | null = null;
@@ -282,11 +285,13 @@ export async function runApiReadMix(
           );
           api = observe(apiDelta);
         }
+        const appCpu = (side === 'mix' ? cpu.api : cpu['trivial Koa']) ?? Number.NaN;
         runs.push({
           round,
           side,
           wrk,
-          appCpu: (side === 'mix' ? cpu.api : cpu['trivial Koa']) ?? Number.NaN,
+          appCpu,
+          appCpuMsPerRequest: cpuMsPerRequest(appCpu, treesAfter.at - treesBefore.at, wrk.requests),
           authCpu: side === 'mix' ? (cpu.auth ?? Number.NaN) : Number.NaN,
           cpu,
           apiLag: lag,
@@ -308,6 +313,7 @@ export async function runApiReadMix(
         medianP50Ms: median(mine.map((r) => r.wrk.latencyMs.p50)),
         medianP99Ms: median(mine.map((r) => r.wrk.latencyMs.p99)),
         medianAppCpu: median(mine.map((r) => r.appCpu)),
+        medianAppCpuMsPerRequest: median(mine.map((r) => r.appCpuMsPerRequest)),
         medianAuthCpu: median(mine.map((r) => r.authCpu)),
         medianCpu: Object.fromEntries(
           Object.keys(mine[0]?.cpu ?? {}).map((g) => [
@@ -365,12 +371,15 @@ export async function runApiReadMix(
       targetReplicaShare: TARGET_REPLICA_SHARE,
       targetThroughputRatio: TARGET_THROUGHPUT_RATIO,
       targetP99Ratio: TARGET_P99_RATIO,
+      apiCpuMsPerRequest: sides.mix.medianAppCpuMsPerRequest,
+      targetApiCpuMsPerRequest: TARGET_API_CPU_MS_PER_REQUEST,
       targetMet:
         valid &&
         replicaShare >= TARGET_REPLICA_SHARE &&
         sides.mix.medianRequestsPerSecond / sides.baseline.medianRequestsPerSecond >=
           TARGET_THROUGHPUT_RATIO &&
-        sides.mix.medianP99Ms / sides.baseline.medianP99Ms <= TARGET_P99_RATIO,
+        sides.mix.medianP99Ms / sides.baseline.medianP99Ms <= TARGET_P99_RATIO &&
+        sides.mix.medianAppCpuMsPerRequest <= TARGET_API_CPU_MS_PER_REQUEST,
     };
     const files = writeResults(ctx, NAME, startedAt, renderApiMixMarkdown(result), result);
     return { result, files };

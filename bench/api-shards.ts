@@ -74,7 +74,7 @@ function stepOf(shards: number, mix: ApiMixResult, markdown: string): ShardsStep
     mixRequestsPerSecond: side.medianRequestsPerSecond,
     p99Ms: side.medianP99Ms,
     replicaShare: mix.replicaShare,
-    apiCpuMsPerRequest: (side.medianAppCpu * 1000) / side.medianRequestsPerSecond,
+    apiCpuMsPerRequest: side.medianAppCpuMsPerRequest,
     markdown: basename(markdown),
   };
 }

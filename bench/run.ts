@@ -202,7 +202,7 @@ async function main(argv: readonly string[]): Promise<void> {
     if (which === 'api' || which === 'all') {
       const { result, files } = await runApiReadMix(ctx);
       summary.push(
-        `api read mix: replica share of reads ${pct(result.replicaShare, 1)} (target ≥ ${pct(result.targetReplicaShare)}); mix/baseline throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetThroughputRatio}; ${fmt(result.sides.mix.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.baseline.medianRequestsPerSecond, 0)} req/s); p99 mix ${fmt(result.sides.mix.medianP99Ms)} ms, baseline ${fmt(result.sides.baseline.medianP99Ms)} ms (target ≤ ${result.targetP99Ratio}×) → ${result.targetMet ? 'met' : 'NOT met'}`,
+        `api read mix: replica share of reads ${pct(result.replicaShare, 1)} (target ≥ ${pct(result.targetReplicaShare)}); mix/baseline throughput ${fmt(result.throughputRatio, 3)} (target ≥ ${result.targetThroughputRatio}; ${fmt(result.sides.mix.medianRequestsPerSecond, 0)} vs ${fmt(result.sides.baseline.medianRequestsPerSecond, 0)} req/s); p99 mix ${fmt(result.sides.mix.medianP99Ms)} ms, baseline ${fmt(result.sides.baseline.medianP99Ms)} ms (target ≤ ${result.targetP99Ratio}×); API CPU ${fmt(result.apiCpuMsPerRequest, 3)} ms/request (target ≤ ${result.targetApiCpuMsPerRequest}) → ${result.targetMet ? 'met' : 'NOT met'}`,
         `  ${files.markdown}`,
       );
     }

@@ -17,7 +17,7 @@ import { GATEWAY_LOAD, GATEWAY_PATH, sideUrl } from './lib/ab-rounds.js';
 import { startBenchGateway } from './lib/bench-nginx.js';
 import { type BenchContext, type RunRecord, runRecord, writeResults } from './lib/context.js';
 import { call, runSanityChecks, tokenChecks } from './lib/http.js';
-import { cpuSnapshot, cpuUsage, machineMarkdown } from './lib/machine.js';
+import { cpuMsPerRequest, cpuSnapshot, cpuUsage, machineMarkdown } from './lib/machine.js';
 import { type TreeMemory, treeMemory } from './lib/proc-tree.js';
 import { Cleanup, log } from './lib/procs.js';
 import { type PromSample, promDelta, scrapeMetrics } from './lib/prom-text.js';
@@ -193,12 +193,12 @@ export async function runScale(
           misses: redisAfter.misses - redisBefore.misses,
         },
         memory: { auth: treeMemory(authPid), api: treeMemory(apiPid) },
-        // cores busy / checks a second, as the API mix reports its CPU per request
-        // CPU seconds over the window / checks served: dividing the share by wrk's req/s instead
-        // would count the window's edges (wrk starting and stopping) as idle time of the checks
         authCpuUsPerCheck:
-          ((cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN) * 1e6) /
-          wrk.requestsPerSecond,
+          cpuMsPerRequest(
+            cpuUsage(cpuBefore, cpuAfter).processes[authPid] ?? Number.NaN,
+            cpuAfter.at - cpuBefore.at,
+            wrk.requests,
+          ) * 1e3,
         authGcUsPerCheck: gcPerRequest(delta, wrk.requests),
       };
       steps.push(step);

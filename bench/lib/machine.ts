@@ -121,6 +121,15 @@ export interface CpuUsage {
   readonly processes: Readonly<Record<number, number>>;
 }
 
+/**
+ * CPU milliseconds per request: a CPU share (1 = one core) held over a window of `windowMs` in
+ * which `requests` were served. Dividing the share by wrk's req/s instead understates it: the
+ * window also holds wrk starting and stopping, which the share counts as idle and req/s does not.
+ */
+export function cpuMsPerRequest(share: number, windowMs: number, requests: number): number {
+  return requests > 0 ? (share * windowMs) / requests : Number.NaN;
+}
+
 export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const seconds = (after.at - before.at) / 1000;
   const processes: Record<number, number> = {};

@@ -13,7 +13,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import bcrypt from 'bcrypt';
 // type-only: erased from the JavaScript, and by Node when it strips the TypeScript
-import type { HashJobValue, NumberedHashJob } from './hash-pool.js';
+import type { HashJobValue, HashWorkerReply, NumberedHashJob } from './hash-pool.js';
 import type { StrengthEstimate } from './password-strength.js';
 
 const port = parentPort;
@@ -48,13 +48,19 @@ async function run(job: NumberedHashJob): Promise<HashJobValue> {
   return estimate(job.password, job.userInputs);
 }
 
+// A job posted behind a running one waits in the port: bcrypt runs synchronously, so the next
+// message is read as soon as this one's answer is posted, without a word from the pool.
 port.on('message', (job: NumberedHashJob) => {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
   run(job).then(
-    (value) => port.postMessage({ id: job.id, value }),
+    (value) =>
+      port.postMessage({ id: job.id, value, seconds: seconds() } satisfies HashWorkerReply),
     (error: unknown) =>
       port.postMessage({
         id: job.id,
         error: error instanceof Error ? error.message : String(error),
-      }),
+        seconds: seconds(),
+      } satisfies HashWorkerReply),
   );
 });

@@ -76,6 +76,27 @@ describe('HashPool', () => {
     expect(refusals).toBe(1);
   });
 
+  it('posts the next job behind a running one: a thread goes on without waiting for the pool', async () => {
+    // nice 0: this is about the hand-over between jobs, not about priority
+    const hashes = pool({ threads: 1, nice: 0 });
+    await hashes.hash('the thread is up', 4);
+    const first = hashes.hash('1', 4);
+    const second = hashes.hash('2', 6);
+    let secondDone = false;
+    void second.then(() => {
+      secondDone = true;
+    });
+    // the pool's event loop can hand nothing out for a second; both jobs need a few ms of a core
+    const until = Date.now() + 1_000;
+    let spins = 0;
+    while (Date.now() < until) spins++;
+    expect(spins).toBeGreaterThan(0);
+    await first;
+    // had the second job waited in the pool, it would start only now and end after this turn
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secondDone).toBe(true);
+  });
+
   it('stops a thread left idle for idleMs, and starts a new one for the next job', async () => {
     const hashes = pool({ threads: 1, idleMs: 200 });
     const hash = await hashes.hash('idle', 4);

@@ -108,6 +108,11 @@ export class AccessTokens {
     return { token, expiresIn: this.options.ttlSeconds };
   }
 
+  /** The claims of a token this process verified and still holds (until its `exp`), else undefined. */
+  cached(token: string): AccessClaims | undefined {
+    return this.#verified.get(token);
+  }
+
   /**
    * Verifies signature (the key named by `kid`, EdDSA only), `typ`, `iss`, `aud`, `exp`, `nbf`
    * and the claims' shapes.
@@ -115,7 +120,7 @@ export class AccessTokens {
    * @throws {@link TokenRejected} for anything else, whatever the input.
    */
   async verify(token: string): Promise<AccessClaims> {
-    const cached = this.#verified.get(token);
+    const cached = this.cached(token);
     if (cached) return cached;
     if (!COMPACT_JWS.test(token)) throw new TokenRejected('not a compact JWS');
     let payload: Record<string, unknown>;

@@ -105,34 +105,68 @@ export function gatewayVerify(
   const logsAllowed = verifyLog.isLevelEnabled(allowedLevel);
   const logsRefused = verifyLog.isLevelEnabled('info');
 
-  async function decide(req: IncomingMessage): Promise<Decision> {
+  /** The decision, at once when the caches hold the answer (most checks), else as a promise. */
+  function decide(req: IncomingMessage): Decision | Promise<Decision> {
     const credentials = gatewayCredentials(req.headers);
     if (credentials.kind === 'ambiguous') return { outcome: 'credentials_ambiguous' };
     const token = credentials.kind === 'none' ? null : credentials.token;
-    let resolution: Resolution;
+    let resolution: Resolution | Promise<Resolution>;
     try {
-      resolution = await resolveAccessToken(token, deps.tokens, deps.state);
+      resolution = resolveAccessToken(token, deps.tokens, deps.state);
     } catch (error) {
-      deps.logger.error(
-        { err: error, reqId: requestIdFrom(req.headers['x-request-id']) },
-        'verify could not check the token; denying',
-      );
-      return { outcome: 'error' };
+      return denied(req, error);
     }
+    return resolution instanceof Promise
+      ? resolution.then(
+          (settled) => judge(req, credentials.kind, settled),
+          (error: unknown) => denied(req, error),
+        )
+      : judge(req, credentials.kind, resolution);
+  }
+
+  /** A dependency failed (Postgres, say): the check denies, and says why in the log. */
+  function denied(req: IncomingMessage, error: unknown): Decision {
+    deps.logger.error(
+      { err: error, reqId: requestIdFrom(req.headers['x-request-id']) },
+      'verify could not check the token; denying',
+    );
+    return { outcome: 'error' };
+  }
+
+  /** What the gateway is told about a resolved credential. */
+  function judge(
+    req: IncomingMessage,
+    kind: 'bearer' | 'cookie' | 'none',
+    resolution: Resolution,
+  ): Decision {
     if (resolution.outcome !== 'allowed') return { outcome: resolution.outcome };
     const { identity } = resolution;
     if (requireVerified && !identity.emailVerified)
       return { outcome: 'unverified', userId: identity.userId };
-    if (credentials.kind === 'cookie') {
+    if (kind === 'cookie') {
       const refusal = cookieCsrfRefusal(req, policy.origins);
       if (refusal) return { outcome: refusal, userId: identity.userId };
     }
     return { outcome: 'allowed', identity };
   }
 
-  return async function verifyForGateway(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const decision = await decide(req);
+  return function verifyForGateway(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void | Promise<void> {
+    const started = performance.now();
+    const decision = decide(req);
+    if (decision instanceof Promise)
+      return decision.then((settled) => answer(req, res, settled, started));
+    answer(req, res, decision, started);
+  };
+
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    decision: Decision,
+    started: number,
+  ): void {
     const head = req.method === 'HEAD';
     let status: number;
     if (decision.outcome === 'allowed') {
@@ -178,7 +212,7 @@ export function gatewayVerify(
       });
       res.end(head ? undefined : refusal);
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const seconds = (performance.now() - started) / 1000;
     deps.metrics.verifyOutcome(decision.outcome);
     deps.metrics.observeRequest({ method: req.method ?? 'GET', route: '/verify', status }, seconds);
     const allowed = decision.outcome === 'allowed';
@@ -194,7 +228,7 @@ export function gatewayVerify(
         'verify',
       );
     }
-  };
+  }
 }
 
 function isForbidden(outcome: Outcome): outcome is keyof typeof REFUSALS {
@@ -224,14 +258,19 @@ export function withGatewayVerify(
   koa: RequestListener,
 ): RequestListener {
   const verify = gatewayVerify(deps);
+  // not reachable in practice: the handler catches its own failures; still never leave a socket hanging
+  const failed = (res: ServerResponse, error: unknown) => {
+    deps.logger.error({ err: error }, 'verify handler failed');
+    if (!res.headersSent) res.writeHead(401, { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE });
+    res.end();
+  };
   return function route(req, res) {
     if (isGatewayVerifyPath(req.url ?? '')) {
-      verify(req, res).catch((error: unknown) => {
-        // not reachable in practice: the handler catches its own failures; still never leave a socket hanging
-        deps.logger.error({ err: error }, 'verify handler failed');
-        if (!res.headersSent) res.writeHead(401, { 'WWW-Authenticate': INVALID_TOKEN_CHALLENGE });
-        res.end();
-      });
+      try {
+        verify(req, res)?.catch((error: unknown) => failed(res, error));
+      } catch (error) {
+        failed(res, error);
+      }
     } else {
       koa(req, res);
     }

@@ -1,4 +1,4 @@
-import { registerServiceMetrics } from '@shardgate/shared';
+import { registerServiceMetrics, SlottedCounter } from '@shardgate/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { scrapeReading } from './scrape-reading.js';
 import type { CleanupRunRecord } from './store/cleanup-store.js';
@@ -26,7 +26,7 @@ export class AuthMetrics {
   readonly registry = new Registry();
   readonly #common = registerServiceMetrics(this.registry);
 
-  readonly #verify = new Counter({
+  readonly #verify = new SlottedCounter({
     name: 'auth_verify_total',
     help: 'Gateway /verify answers by outcome',
     labelNames: ['outcome'],
@@ -160,7 +160,7 @@ export class AuthMetrics {
   readonly observeRequest = this.#common.observeRequest;
   readonly dbOperation = (role: string, operation: string, seconds: number) =>
     this.#common.dbOperation('auth', role, operation, seconds);
-  readonly verifyOutcome = (outcome: VerifyOutcome) => this.#verify.inc({ outcome });
+  readonly verifyOutcome = (outcome: VerifyOutcome) => this.#verify.count(outcome);
   readonly loginOutcome = (outcome: string) => this.#logins.inc({ outcome });
   readonly cacheLookup = this.#common.cacheLookup;
   readonly bcryptOperation = (operation: string, seconds: number) =>

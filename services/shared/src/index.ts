@@ -79,6 +79,12 @@ export {
   type DbOperationObserver,
   registerServiceMetrics,
 } from './service-metrics.js';
+export {
+  type LabelValue,
+  SlottedCounter,
+  SlottedHistogram,
+  type SlottedHistogramConfiguration,
+} from './slotted-metrics.js';
 export { PgServer, type SqlRunner } from './sql/pg-server.js';
 export { NOW_UTC, type Statement, statement, utcColumn, utcParam } from './sql/statement.js';
 export { timed } from './timed.js';

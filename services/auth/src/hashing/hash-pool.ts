@@ -205,7 +205,7 @@ export class HashPool {
       this.#record(job.payload.op, message.seconds ?? Number.NaN);
       if (message.error !== undefined) job.reject(new Error(`${job.payload.op}: ${message.error}`));
       else job.resolve(message.value as HashJobValue);
-      this.#refill(thread);
+      this.#drain();
       if (thread.jobs.length === 0) this.#idle(thread);
     });
     const lost = (error: Error) => {
@@ -217,13 +217,7 @@ export class HashPool {
       const [running, ...unstarted] = thread.jobs.splice(0);
       running?.reject(error);
       this.#queue.unshift(...unstarted);
-      if (this.#closed) return;
-      while (this.#queue.length > 0) {
-        const next = this.#threadWithRoom();
-        if (!next) break;
-        this.#post(next, this.#queue.shift() as Pending);
-      }
-      this.#reportWaiting();
+      if (!this.#closed) this.#drain();
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`a password-hashing thread exited (${code})`)));
@@ -252,10 +246,14 @@ export class HashPool {
     thread.worker.postMessage({ id: pending.id, ...pending.payload } satisfies NumberedHashJob);
   }
 
-  /** Tops a thread that finished a job up from the queue. */
-  #refill(thread: Thread): void {
-    while (thread.jobs.length < JOBS_PER_THREAD && this.#queue.length > 0)
+  /** Posts queued jobs to threads while any has room (after a job ends, or a thread died). */
+  #drain(): void {
+    // the queue first: looking for a thread may start one
+    while (this.#queue.length > 0) {
+      const thread = this.#threadWithRoom();
+      if (!thread) break;
       this.#post(thread, this.#queue.shift() as Pending);
+    }
     this.#reportWaiting();
   }
 

@@ -1,21 +1,25 @@
 /**
  * `npm run db:failover -- <release> [--to <pod>] [--unplanned] [--no-rebuild]
- *                         [--namespace <ns>] [--kubeconfig <file>] [--timeout <seconds>]`
+ *                         [--namespace <ns>] [--kubeconfig <file>] [--kubectl <binary>]
+ *                         [--timeout <seconds>]`
  *
  * Moves the primary of a postgres-shard release (e.g. `postgres-shard1`) to a standby pod: a
  * planned switchover by default (the primary stops cleanly; the promotion happens only if the
  * standby has received everything), a failover with `--unplanned` (the primary is lost; what it
- * had committed that the standby never received is counted and reported). kubectl comes from
- * `KUBECTL` or the PATH. Progress goes to stderr; the report, as JSON, to stdout.
+ * had committed that the standby never received is counted and reported). kubectl and its
+ * kubeconfig: the flags, else `KUBECTL` and `KUBECONFIG`, else the local cluster's when it runs
+ * here (kube-target.ts, as `db:restore`). Progress goes to stderr; the report, as JSON, to stdout.
  * docs/operations.md, "Failover and switchover", says when to use which and what to record after.
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util';
 import { failOver } from './failover.js';
 import { KubeClient } from './kube-client.js';
+import { resolveKubeTarget } from './kube-target.js';
 
 const USAGE = `usage: npm run db:failover -- <release> [--to <pod>] [--unplanned] [--no-rebuild]
-                          [--namespace <ns>] [--kubeconfig <file>] [--timeout <seconds>]`;
+                          [--namespace <ns>] [--kubeconfig <file>] [--kubectl <binary>]
+                          [--timeout <seconds>]`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -27,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
       'no-rebuild': { type: 'boolean', default: false },
       namespace: { type: 'string', default: 'shardgate' },
       kubeconfig: { type: 'string' },
+      kubectl: { type: 'string' },
       timeout: { type: 'string', default: '300' },
       help: { type: 'boolean', default: false },
     },
@@ -41,10 +46,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const kube = new KubeClient({
-    namespace: values.namespace,
-    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-  });
+  const kube = new KubeClient(await resolveKubeTarget(values));
   const report = await failOver(kube, {
     release,
     ...(values.to ? { to: values.to } : {}),

@@ -54,11 +54,9 @@ export async function inspectFormerPrimary(
   },
 ): Promise<FormerPrimaryReport> {
   const output = await runToolJob(
-    (args, commandOptions) => kube.run(args, commandOptions),
-    kube.namespace,
+    kube,
     {
       name: `${options.pod}-inspect-${Date.now().toString(36)}`.slice(0, 63),
-      namespace: kube.namespace,
       labels: {
         'app.kubernetes.io/name': 'postgres-failover',
         'app.kubernetes.io/component': 'inspect',

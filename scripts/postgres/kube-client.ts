@@ -1,14 +1,14 @@
 /**
- * kubectl, as the operator's scripts under scripts/postgres/ use it: the binary on the PATH (or
- * `KUBECTL`), the current kubeconfig (or `--kubeconfig`), one namespace.
+ * kubectl, as the operator's scripts under scripts/postgres/ use it: one binary, one kubeconfig
+ * (or kubectl's own choice), one namespace. Which ones: {@link resolveKubeTarget} in kube-target.ts.
  * @packageDocumentation
  */
 import { type CommandOptions, type CommandResult, runCommand } from '../cluster/command.js';
 
 /** Where kubectl is and what it talks to. */
 export interface KubeTarget {
-  /** The kubectl binary. @default `KUBECTL`, else `kubectl` on the PATH */
-  readonly kubectl?: string;
+  /** The kubectl binary (a path, or a name looked up on the PATH). */
+  readonly kubectl: string;
   /** A kubeconfig file. @default kubectl's own choice (`KUBECONFIG`, ~/.kube/config) */
   readonly kubeconfig?: string;
   /** The namespace of every call. */
@@ -46,7 +46,7 @@ export class KubeClient {
 
   constructor(target: KubeTarget) {
     this.namespace = target.namespace;
-    this.binary = target.kubectl ?? process.env.KUBECTL ?? 'kubectl';
+    this.binary = target.kubectl;
     this.config = target.kubeconfig ? [`--kubeconfig=${target.kubeconfig}`] : [];
   }
 

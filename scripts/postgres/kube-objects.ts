@@ -4,19 +4,15 @@
  * @packageDocumentation
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandOptions, CommandResult } from '../cluster/command.js';
+import type { KubeClient } from './kube-client.js';
 
-/** kubectl bound to a cluster and namespace. */
-export type Kubectl = (args: readonly string[], options?: CommandOptions) => Promise<CommandResult>;
-
-/** Applies `objects` in `ns`; a Pod Security warning fails it (a warning today is a refusal later). */
-export async function applyObjects(
-  k: Kubectl,
-  ns: string,
-  objects: readonly object[],
-): Promise<void> {
+/**
+ * Applies `objects` in the client's namespace; a Pod Security warning fails it (a warning today
+ * is a refusal later).
+ */
+export async function applyObjects(kube: KubeClient, objects: readonly object[]): Promise<void> {
   const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
-  const { stderr } = await k(['apply', '-n', ns, '-f', '-'], { input });
+  const { stderr } = await kube.run(['apply', '-f', '-'], { input });
   const podSecurity = stderr.split('\n').filter((line) => line.includes('PodSecurity'));
   if (podSecurity.length > 0) throw new Error(`Pod Security warnings:\n${podSecurity.join('\n')}`);
 }
@@ -26,27 +22,24 @@ export async function applyObjects(
  * when it failed or timed out.
  */
 export async function waitForJob(
-  k: Kubectl,
-  ns: string,
+  kube: KubeClient,
   name: string,
   timeoutMs: number,
   pollMs = 2000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { stdout } = await k([
+    const { stdout } = await kube.run([
       'get',
       'job',
       name,
-      '-n',
-      ns,
       '-o',
       'jsonpath={.status.succeeded}/{.status.failed}',
     ]);
     const [succeeded, failed] = stdout.split('/');
     if (Number(succeeded) > 0) return;
     if (Number(failed) > 0 || Date.now() > deadline) {
-      const logs = await k(['logs', `job/${name}`, '-n', ns, '--tail=30']).then(
+      const logs = await kube.run(['logs', `job/${name}`, '--tail=30']).then(
         (r) => r.stdout + r.stderr,
         (error: Error) => `(no logs: ${error.message})`,
       );

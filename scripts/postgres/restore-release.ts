@@ -1,6 +1,5 @@
-export type { Kubectl } from './kube-objects.js';
-
-import { applyObjects, type Kubectl, waitForJob } from './kube-objects.js';
+import type { KubeClient } from './kube-client.js';
+import { applyObjects, waitForJob } from './kube-objects.js';
 import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
 import { LIST_SCRIPT, restoreJob } from './restore-job.js';
 import { restoredReleasePolicies } from './restored-policies.js';
@@ -11,8 +10,8 @@ export const RESTORED_FROM_LABEL = 'shardgate.io/restored-from';
 
 /** What {@link restoreRelease} needs. */
 export interface RestoreOptions {
-  readonly kubectl: Kubectl;
-  readonly namespace: string;
+  /** kubectl in the namespace of both releases. */
+  readonly kube: KubeClient;
   /** The release whose backup volume (`<from>-backups`) holds the backup. */
   readonly from: string;
   /** The fresh release to create from the backup. */
@@ -44,11 +43,12 @@ export interface RestoreResult {
  */
 export async function restoreRelease(options: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now();
-  const { kubectl: k, namespace: ns, from, to } = options;
+  const { kube, from, to } = options;
+  const ns = kube.namespace;
   if (from === to)
     throw new Error('a backup is restored into a new release, never over its source');
-  await refuseExisting(k, ns, to);
-  await k(['get', 'pvc', `${from}-backups`, '-n', ns, '-o', 'name']).catch((error: Error) => {
+  await refuseExisting(kube, to);
+  await kube.run(['get', 'pvc', `${from}-backups`, '-o', 'name']).catch((error: Error) => {
     throw new Error(`no backup volume ${from}-backups in ${ns}: ${error.message}`);
   });
 
@@ -60,7 +60,7 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     [RESTORED_FROM_LABEL]: from,
   };
   const claim = primaryDataClaim(rendered, to, { [RESTORED_FROM_LABEL]: from });
-  await applyObjects(k, ns, [claim]);
+  await applyObjects(kube, [claim]);
   options.log(`created ${claim.metadata.name}`);
 
   const jobName = `${to}-restore`;
@@ -73,20 +73,20 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     dataClaim: claim.metadata.name,
     backup: options.backup,
   });
-  await applyObjects(k, ns, [job]);
+  await applyObjects(kube, [job]);
   options.log(`restore job ${jobName} started`);
-  await waitForJob(k, ns, jobName, options.timeoutMs);
-  const report = lastJsonLine((await k(['logs', `job/${jobName}`, '-n', ns])).stdout);
+  await waitForJob(kube, jobName, options.timeoutMs);
+  const report = lastJsonLine((await kube.run(['logs', `job/${jobName}`])).stdout);
   options.log(`restored ${String(report.backup)} into ${claim.metadata.name}`);
-  await k(['delete', 'job', jobName, '-n', ns, '--wait=false']);
+  await kube.run(['delete', 'job', jobName, '--wait=false']);
 
   const port = Number((options.values.service as { port?: number } | undefined)?.port ?? 5432);
-  await applyObjects(k, ns, restoredReleasePolicies(to, ns, labels, port));
-  await k(['apply', '-n', ns, '-f', '-'], { input: rendered.yaml });
+  await applyObjects(kube, restoredReleasePolicies(to, ns, labels, port));
+  await kube.run(['apply', '-f', '-'], { input: rendered.yaml });
   options.log(`applied release ${to}`);
   const timeout = `--timeout=${Math.ceil(options.timeoutMs / 1000)}s`;
   for (const set of rendered.objects.filter((o) => o.kind === 'StatefulSet')) {
-    await k(['rollout', 'status', `statefulset/${set.metadata.name}`, '-n', ns, timeout], {
+    await kube.run(['rollout', 'status', `statefulset/${set.metadata.name}`, timeout], {
       timeoutMs: options.timeoutMs + 10_000,
     });
     options.log(`${set.metadata.name} ready`);
@@ -104,18 +104,15 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
  * mounts it read-only (`image`: the release's own).
  */
 export async function listBackups(
-  k: Kubectl,
-  ns: string,
+  kube: KubeClient,
   release: string,
   image: string,
   timeoutMs: number,
 ): Promise<{ name: string; bytes: number }[]> {
   const stdout = await runToolJob(
-    k,
-    ns,
+    kube,
     {
       name: `${release}-backup-list`,
-      namespace: ns,
       labels: {
         'app.kubernetes.io/name': 'postgres-shard',
         'app.kubernetes.io/instance': release,
@@ -139,13 +136,9 @@ export async function listBackups(
  * included). Refuses a release whose primary volume a restore did not create: a deployed
  * cluster is never deleted this way.
  */
-export async function discardRestoredRelease(
-  k: Kubectl,
-  ns: string,
-  release: string,
-): Promise<void> {
+export async function discardRestoredRelease(kube: KubeClient, release: string): Promise<void> {
   const claim = `data-${release}-primary-0`;
-  const { stdout } = await k(['get', 'pvc', claim, '-n', ns, '--ignore-not-found', '-o', 'json']);
+  const { stdout } = await kube.run(['get', 'pvc', claim, '--ignore-not-found', '-o', 'json']);
   const labels = stdout.trim()
     ? ((JSON.parse(stdout) as { metadata: { labels?: Record<string, string> } }).metadata.labels ??
       {})
@@ -154,12 +147,10 @@ export async function discardRestoredRelease(
     throw new Error(`${claim} was not made by a restore: refusing to delete ${release}`);
   }
   // no volume at all (a restore that failed early): only a release without a primary goes
-  const primary = await k([
+  const primary = await kube.run([
     'get',
     'statefulset',
     `${release}-primary`,
-    '-n',
-    ns,
     '--ignore-not-found',
     '-o',
     'name',
@@ -172,13 +163,13 @@ export async function discardRestoredRelease(
   const kinds =
     'statefulset,service,configmap,serviceaccount,poddisruptionbudget,cronjob,job,networkpolicy';
   const selector = `app.kubernetes.io/instance=${release}`;
-  await k(['delete', kinds, '-n', ns, '-l', selector, '--wait=true', '--ignore-not-found']);
-  await k(['delete', 'pvc', '-n', ns, '-l', selector, '--wait=true', '--ignore-not-found']);
+  await kube.run(['delete', kinds, '-l', selector, '--wait=true', '--ignore-not-found']);
+  await kube.run(['delete', 'pvc', '-l', selector, '--wait=true', '--ignore-not-found']);
 }
 
 /** Refuses a target of which any StatefulSet, volume or restore Job exists. */
-async function refuseExisting(k: Kubectl, ns: string, release: string): Promise<void> {
-  const { stdout } = await k(['get', 'statefulsets,pvc,jobs', '-n', ns, '-o', 'name']);
+async function refuseExisting(kube: KubeClient, release: string): Promise<void> {
+  const { stdout } = await kube.run(['get', 'statefulsets,pvc,jobs', '-o', 'name']);
   const taken = stdout
     .split('\n')
     .filter(
@@ -192,7 +183,7 @@ async function refuseExisting(k: Kubectl, ns: string, release: string): Promise<
     );
   if (taken.length > 0) {
     throw new Error(
-      `${release} is not fresh in ${ns} (${taken.join(', ')}): a restore never writes over an existing release`,
+      `${release} is not fresh in ${kube.namespace} (${taken.join(', ')}): a restore never writes over an existing release`,
     );
   }
 }

@@ -14,42 +14,19 @@
  *
  * Prints one JSON line with the backup, its size, the release and the duration.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { buildKubernetes } from '../cluster/build/kubernetes.js';
-import { runCommand } from '../cluster/command.js';
-import { kubectl } from '../cluster/kubectl.js';
-import { clusterLayout } from '../cluster/layout.js';
+import { KubeClient } from './kube-client.js';
+import { resolveKubeTarget } from './kube-target.js';
 import { primaryImage, renderRelease } from './release-render.js';
 import { environmentReleaseValues } from './release-values.js';
-import {
-  discardRestoredRelease,
-  type Kubectl,
-  listBackups,
-  restoreRelease,
-} from './restore-release.js';
+import { discardRestoredRelease, listBackups, restoreRelease } from './restore-release.js';
 
 const USAGE =
   'usage: npm run db:restore -- --from <release> --to <new release> [--backup <name>] [--namespace <ns>] [--env <name> | --values <file>...]\n' +
   '       npm run db:restore -- --list <release> [--namespace <ns>] [--env <name> | --values <file>...]\n' +
   '       npm run db:restore -- --discard <release> [--namespace <ns>]';
-
-/** kubectl and its kubeconfig: the flags, the environment, else the local cluster's when it runs. */
-async function resolveKubectl(flags: { kubectl?: string; kubeconfig?: string }): Promise<Kubectl> {
-  const local = clusterLayout().adminKubeconfig;
-  const kubeconfig =
-    flags.kubeconfig ?? process.env.KUBECONFIG ?? (existsSync(local) ? local : undefined);
-  const binary =
-    flags.kubectl ??
-    process.env.KUBECTL ??
-    (kubeconfig === local ? join(await buildKubernetes(), 'kubectl') : 'kubectl');
-  return (args, options) =>
-    kubeconfig
-      ? kubectl(binary, kubeconfig, args, { timeoutMs: 120_000, ...options })
-      : runCommand(binary, args, { timeoutMs: 120_000, ...options });
-}
 
 /** Later files win, key by key at the top level (as `helm -f a -f b` would for these values). */
 function readValues(files: readonly string[]): Record<string, unknown> {
@@ -76,10 +53,10 @@ async function main(argv: readonly string[]): Promise<number> {
       kubectl: { type: 'string' },
     },
   });
-  const k = await resolveKubectl(flags);
+  const kube = new KubeClient(await resolveKubeTarget(flags));
   const log = (line: string) => console.error(`db:restore: ${line}`);
   if (flags.discard) {
-    await discardRestoredRelease(k, flags.namespace, flags.discard);
+    await discardRestoredRelease(kube, flags.discard);
     log(`deleted ${flags.discard} and its volumes`);
     return 0;
   }
@@ -88,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (flags.list) {
     const rendered = await renderRelease(flags.list, flags.namespace, valuesOf(flags.list));
     const image = primaryImage(rendered, flags.list);
-    for (const backup of await listBackups(k, flags.namespace, flags.list, image, 300_000)) {
+    for (const backup of await listBackups(kube, flags.list, image, 300_000)) {
       console.log(JSON.stringify(backup));
     }
     return 0;
@@ -98,8 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const result = await restoreRelease({
-    kubectl: k,
-    namespace: flags.namespace,
+    kube,
     from: flags.from,
     to: flags.to,
     values: flags.values

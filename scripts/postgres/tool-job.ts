@@ -1,4 +1,5 @@
-import { applyObjects, type Kubectl, waitForJob } from './kube-objects.js';
+import type { KubeClient } from './kube-client.js';
+import { applyObjects, waitForJob } from './kube-objects.js';
 
 /** What {@link toolJob} needs. */
 export interface ToolJobProps {
@@ -90,18 +91,17 @@ export function toolJob(props: ToolJobProps): Record<string, unknown> {
  * how often its status is read (shorter where someone waits on it, as a switchover does).
  */
 export async function runToolJob(
-  k: Kubectl,
-  ns: string,
-  props: ToolJobProps,
+  kube: KubeClient,
+  props: Omit<ToolJobProps, 'namespace'>,
   timeoutMs: number,
   pollMs?: number,
 ): Promise<string> {
-  await k(['delete', 'job', props.name, '-n', ns, '--ignore-not-found', '--wait=true']);
-  await applyObjects(k, ns, [toolJob(props)]);
+  await kube.run(['delete', 'job', props.name, '--ignore-not-found', '--wait=true']);
+  await applyObjects(kube, [toolJob({ ...props, namespace: kube.namespace })]);
   try {
-    await waitForJob(k, ns, props.name, timeoutMs, pollMs);
-    return (await k(['logs', `job/${props.name}`, '-n', ns])).stdout;
+    await waitForJob(kube, props.name, timeoutMs, pollMs);
+    return (await kube.run(['logs', `job/${props.name}`])).stdout;
   } finally {
-    await k(['delete', 'job', props.name, '-n', ns, '--wait=false']);
+    await kube.run(['delete', 'job', props.name, '--wait=false']);
   }
 }

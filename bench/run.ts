@@ -2,7 +2,7 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration 15] [--rounds 3] [--quick]
+ *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration 15] [--rounds 3] [--quick] [--allow-busy]
  *
  * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once),
  * `scale` (100,000 sessions), `api-shards` and `reset-timing` run only when asked for.
@@ -20,6 +20,7 @@ import { runApiShards } from './api-shards.js';
 import { type BenchContext, type BenchOptions, benchPorts } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/procs.js';
+import { requireQuietMachine } from './lib/quiet-machine.js';
 import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
 import { runLoginStorm } from './login-storm.js';
@@ -29,7 +30,7 @@ import { runScale } from './scale.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration <s>] [--rounds <n>] [--quick]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration <s>] [--rounds <n>] [--quick] [--allow-busy]';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
@@ -45,9 +46,14 @@ const WHICH = [
 ] as const;
 type Which = (typeof WHICH)[number];
 
-function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptions } {
+function parseArgs(argv: readonly string[]): {
+  which: Which;
+  options: BenchOptions;
+  allowBusy: boolean;
+} {
   let which: Which = 'all';
   let quick = false;
+  let allowBusy = false;
   let duration: number | undefined;
   let rounds: number | undefined;
   const positive = (flag: string, value: string | undefined) => {
@@ -60,12 +66,14 @@ function parseArgs(argv: readonly string[]): { which: Which; options: BenchOptio
     const arg = argv[i] as string;
     if ((WHICH as readonly string[]).includes(arg)) which = arg as Which;
     else if (arg === '--quick') quick = true;
+    else if (arg === '--allow-busy') allowBusy = true;
     else if (arg === '--duration') duration = positive(arg, argv[++i]);
     else if (arg === '--rounds') rounds = positive(arg, argv[++i]);
     else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
   return {
     which,
+    allowBusy,
     options: {
       durationSeconds: duration ?? (quick ? 3 : 15),
       rounds: rounds ?? (quick ? 1 : 3),
@@ -121,7 +129,7 @@ async function seedTokens(
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { which, options } = parseArgs(argv);
+  const { which, options, allowBusy } = parseArgs(argv);
   // oauth2-proxy logs one line per request at its defaults; for the same logging on both sides
   // the auth service logs every check, allowed ones included (its default logs only refusals)
   if (which === 'peer') process.env.STACK_AUTH_VERIFY_LOG_LEVEL ??= 'info';
@@ -135,6 +143,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const layout = stackLayout({ name: 'bench', portOffset: 300 });
   if (!serviceBuilt(layout, 'auth'))
     throw new Error('services/auth/dist/main.js is missing: run `bash scripts/build.sh` first');
+  // before anything of the benchmark's own runs: a stack reused from an earlier run idles
+  await requireQuietMachine(allowBusy, log);
   const machine = machineInfo(layout.repoRoot);
   const ports = benchPorts(layout);
   const cleanup = new Cleanup();

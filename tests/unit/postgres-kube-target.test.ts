@@ -16,30 +16,21 @@ writeFileSync(existing, 'apiVersion: v1\nkind: Config\n');
 const missing = join(dir, 'no-such.kubeconfig');
 
 describe('resolveKubeTarget', () => {
-  it('takes the flags over the environment', async () => {
-    const target = await resolveKubeTarget(
-      { namespace: 'ns1', kubectl: '/opt/kubectl', kubeconfig: '/etc/flag.kubeconfig' },
-      { KUBECTL: '/env/kubectl', KUBECONFIG: '/env.kubeconfig' },
-      existing,
-    );
-    expect(target).toEqual({
-      namespace: 'ns1',
-      kubectl: '/opt/kubectl',
-      kubeconfig: '/etc/flag.kubeconfig',
-    });
-  });
-
-  it('takes KUBECTL and KUBECONFIG over the local cluster', async () => {
-    const target = await resolveKubeTarget(
-      { namespace: 'shardgate' },
-      { KUBECTL: '/env/kubectl', KUBECONFIG: '/env.kubeconfig' },
-      existing,
-    );
-    expect(target).toEqual({
-      namespace: 'shardgate',
-      kubectl: '/env/kubectl',
-      kubeconfig: '/env.kubeconfig',
-    });
+  it.each([
+    {
+      what: 'the flags over the environment',
+      flags: { kubectl: '/opt/kubectl', kubeconfig: '/etc/flag.kubeconfig' },
+      expected: { kubectl: '/opt/kubectl', kubeconfig: '/etc/flag.kubeconfig' },
+    },
+    {
+      what: 'KUBECTL and KUBECONFIG over the local cluster',
+      flags: {},
+      expected: { kubectl: '/env/kubectl', kubeconfig: '/env.kubeconfig' },
+    },
+  ])('takes $what', async ({ flags, expected }) => {
+    const env = { KUBECTL: '/env/kubectl', KUBECONFIG: '/env.kubeconfig' };
+    const target = await resolveKubeTarget({ namespace: 'ns1', ...flags }, env, existing);
+    expect(target).toEqual({ namespace: 'ns1', ...expected });
   });
 
   it("uses the local cluster's kubeconfig when nothing names one and it exists", async () => {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { stopProcess } from '../stack/processes.js';
 import { buildEtcd } from './build/etcd.js';
 import { buildKubernetes } from './build/kubernetes.js';
-import type { CommandResult } from './command.js';
-import { applyManifest, kubectl } from './kubectl.js';
+import { applyManifest, type KubectlRun, kubectl } from './kubectl.js';
 import { type ClusterLayout, CONTEXT_NAME, NODE_NAME } from './layout.js';
 import {
   mountsUnder,
@@ -60,12 +59,9 @@ export function kubectlPath(binaries: ClusterBinaries): string {
 }
 
 /** Applies the add-on manifests in order, passing on the API server's warnings. */
-async function applyAddonManifests(
-  k: (args: readonly string[]) => Promise<CommandResult>,
-  manifests: readonly string[],
-): Promise<void> {
+async function applyAddonManifests(k: KubectlRun, manifests: readonly string[]): Promise<void> {
   for (const manifest of manifests) {
-    for (const warning of await applyManifest(k, manifest))
+    for (const warning of await applyManifest(k, { file: manifest }))
       console.warn(`cluster: ${manifest}: ${warning}`);
   }
 }

@@ -13,8 +13,8 @@
  * @packageDocumentation
  */
 import { parseArgs } from 'node:util';
+import { KubeClient } from '../cluster/kube-client.js';
 import { failOver } from './failover.js';
-import { KubeClient } from './kube-client.js';
 import { resolveKubeTarget } from './kube-target.js';
 
 const USAGE = `usage: npm run db:failover -- <release> [--to <pod>] [--unplanned] [--no-rebuild]

@@ -8,8 +8,8 @@
  * @packageDocumentation
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type KubeClient, type Pod, podIsReady } from '../cluster/kube-client.js';
 import { type FormerPrimaryReport, inspectFormerPrimary } from './inspect-former-primary.js';
-import { type KubeClient, type Pod, podIsReady } from './kube-client.js';
 import { formatLsn, type Lsn, parseLsn } from './wal-position.js';
 
 /** What to move, and how. */

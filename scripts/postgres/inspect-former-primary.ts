@@ -5,7 +5,7 @@
  * got.
  * @packageDocumentation
  */
-import type { KubeClient } from './kube-client.js';
+import type { KubeClient } from '../cluster/kube-client.js';
 import { runToolJob } from './tool-job.js';
 import {
   type ControlData,

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKubernetes } from '../cluster/build/kubernetes.js';
+import type { KubeTarget } from '../cluster/kube-client.js';
 import { clusterLayout } from '../cluster/layout.js';
-import type { KubeTarget } from './kube-client.js';
 
 /** The command-line flags both scripts accept. */
 export interface KubeFlags {

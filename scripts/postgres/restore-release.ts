@@ -1,5 +1,5 @@
-import type { KubeClient } from './kube-client.js';
-import { applyObjects, waitForJob } from './kube-objects.js';
+import type { KubeClient } from '../cluster/kube-client.js';
+import { applyManifest, waitForJob } from '../cluster/kubectl.js';
 import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
 import { LIST_SCRIPT, restoreJob } from './restore-job.js';
 import { restoredReleasePolicies } from './restored-policies.js';
@@ -45,6 +45,9 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
   const started = Date.now();
   const { kube, from, to } = options;
   const ns = kube.namespace;
+  const apply = async (objects: readonly object[]) => {
+    for (const warning of await applyManifest(kube.run, { objects })) options.log(warning);
+  };
   if (from === to)
     throw new Error('a backup is restored into a new release, never over its source');
   await refuseExisting(kube, to);
@@ -60,7 +63,7 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     [RESTORED_FROM_LABEL]: from,
   };
   const claim = primaryDataClaim(rendered, to, { [RESTORED_FROM_LABEL]: from });
-  await applyObjects(kube, [claim]);
+  await apply([claim]);
   options.log(`created ${claim.metadata.name}`);
 
   const jobName = `${to}-restore`;
@@ -73,16 +76,18 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     dataClaim: claim.metadata.name,
     backup: options.backup,
   });
-  await applyObjects(kube, [job]);
+  await apply([job]);
   options.log(`restore job ${jobName} started`);
-  await waitForJob(kube, jobName, options.timeoutMs);
+  await waitForJob(kube.run, { name: jobName }, options.timeoutMs);
   const report = lastJsonLine((await kube.run(['logs', `job/${jobName}`])).stdout);
   options.log(`restored ${String(report.backup)} into ${claim.metadata.name}`);
   await kube.run(['delete', 'job', jobName, '--wait=false']);
 
   const port = Number((options.values.service as { port?: number } | undefined)?.port ?? 5432);
-  await applyObjects(kube, restoredReleasePolicies(to, ns, labels, port));
-  await kube.run(['apply', '-f', '-'], { input: rendered.yaml });
+  await apply(restoredReleasePolicies(to, ns, labels, port));
+  // the text helm printed, not its parsed objects: YAML 1.2 would read `defaultMode: 0555` as 555
+  for (const warning of await applyManifest(kube.run, { yaml: rendered.yaml }))
+    options.log(warning);
   options.log(`applied release ${to}`);
   const timeout = `--timeout=${Math.ceil(options.timeoutMs / 1000)}s`;
   for (const set of rendered.objects.filter((o) => o.kind === 'StatefulSet')) {

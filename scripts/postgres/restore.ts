@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { KubeClient } from './kube-client.js';
+import { KubeClient } from '../cluster/kube-client.js';
 import { resolveKubeTarget } from './kube-target.js';
 import { primaryImage, renderRelease } from './release-render.js';
 import { environmentReleaseValues } from './release-values.js';

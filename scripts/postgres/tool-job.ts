@@ -1,5 +1,5 @@
-import type { KubeClient } from './kube-client.js';
-import { applyObjects, waitForJob } from './kube-objects.js';
+import type { KubeClient } from '../cluster/kube-client.js';
+import { applyManifest, waitForJob } from '../cluster/kubectl.js';
 
 /** What {@link toolJob} needs. */
 export interface ToolJobProps {
@@ -97,9 +97,10 @@ export async function runToolJob(
   pollMs?: number,
 ): Promise<string> {
   await kube.run(['delete', 'job', props.name, '--ignore-not-found', '--wait=true']);
-  await applyObjects(kube, [toolJob({ ...props, namespace: kube.namespace })]);
+  const job = toolJob({ ...props, namespace: kube.namespace });
+  for (const warning of await applyManifest(kube.run, { objects: [job] })) console.warn(warning);
   try {
-    await waitForJob(kube, props.name, timeoutMs, pollMs);
+    await waitForJob(kube.run, { name: props.name }, timeoutMs, pollMs);
     return (await kube.run(['logs', `job/${props.name}`])).stdout;
   } finally {
     await kube.run(['delete', 'job', props.name, '--wait=false']);

@@ -5,7 +5,7 @@ import { eventually } from '../support/wait.js';
 import { clusterGateway } from './support/cluster-gateway.js';
 import { runFailover } from './support/failover-run.js';
 import { freezePod, killFrozenPod, thawPod } from './support/freeze-pod.js';
-import { isReady } from './support/kube.js';
+import { podIsReady } from './support/kube.js';
 
 /**
  * `npm run db:failover` on shard1 under light write load through the gateway: a planned
@@ -195,6 +195,6 @@ describe.sequential('npm run db:failover on shard1, under write load through the
     await kube.exec(STANDBY_0, ['rm', '-rf', '/var/lib/postgresql/data/pgdata.former-primary'], {
       container: 'postgres',
     });
-    expect(isReady(await kube.pod(STANDBY_0))).toBe(true);
+    expect(podIsReady(await kube.pod(STANDBY_0))).toBe(true);
   }, 900_000);
 });

@@ -12,7 +12,7 @@ import {
   replicaReads,
   scaleAndSettle,
 } from './support/drill.js';
-import { isReady } from './support/kube.js';
+import { podIsReady } from './support/kube.js';
 import {
   describeFailures,
   type LoadCall,
@@ -177,7 +177,7 @@ describe.sequential('failure drills through Traefik, under four clients of stead
         ['auth', 'api'].map(async (service) => {
           const pods = (
             await kube.pods(`app.kubernetes.io/name=${service},app.kubernetes.io/component=server`)
-          ).filter(isReady);
+          ).filter(podIsReady);
           expect(pods).toHaveLength(2);
           return (pods[0] as (typeof pods)[number]).metadata.name;
         }),
@@ -328,7 +328,7 @@ describe.sequential('failure drills through Traefik, under four clients of stead
       await eventually(
         async () =>
           (await kube.pods('app.kubernetes.io/instance=redis,app.kubernetes.io/name=redis')).every(
-            isReady,
+            podIsReady,
           ),
         120_000,
         'redis Ready',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrometheusTarget, prometheusApi } from '../e2e/support/prometheus-api.js';
 import { alertRules } from '../support/alert-rules.js';
 import { eventually } from '../support/wait.js';
-import { isReady, Kube, type PodInfo } from './support/kube.js';
+import { Kube, type Pod, podIsReady } from './support/kube.js';
 import { type PortForward, portForward } from './support/port-forward.js';
 
 /**
@@ -36,8 +36,8 @@ interface PodMonitorObject {
 }
 
 /** A pod as far as its scrape URL goes. */
-interface PodWithPorts extends PodInfo {
-  readonly metadata: PodInfo['metadata'] & { readonly namespace: string };
+interface PodWithPorts extends Pod {
+  readonly metadata: Pod['metadata'] & { readonly namespace: string };
   readonly spec: {
     readonly containers: ReadonlyArray<{
       readonly ports?: ReadonlyArray<{ readonly name?: string; readonly containerPort: number }>;
@@ -110,7 +110,7 @@ async function selectedPods(monitor: PodMonitorObject): Promise<SelectedPod[]> {
     '-l',
     selector,
   ]);
-  return items.filter(isReady).map((pod) => {
+  return items.filter(podIsReady).map((pod) => {
     const port = pod.spec.containers
       .flatMap((c) => c.ports ?? [])
       .find((p) => p.name === endpoint.port)?.containerPort;

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { type PrometheusTarget, prometheusApi } from '../e2e/support/prometheus-api.js';
 import { eventually } from '../support/wait.js';
 import { clusterGateway } from './support/cluster-gateway.js';
-import { isReady } from './support/kube.js';
+import { podIsReady } from './support/kube.js';
 
 /**
  * The cluster's Prometheus (k8s/dev/prometheus.k8s.yaml: pods of shardgate and traefik that
@@ -26,14 +26,14 @@ const deadline = () => 6 * scrapeMs;
 /** `pod=~"a|b"`: the Ready pods of a scraped service. */
 async function livePods(service: string): Promise<string> {
   const namespaceArgs = service === 'traefik' ? ['-n', 'traefik'] : [];
-  const { items } = await kube.json<{ items: Parameters<typeof isReady>[0][] }>([
+  const { items } = await kube.json<{ items: Parameters<typeof podIsReady>[0][] }>([
     ...namespaceArgs,
     'get',
     'pods',
     '-l',
     `app.kubernetes.io/name=${service}`,
   ]);
-  const names = items.filter(isReady).map((pod) => pod.metadata.name);
+  const names = items.filter(podIsReady).map((pod) => pod.metadata.name);
   expect(names.length, `Ready pods of ${service}`).toBeGreaterThan(0);
   return names.join('|');
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait.js';
 import { clusterGateway } from './support/cluster-gateway.js';
 import { replicaReads } from './support/drill.js';
-import { isReady } from './support/kube.js';
+import { podIsReady } from './support/kube.js';
 
 /**
  * Each Postgres cluster of charts/postgres-shard (auth, shard0, shard1): the standby streams from
@@ -85,7 +85,7 @@ describe.each(CLUSTERS)('postgres-%s', (cluster) => {
 
 describe('a standby that stops streaming', () => {
   const standby = 'postgres-shard1-standby-0';
-  const ready = async () => isReady(await kube.pod(standby));
+  const ready = async () => podIsReady(await kube.pod(standby));
   const setConninfo = async (value: string) => {
     await kube.psql(
       standby,

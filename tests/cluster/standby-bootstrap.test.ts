@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/wait.js';
 import { clusterGateway } from './support/cluster-gateway.js';
 import { freezePod, killFrozenPod } from './support/freeze-pod.js';
-import { isReady } from './support/kube.js';
+import { podIsReady } from './support/kube.js';
 
 /**
  * A standby's seeding (charts/postgres-shard's prepare-data initContainer, `pg_basebackup` into
@@ -61,7 +61,11 @@ describe('a standby deleted halfway through its pg_basebackup', () => {
           120_000,
           `${STANDBY} replaced`,
         );
-        await eventually(async () => isReady(await kube.pod(STANDBY)), 300_000, `${STANDBY} Ready`);
+        await eventually(
+          async () => podIsReady(await kube.pod(STANDBY)),
+          300_000,
+          `${STANDBY} Ready`,
+        );
         const log = (await kube.run(['logs', STANDBY, '-c', 'prepare-data'])).stdout;
         // caught mid-copy, the replacement copied again; otherwise the copy had just finished
         interrupted = log.includes('seeded from the primary; streaming through slot');

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, runCommand } from '../command.js';
-import { applyManifest, kubectl } from '../kubectl.js';
+import { applyManifest, type KubectlRun, kubectl, waitForJob } from '../kubectl.js';
 import { type DeployPlan, loadPlan, type PlanStep } from './plan.js';
 import { type ManifestObject, normalizeImageRef, readManifestObjects } from './workloads.js';
 
@@ -35,7 +34,8 @@ const STEP_TIMEOUT_MS = 10 * 60_000;
  */
 export async function deployPlan(target: DeployTarget): Promise<DeployPlan> {
   const plan = loadPlan(target.repoRoot);
-  const k = (args: readonly string[]) => kubectl(target.kubectlPath, target.kubeconfig, args);
+  const k: KubectlRun = (args, options) =>
+    kubectl(target.kubectlPath, target.kubeconfig, args, options);
   const started = Date.now();
   const { present, changed } = await target.loadImages(plan);
   const missing = imagesNamedBy(plan, target.repoRoot).filter(
@@ -58,7 +58,7 @@ export async function deployPlan(target: DeployTarget): Promise<DeployPlan> {
     if (step.wait === 'complete') await deleteJobs(k, objects, plan.namespace);
     const stale = await existingWorkloadsUsing(k, objects, plan.namespace, changed);
     for (const file of step.apply ?? []) {
-      for (const warning of await applyManifest(k, join(target.repoRoot, file))) {
+      for (const warning of await applyManifest(k, { file: join(target.repoRoot, file) })) {
         console.warn(`deploy: ${file}: ${warning}`);
       }
     }
@@ -106,10 +106,8 @@ async function runStep(target: DeployTarget, step: PlanStep): Promise<void> {
   });
 }
 
-type Kubectl = (args: readonly string[]) => ReturnType<typeof kubectl>;
-
 async function deleteJobs(
-  k: Kubectl,
+  k: KubectlRun,
   objects: readonly ManifestObject[],
   namespace: string,
 ): Promise<void> {
@@ -128,7 +126,7 @@ async function deleteJobs(
 
 /** The rolled-out workloads that already exist and run one of the `changed` images. */
 async function existingWorkloadsUsing(
-  k: Kubectl,
+  k: KubectlRun,
   objects: readonly ManifestObject[],
   namespace: string,
   changed: ReadonlySet<string>,
@@ -147,7 +145,7 @@ async function existingWorkloadsUsing(
 
 /** Waits until the step's workloads are rolled out (`ready`) or its Jobs complete (`complete`). */
 async function waitFor(
-  k: Kubectl,
+  k: KubectlRun,
   step: PlanStep,
   objects: readonly ManifestObject[],
   namespace: string,
@@ -157,7 +155,7 @@ async function waitFor(
     for (const object of objects) {
       const ns = object.namespace ?? namespace;
       if (step.wait === 'complete' && object.kind === 'Job')
-        await waitForJob(k, object, ns, deadline);
+        await waitForJob(k, { name: object.name, namespace: ns }, deadline - Date.now());
       if (step.wait === 'ready' && ROLLED_OUT_KINDS.has(object.kind)) {
         const timeout = `${Math.max(1, Math.round((deadline - Date.now()) / 1000))}s`;
         await k([
@@ -179,33 +177,9 @@ async function waitFor(
 
 const ROLLED_OUT_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-async function waitForJob(
-  k: Kubectl,
-  job: ManifestObject,
-  ns: string,
-  deadline: number,
-): Promise<void> {
-  for (;;) {
-    const { stdout } = await k([
-      'get',
-      'job',
-      job.name,
-      '-n',
-      ns,
-      '-o',
-      'jsonpath={.status.conditions[?(@.status=="True")].type}',
-    ]);
-    const conditions = stdout.split(/\s+/);
-    if (conditions.includes('Complete')) return;
-    if (conditions.includes('Failed')) throw new Error(`Job ${job.name} failed`);
-    if (Date.now() > deadline) throw new Error(`Job ${job.name} not complete in time`);
-    await sleep(1_000);
-  }
-}
-
 /** The pods of the namespaces a step touched, and the logs of those not ready: what CI shows. */
 async function diagnose(
-  k: Kubectl,
+  k: KubectlRun,
   objects: readonly ManifestObject[],
   namespace: string,
 ): Promise<string> {

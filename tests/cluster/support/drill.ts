@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Send } from '../../e2e/support/gateway-client.js';
-import { isReady, type Kube } from './kube.js';
+import { type Kube, podIsReady } from './kube.js';
 import type { SteadyLoad } from './steady-load.js';
 
 /** When a deleted pod was replaced, in milliseconds since the deletion. */
@@ -53,7 +53,7 @@ export async function deleteAndAwaitReplacement(
       goneMs = Math.round(elapsed);
       load.mark(`${options.label} gone`);
     }
-    const ready = others.filter(isReady);
+    const ready = others.filter(podIsReady);
     if (readyMs === undefined && ready.length >= options.replicas) {
       readyMs = Math.round(elapsed);
       replacement = ready
@@ -83,11 +83,11 @@ export async function scaleAndSettle(
     const selector = `app.kubernetes.io/name=${deployment},app.kubernetes.io/component=server`;
     for (;;) {
       const pods = await kube.pods(selector);
-      if (pods.length === replicas && pods.every(isReady)) break;
+      if (pods.length === replicas && pods.every(podIsReady)) break;
       if (performance.now() > deadline) {
         throw new Error(
           `${deployment} did not settle at ${replicas} Ready pods in ${timeoutMs} ms: ${pods
-            .map((p) => `${p.metadata.name}${isReady(p) ? '' : ' (not ready)'}`)
+            .map((p) => `${p.metadata.name}${podIsReady(p) ? '' : ' (not ready)'}`)
             .join(', ')}`,
         );
       }

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../cluster/kube-client.js';
-import { applyManifest, waitForJob } from '../cluster/kubectl.js';
+import { applyManifest, type ManifestSource, waitForJob } from '../cluster/kubectl.js';
 import { primaryDataClaim, primaryImage, renderRelease } from './release-render.js';
 import { LIST_SCRIPT, restoreJob } from './restore-job.js';
 import { restoredReleasePolicies } from './restored-policies.js';
@@ -45,8 +45,8 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
   const started = Date.now();
   const { kube, from, to } = options;
   const ns = kube.namespace;
-  const apply = async (objects: readonly object[]) => {
-    for (const warning of await applyManifest(kube.run, { objects })) options.log(warning);
+  const apply = async (source: ManifestSource) => {
+    for (const warning of await applyManifest(kube.run, source)) options.log(warning);
   };
   if (from === to)
     throw new Error('a backup is restored into a new release, never over its source');
@@ -63,7 +63,7 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     [RESTORED_FROM_LABEL]: from,
   };
   const claim = primaryDataClaim(rendered, to, { [RESTORED_FROM_LABEL]: from });
-  await apply([claim]);
+  await apply({ objects: [claim] });
   options.log(`created ${claim.metadata.name}`);
 
   const jobName = `${to}-restore`;
@@ -76,7 +76,7 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
     dataClaim: claim.metadata.name,
     backup: options.backup,
   });
-  await apply([job]);
+  await apply({ objects: [job] });
   options.log(`restore job ${jobName} started`);
   await waitForJob(kube.run, { name: jobName }, options.timeoutMs);
   const report = lastJsonLine((await kube.run(['logs', `job/${jobName}`])).stdout);
@@ -84,10 +84,9 @@ export async function restoreRelease(options: RestoreOptions): Promise<RestoreRe
   await kube.run(['delete', 'job', jobName, '--wait=false']);
 
   const port = Number((options.values.service as { port?: number } | undefined)?.port ?? 5432);
-  await apply(restoredReleasePolicies(to, ns, labels, port));
+  await apply({ objects: restoredReleasePolicies(to, ns, labels, port) });
   // the text helm printed, not its parsed objects: YAML 1.2 would read `defaultMode: 0555` as 555
-  for (const warning of await applyManifest(kube.run, { yaml: rendered.yaml }))
-    options.log(warning);
+  await apply({ yaml: rendered.yaml });
   options.log(`applied release ${to}`);
   const timeout = `--timeout=${Math.ceil(options.timeoutMs / 1000)}s`;
   for (const set of rendered.objects.filter((o) => o.kind === 'StatefulSet')) {

@@ -12,21 +12,25 @@ interface ProcEntry {
   readonly ticks: number;
 }
 
+/** The pids of every process running now, from /proc; none when there is no /proc (not Linux). */
+export function runningPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function readProcs(): Map<number, ProcEntry> {
   const procs = new Map<number, ProcEntry>();
-  let names: string[] = [];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return procs; // not Linux
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const pid of runningPids()) {
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // fields after the command name (which may contain spaces) start after the last ')'
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(name), {
+      procs.set(pid, {
         ppid: Number(fields[1]),
         // utime + stime, plus cutime + cstime: children that exited and were reaped meanwhile
         // (a wrk run of the driver, a Postgres worker) still count, with their parent

@@ -4,9 +4,10 @@
  * comparison by different amounts, and the run would still look like a measurement.
  * @packageDocumentation
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CpuUsage, cpuSnapshot, cpuUsage } from './machine.js';
+import { runningPids } from './proc-tree.js';
 
 /** Busy share of all cores above which a run refuses to start. */
 export const QUIET_LIMIT = 0.15;
@@ -43,9 +44,7 @@ export async function requireQuietMachine(
   allowBusy: boolean,
   log: (line: string) => void,
 ): Promise<void> {
-  const pids = readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number);
+  const pids = runningPids();
   const before = cpuSnapshot(pids);
   await sleep(SAMPLE_MS);
   const usage = cpuUsage(before, cpuSnapshot(pids));

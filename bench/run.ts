@@ -2,7 +2,7 @@
  * Benchmark driver: starts its own stack (`bench`, ports +300), seeds users, runs the selected
  * benchmarks, writes their results to bench/results/, and stops everything it started.
  *
- *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration 15] [--rounds 3] [--quick] [--allow-busy]
+ *   npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration 15] [--rounds 3] [--quick] [--allow-busy] [--profile auth|api]
  *
  * `all` is the first three; `peer` (the comparison with oauth2-proxy, which builds it once),
  * `scale` (100,000 sessions), `api-shards` and `reset-timing` run only when asked for.
@@ -20,6 +20,7 @@ import { runApiShards } from './api-shards.js';
 import { type BenchContext, type BenchOptions, benchPorts } from './lib/context.js';
 import { machineInfo } from './lib/machine.js';
 import { answers, Cleanup, log, requireFreePorts, startProcess } from './lib/procs.js';
+import { PROFILED_SERVICES, type ProfiledService, ServiceProfiling } from './lib/profiling.js';
 import { requireQuietMachine } from './lib/quiet-machine.js';
 import { fmt, pct } from './lib/stats.js';
 import { addressPlan, newUsers, registerAndLogin } from './lib/users.js';
@@ -30,7 +31,7 @@ import { runScale } from './scale.js';
 import { runVerifyThroughGateway } from './verify-through-gateway.js';
 
 const USAGE =
-  'usage: npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration <s>] [--rounds <n>] [--quick] [--allow-busy]';
+  'usage: npx tsx bench/run.ts [verify|login-storm|api|api-shards|peer|scale|reset-timing|all] [--duration <s>] [--rounds <n>] [--quick] [--allow-busy] [--profile auth|api]...';
 /** Users whose access tokens the load rotates over. */
 const TOKEN_USERS = 200;
 
@@ -50,8 +51,10 @@ function parseArgs(argv: readonly string[]): {
   which: Which;
   options: BenchOptions;
   allowBusy: boolean;
+  profile: ProfiledService[];
 } {
   let which: Which = 'all';
+  const profile: ProfiledService[] = [];
   let quick = false;
   let allowBusy = false;
   let duration: number | undefined;
@@ -69,11 +72,17 @@ function parseArgs(argv: readonly string[]): {
     else if (arg === '--allow-busy') allowBusy = true;
     else if (arg === '--duration') duration = positive(arg, argv[++i]);
     else if (arg === '--rounds') rounds = positive(arg, argv[++i]);
-    else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+    else if (arg === '--profile') {
+      const service = argv[++i] as ProfiledService;
+      if (!PROFILED_SERVICES.includes(service))
+        throw new Error(`--profile needs ${PROFILED_SERVICES.join(' or ')}\n${USAGE}`);
+      if (!profile.includes(service)) profile.push(service);
+    } else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
   return {
     which,
     allowBusy,
+    profile,
     options: {
       durationSeconds: duration ?? (quick ? 3 : 15),
       rounds: rounds ?? (quick ? 1 : 3),
@@ -129,7 +138,10 @@ async function seedTokens(
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { which, options, allowBusy } = parseArgs(argv);
+  const { which, options, allowBusy, profile } = parseArgs(argv);
+  const layout = stackLayout({ name: 'bench', portOffset: 300 });
+  // before the command is recorded: it then shows the profiler in the services' NODE_OPTIONS
+  const profiling = new ServiceProfiling(layout, profile, new Date());
   // oauth2-proxy logs one line per request at its defaults; for the same logging on both sides
   // the auth service logs every check, allowed ones included (its default logs only refusals)
   if (which === 'peer') process.env.STACK_AUTH_VERIFY_LOG_LEVEL ??= 'info';
@@ -140,7 +152,6 @@ async function main(argv: readonly string[]): Promise<void> {
     .map(([key, value]) => `${key}=${value} `)
     .join('');
   const command = `${overrides}npx tsx bench/run.ts ${argv.join(' ')}`.trim();
-  const layout = stackLayout({ name: 'bench', portOffset: 300 });
   if (!serviceBuilt(layout, 'auth'))
     throw new Error('services/auth/dist/main.js is missing: run `bash scripts/build.sh` first');
   // before anything of the benchmark's own runs: a stack reused from an earlier run idles
@@ -172,6 +183,7 @@ async function main(argv: readonly string[]): Promise<void> {
     log(`starting the bench stack (.stack/${layout.name}, ports +300)`);
     cleanup.add('bench stack', () => down(layout, (line) => log(`stack: ${line}`)));
     await up(layout, { report: (line) => log(`stack: ${line}`) });
+    profiling.stackStarted();
     const secrets = stackSecrets(layout);
 
     const workDir = join(layout.dir, 'bench-work');
@@ -195,6 +207,7 @@ async function main(argv: readonly string[]): Promise<void> {
       ports,
     };
     const summary: string[] = [];
+    profiling.benchmarksStarting();
     if (which === 'verify' || which === 'all') {
       const { result, files } = await runVerifyThroughGateway(ctx);
       summary.push(
@@ -245,11 +258,15 @@ async function main(argv: readonly string[]): Promise<void> {
         `  ${files.markdown}`,
       );
     }
+    profiling.benchmarksDone();
     log('results:');
     for (const line of summary) console.log(line);
   } finally {
     await cleanUp();
   }
+  // the services write their profiles as they exit, i.e. once the stack is down
+  for (const { service, svg, markdown } of profiling.render(command, machine))
+    console.log(`${service} profile:\n  ${svg}\n  ${markdown}`);
 }
 
 main(process.argv.slice(2)).then(

@@ -10,8 +10,8 @@ import type { FrameKind, FrameNode } from './cpu-profile.js';
 /** How the graph is drawn. */
 export interface FlameGraphOptions {
   readonly title: string;
-  /** A second line under the title: what was profiled, when, how. */
-  readonly subtitle?: string;
+  /** Lines under the title: what was profiled, when, how. */
+  readonly subtitle?: readonly string[];
   /** @default 1200 */
   readonly width?: number;
   /** Frames narrower than this many pixels are left out, with everything above them. @default 0.3 */
@@ -19,7 +19,8 @@ export interface FlameGraphOptions {
 }
 
 const ROW = 17;
-const HEADER = 52;
+const TITLE = 30;
+const SUBTITLE_LINE = 15;
 const MARGIN = 10;
 const FONT_PX = 11;
 /** Rough width of a character of the 11 px monospace font, to fit labels in their boxes. */
@@ -62,6 +63,20 @@ function fitLabel(label: string, px: number): string {
   return label.length <= chars ? label : `${label.slice(0, chars - 2)}..`;
 }
 
+/** `text` broken at spaces into lines of at most `chars` characters (a longer word stays whole). */
+export function wrapText(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > chars) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function depthOf(frame: FrameNode, minUs: number): number {
   let deepest = 0;
   for (const child of frame.children)
@@ -76,7 +91,11 @@ export function renderFlameGraph(root: FrameNode, options: FlameGraphOptions): s
   const pxPerUs = root.totalUs > 0 ? plotWidth / root.totalUs : 0;
   const minUs = pxPerUs > 0 ? (options.minWidthPx ?? 0.3) / pxPerUs : Number.POSITIVE_INFINITY;
   const rows = root.totalUs > 0 ? depthOf(root, minUs) : 0;
-  const height = HEADER + rows * ROW + MARGIN;
+  const subtitle = (options.subtitle ?? []).flatMap((line) =>
+    wrapText(line, Math.floor(plotWidth / CHAR_PX)),
+  );
+  const header = TITLE + subtitle.length * SUBTITLE_LINE + 10;
+  const height = header + rows * ROW + MARGIN;
   const boxes: string[] = [];
 
   const draw = (frame: FrameNode, xUs: number, depth: number) => {
@@ -103,15 +122,15 @@ export function renderFlameGraph(root: FrameNode, options: FlameGraphOptions): s
   };
   if (root.totalUs > 0) draw(root, 0, 0);
 
-  const subtitle = options.subtitle
-    ? `<text x="${MARGIN}" y="40" class="sub">${escapeXml(options.subtitle)}</text>`
-    : '';
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="${FONT_PX}">`,
     '<style>text{fill:#111;pointer-events:none}.sub{fill:#555}g:hover rect{stroke:#000;stroke-width:0.8}</style>',
     `<rect width="100%" height="100%" fill="#fdfdfd"/>`,
     `<text x="${MARGIN}" y="22" font-size="15">${escapeXml(options.title)}</text>`,
-    subtitle,
+    ...subtitle.map(
+      (line, i) =>
+        `<text x="${MARGIN}" y="${TITLE + 10 + i * SUBTITLE_LINE}" class="sub">${escapeXml(line)}</text>`,
+    ),
     ...boxes,
     '</svg>',
     '',

@@ -108,7 +108,10 @@ export class ServiceProfiling {
         `${base}.svg`,
         renderFlameGraph(tree, {
           title: `shardgate ${service} service: busy time by call stack while the benchmarks ran`,
-          subtitle: `${command} · ${this.#startedAt.toISOString()} · ${machine.cpuModel}, ${machine.cores} cores · commit ${machine.gitCommit}`,
+          subtitle: [
+            `${this.#startedAt.toISOString()} · ${machine.cpuModel}, ${machine.cores} cores · commit ${machine.gitCommit}`,
+            command,
+          ],
         }),
       );
       writeFileSync(

@@ -5,7 +5,7 @@ import {
   frameTree,
   selfTimeByUnit,
 } from '../../bench/lib/cpu-profile.js';
-import { escapeXml, renderFlameGraph } from '../../bench/lib/flame-graph.js';
+import { escapeXml, renderFlameGraph, wrapText } from '../../bench/lib/flame-graph.js';
 
 /**
  * The benchmark's profile rendering (bench/lib/cpu-profile.ts, bench/lib/flame-graph.ts): a V8
@@ -178,5 +178,16 @@ describe('renderFlameGraph', () => {
     const idle = frameTree({ ...PROFILE, samples: [2, 2], timeDeltas: [0, 10] });
     expect(idle.totalUs).toBe(0);
     expect(renderFlameGraph(idle, { title: 'idle' })).not.toContain('<rect x=');
+  });
+});
+
+describe('wrapText', () => {
+  it('breaks at spaces within the width, and keeps a longer word whole', () => {
+    expect(wrapText('a bb ccc dddd', 6)).toEqual(['a bb', 'ccc', 'dddd']);
+    expect(wrapText('--cpu-prof-dir=/a/very/long/path x', 10)).toEqual([
+      '--cpu-prof-dir=/a/very/long/path',
+      'x',
+    ]);
+    expect(wrapText('', 10)).toEqual([]);
   });
 });

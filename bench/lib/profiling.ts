@@ -163,12 +163,14 @@ function profileMarkdown(p: {
   const { tree } = p;
   const ms = (us: number) => (us / 1000).toFixed(0);
   const share = (us: number) => `${((100 * us) / tree.totalUs).toFixed(1)} %`;
+  // a frame may be named after a regular expression, whose `|` would end a table cell
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
   const units = selfTimeByUnit(tree)
     .slice(0, 25)
-    .map((u) => `| ${u.unit} | ${ms(u.us)} | ${share(u.us)} |`);
+    .map((u) => `| ${cell(u.unit)} | ${ms(u.us)} | ${share(u.us)} |`);
   const frames = topFrames(tree, 20).map(
     ({ frame, us }) =>
-      `| \`${frame.name}\` | ${frame.location ? `\`${frame.location}\`` : 'native'} | ${ms(us)} | ${share(us)} |`,
+      `| \`${cell(frame.name)}\` | ${frame.location ? `\`${frame.location}\`` : 'native'} | ${ms(us)} | ${share(us)} |`,
   );
   return `# CPU profile of the ${p.service} service
 

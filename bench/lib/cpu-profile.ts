@@ -125,10 +125,10 @@ export function frameTree(
     for (const child of node.children ?? []) parentOf.set(child, node.id);
 
   const selfUs = new Map<number, number>();
-  let at = profile.startTime;
+  let sampledAt = profile.startTime;
   profile.samples.forEach((id, i) => {
-    at += profile.timeDeltas[i] ?? 0;
-    if (at < window.fromUs || at >= window.toUs) return;
+    sampledAt += profile.timeDeltas[i] ?? 0;
+    if (sampledAt < window.fromUs || sampledAt >= window.toUs) return;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   });
 
@@ -144,8 +144,8 @@ export function frameTree(
   for (const [id, us] of selfUs) {
     if (us <= 0) continue;
     const stack: CallFrame[] = [];
-    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
-      const node = byId.get(at);
+    for (let nodeId: number | undefined = id; nodeId !== undefined; nodeId = parentOf.get(nodeId)) {
+      const node = byId.get(nodeId);
       if (node && node.callFrame.functionName !== ROOT) stack.push(node.callFrame);
     }
     if (stack[0]?.functionName === IDLE) continue;

@@ -141,7 +141,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const { which, options, allowBusy, profile } = parseArgs(argv);
   const layout = stackLayout({ name: 'bench', portOffset: 300 });
   // before the command is recorded: it then shows the profiler in the services' NODE_OPTIONS
-  const profiling = new ServiceProfiling(layout, profile, new Date());
+  const profiling = new ServiceProfiling(layout, profile, new Date(), options.quick);
   // oauth2-proxy logs one line per request at its defaults; for the same logging on both sides
   // the auth service logs every check, allowed ones included (its default logs only refusals)
   if (which === 'peer') process.env.STACK_AUTH_VERIFY_LOG_LEVEL ??= 'info';

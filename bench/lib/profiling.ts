@@ -20,8 +20,8 @@ import { type MachineInfo, machineMarkdown } from './machine.js';
  * added to its pod's `NODE_OPTIONS`) and writes its profile when the stack stops; the driver then
  * renders the samples taken while the benchmarks ran (not the start-up, not the seeding) as a
  * flame graph and a table of where the time went: `bench/results/<start>-<service>-profile.svg`
- * and `.md`. A profiled run is slower (V8 samples every millisecond), so its figures are not the
- * service's; its recorded command shows the profiler.
+ * and `.md` (`-profile-quick` for a `--quick` run). A profiled run is slower (V8 samples every
+ * millisecond), so its figures are not the service's; its recorded command shows the profiler.
  */
 
 /** Services the driver can profile. */
@@ -40,6 +40,8 @@ export class ServiceProfiling {
   readonly #layout: StackLayout;
   readonly #services: readonly ProfiledService[];
   readonly #startedAt: Date;
+  /** A `--quick` run: its files get the `-quick` suffix, as the benchmarks' own do. */
+  readonly #quick: boolean;
   readonly #dir: string;
   readonly #pids = new Map<ProfiledService, number>();
   #window: { fromUs: number; toUs: number } = { fromUs: 0, toUs: 0 };
@@ -49,10 +51,16 @@ export class ServiceProfiling {
    * else its pod's): call it before the command line is recorded and before the stack starts.
    * @throws when the bench stack is already running: `up` would reuse processes without the profiler
    */
-  constructor(layout: StackLayout, services: readonly ProfiledService[], startedAt: Date) {
+  constructor(
+    layout: StackLayout,
+    services: readonly ProfiledService[],
+    startedAt: Date,
+    quick: boolean,
+  ) {
     this.#layout = layout;
     this.#services = services;
     this.#startedAt = startedAt;
+    this.#quick = quick;
     this.#dir = join(layout.dir, 'bench-work', 'profiles', fileTimestamp(startedAt));
     if (services.length === 0) return;
     const running = Object.keys(readState(layout));
@@ -64,7 +72,10 @@ export class ServiceProfiling {
       const variable = `STACK_${service.toUpperCase()}_NODE_OPTIONS`;
       mkdirSync(join(this.#dir, service), { recursive: true, mode: 0o700 });
       const base = process.env[variable] ?? manifestNodeOptions(layout.repoRoot, service);
-      process.env[variable] = `${base} --cpu-prof --cpu-prof-dir=${join(this.#dir, service)}`;
+      // relative to the services' working folder, the repository: the recorded command then names
+      // no folder of this machine
+      const dir = relative(layout.repoRoot, join(this.#dir, service));
+      process.env[variable] = `${base} --cpu-prof --cpu-prof-dir=${dir}`;
     }
   }
 
@@ -103,7 +114,8 @@ export class ServiceProfiling {
       if (!file) throw new Error(`${service} (pid ${pid}) wrote no CPU profile to ${folder}`);
       const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
       const tree = frameTree(profile, this.#layout.repoRoot, this.#window);
-      const base = join(results, `${fileTimestamp(this.#startedAt)}-${service}-profile`);
+      const suffix = this.#quick ? '-quick' : '';
+      const base = join(results, `${fileTimestamp(this.#startedAt)}-${service}-profile${suffix}`);
       writeFileSync(
         `${base}.svg`,
         renderFlameGraph(tree, {

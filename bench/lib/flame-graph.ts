@@ -47,16 +47,23 @@ function colour(frame: FrameNode): string {
   return `hsl(${hue},${p.sat}%,${p.light}%)`;
 }
 
-/** Text for SVG content and attribute values. */
+/**
+ * Text for SVG content and attribute values. Characters XML forbids (control characters, which a
+ * frame named after a regular expression may hold) become U+FFFD.
+ */
 export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters removed
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+  );
 }
 
-/** A label cut to fit `px` pixels, or nothing when not even two characters fit. */
+/** A label cut to fit `px` pixels, or nothing when fewer than three characters fit. */
 function fitLabel(label: string, px: number): string {
   const chars = Math.floor((px - 6) / CHAR_PX);
   if (chars < 3) return '';

@@ -181,6 +181,13 @@ describe('renderFlameGraph', () => {
   });
 });
 
+describe('escapeXml', () => {
+  it('escapes markup and replaces the characters XML forbids', () => {
+    expect(escapeXml('a<b & "c">')).toBe('a&lt;b &amp; &quot;c&quot;&gt;');
+    expect(escapeXml('RegExp: \u0001x\ty')).toBe('RegExp: \ufffdx\ty');
+  });
+});
+
 describe('wrapText', () => {
   it('breaks at spaces within the width, and keeps a longer word whole', () => {
     expect(wrapText('a bb ccc dddd', 6)).toEqual(['a bb', 'ccc', 'dddd']);

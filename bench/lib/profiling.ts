@@ -99,9 +99,10 @@ export class ServiceProfiling {
   }
 
   /**
-   * After the stack stopped (the services write their profiles as they exit): renders each one.
-   * V8 names a profile `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`; helpers such as the
-   * seeding auth process write theirs to the same folder under other pids.
+   * After the stack stopped (the services write their profiles as they exit): renders each
+   * service's main thread. V8 names a profile `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`;
+   * other processes that inherit the options (the seeding auth process, the auth service's
+   * hashing process and its threads) write theirs to the same folder, where they stay unrendered.
    * @throws when a service left no profile (it did not exit cleanly)
    */
   render(command: string, machine: MachineInfo): RenderedProfile[] {
@@ -110,7 +111,10 @@ export class ServiceProfiling {
     const rendered: RenderedProfile[] = [];
     for (const [service, pid] of this.#pids) {
       const folder = join(this.#dir, service);
-      const file = readdirSync(folder).find((name) => name.split('.')[3] === String(pid));
+      const file = readdirSync(folder).find((name) => {
+        const [, , , filePid, thread] = name.split('.');
+        return filePid === String(pid) && thread === '0';
+      });
       if (!file) throw new Error(`${service} (pid ${pid}) wrote no CPU profile to ${folder}`);
       const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
       const tree = frameTree(profile, this.#layout.repoRoot, this.#window);

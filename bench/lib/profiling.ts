@@ -44,7 +44,8 @@ export class ServiceProfiling {
   readonly #quick: boolean;
   readonly #dir: string;
   readonly #pids = new Map<ProfiledService, number>();
-  #window: { fromUs: number; toUs: number } = { fromUs: 0, toUs: 0 };
+  /** Empty until {@link benchmarksStarting}. */
+  #window: ProfileWindow = { fromUs: 0, toUs: 0 };
 
   /**
    * Adds the profiler to each service's `NODE_OPTIONS` (its `STACK_<SERVICE>_NODE_OPTIONS` if set,

@@ -88,6 +88,21 @@ export function fileTimestamp(date: Date): string {
 }
 
 /**
+ * `bench/results/<date>T<time>Z-<name>[-quick]`, the path of a run's results files without their
+ * extension; creates the folder. The one naming rule of every results file.
+ */
+export function resultsBase(
+  repoRoot: string,
+  name: string,
+  startedAt: Date,
+  quick: boolean,
+): string {
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${fileTimestamp(startedAt)}-${name}${quick ? '-quick' : ''}`);
+}
+
+/**
  * Writes `bench/results/<date>T<time>Z-<name>[-quick].md` and `.json`; returns both paths. Every
  * run gets files of its own, so no run can replace another's: the record keeps them all.
  */
@@ -98,9 +113,7 @@ export function writeResults(
   markdown: string,
   raw: unknown,
 ): { markdown: string; json: string } {
-  const dir = join(ctx.layout.repoRoot, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${fileTimestamp(startedAt)}-${name}${ctx.options.quick ? '-quick' : ''}`);
+  const base = resultsBase(ctx.layout.repoRoot, name, startedAt, ctx.options.quick);
   writeFileSync(`${base}.md`, markdown);
   writeFileSync(`${base}.json`, `${JSON.stringify(raw, null, 2)}\n`);
   return { markdown: `${base}.md`, json: `${base}.json` };

@@ -3,7 +3,7 @@ import { basename, join, relative } from 'node:path';
 import type { StackLayout } from '../../scripts/stack/layout.js';
 import { manifestNodeOptions } from '../../scripts/stack/manifest-node-options.js';
 import { readState } from '../../scripts/stack/state.js';
-import { fileTimestamp } from './context.js';
+import { fileTimestamp, resultsBase } from './context.js';
 import {
   type CpuProfile,
   type FrameNode,
@@ -107,8 +107,6 @@ export class ServiceProfiling {
    * @throws when a service left no profile (it did not exit cleanly)
    */
   render(command: string, machine: MachineInfo): RenderedProfile[] {
-    const results = join(this.#layout.repoRoot, 'bench', 'results');
-    mkdirSync(results, { recursive: true });
     const rendered: RenderedProfile[] = [];
     for (const [service, pid] of this.#pids) {
       const folder = join(this.#dir, service);
@@ -119,8 +117,12 @@ export class ServiceProfiling {
       if (!file) throw new Error(`${service} (pid ${pid}) wrote no CPU profile to ${folder}`);
       const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
       const tree = frameTree(profile, this.#layout.repoRoot, this.#window);
-      const suffix = this.#quick ? '-quick' : '';
-      const base = join(results, `${fileTimestamp(this.#startedAt)}-${service}-profile${suffix}`);
+      const base = resultsBase(
+        this.#layout.repoRoot,
+        `${service}-profile`,
+        this.#startedAt,
+        this.#quick,
+      );
       writeFileSync(
         `${base}.svg`,
         renderFlameGraph(tree, {

@@ -210,3 +210,25 @@ export function selfTimeByUnit(root: FrameNode): UnitTime[] {
     .map(([unit, us]) => ({ unit, us, share: root.totalUs > 0 ? us / root.totalUs : 0 }))
     .sort((a, b) => b.us - a.us);
 }
+
+/**
+ * The `count` frames with the most self time, one line per name and location however many callers
+ * it has, busiest first.
+ */
+export function heaviestFrames(
+  root: FrameNode,
+  count: number,
+): Array<{ frame: FrameNode; us: number }> {
+  const totals = new Map<string, { frame: FrameNode; us: number }>();
+  const visit = (frame: FrameNode) => {
+    if (frame !== root && frame.selfUs > 0) {
+      const key = `${frame.name} ${frame.location}`;
+      const entry = totals.get(key) ?? { frame, us: 0 };
+      entry.us += frame.selfUs;
+      totals.set(key, entry);
+    }
+    for (const child of frame.children) visit(child);
+  };
+  visit(root);
+  return [...totals.values()].sort((a, b) => b.us - a.us).slice(0, count);
+}

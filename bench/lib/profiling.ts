@@ -8,12 +8,14 @@ import {
   type CpuProfile,
   type FrameNode,
   frameTree,
+  heaviestFrames,
   monotonicUs,
   type ProfileWindow,
   selfTimeByUnit,
 } from './cpu-profile.js';
 import { renderFlameGraph } from './flame-graph.js';
 import { type MachineInfo, machineMarkdown } from './machine.js';
+import { fmt, pct } from './stats.js';
 
 /**
  * `bench/run.ts --profile <service>`: the service runs under V8's sampling profiler (`--cpu-prof`,
@@ -152,22 +154,6 @@ export class ServiceProfiling {
   }
 }
 
-/** The heaviest frames by self time, each with its location. */
-function topFrames(root: FrameNode, count: number): Array<{ frame: FrameNode; us: number }> {
-  const totals = new Map<string, { frame: FrameNode; us: number }>();
-  const visit = (frame: FrameNode) => {
-    if (frame !== root && frame.selfUs > 0) {
-      const key = `${frame.name} ${frame.location}`;
-      const entry = totals.get(key) ?? { frame, us: 0 };
-      entry.us += frame.selfUs;
-      totals.set(key, entry);
-    }
-    for (const child of frame.children) visit(child);
-  };
-  visit(root);
-  return [...totals.values()].sort((a, b) => b.us - a.us).slice(0, count);
-}
-
 function profileMarkdown(p: {
   readonly service: ProfiledService;
   readonly command: string;
@@ -180,14 +166,14 @@ function profileMarkdown(p: {
   readonly machine: MachineInfo;
 }): string {
   const { tree } = p;
-  const ms = (us: number) => (us / 1000).toFixed(0);
-  const share = (us: number) => `${((100 * us) / tree.totalUs).toFixed(1)} %`;
+  const ms = (us: number) => fmt(us / 1000, 0);
+  const share = (us: number) => pct(us / tree.totalUs, 1);
   // a frame may be named after a regular expression, whose `|` would end a table cell
   const cell = (text: string) => text.replace(/\|/g, '\\|');
   const units = selfTimeByUnit(tree)
     .slice(0, 25)
     .map((u) => `| ${cell(u.unit)} | ${ms(u.us)} | ${share(u.us)} |`);
-  const frames = topFrames(tree, 20).map(
+  const frames = heaviestFrames(tree, 20).map(
     ({ frame, us }) =>
       `| \`${cell(frame.name)}\` | ${frame.location ? `\`${frame.location}\`` : 'native'} | ${ms(us)} | ${share(us)} |`,
   );

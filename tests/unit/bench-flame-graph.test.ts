@@ -3,6 +3,7 @@ import {
   type CpuProfile,
   classifyUrl,
   frameTree,
+  heaviestFrames,
   selfTimeByUnit,
 } from '../../bench/lib/cpu-profile.js';
 import { escapeXml, renderFlameGraph, wrapText } from '../../bench/lib/flame-graph.js';
@@ -131,6 +132,28 @@ describe('selfTimeByUnit', () => {
       ['services/api/dist/app.js', 200],
     ]);
     expect(units[0]?.share).toBeCloseTo(0.5);
+  });
+});
+
+describe('heaviestFrames', () => {
+  it("sums a frame's self time over its callers, busiest first, at most `count`", () => {
+    const twoCallers: CpuProfile = {
+      ...PROFILE,
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 3] },
+        { id: 2, callFrame: frame('a', 'node:a'), children: [4] },
+        { id: 3, callFrame: frame('b', 'node:b'), children: [5] },
+        { id: 4, callFrame: frame('leaf', 'node:c') },
+        { id: 5, callFrame: frame('leaf', 'node:c') },
+      ],
+      samples: [2, 4, 5, 3, 2],
+      timeDeltas: [0, 10, 300, 200, 40, 0],
+    };
+    const top = heaviestFrames(frameTree(twoCallers), 2);
+    expect(top.map(({ frame: f, us }) => [f.name, us])).toEqual([
+      ['leaf', 500],
+      ['b', 40],
+    ]);
   });
 });
 
